@@ -1,0 +1,185 @@
+"""Reverse-mode differentiation: walk the graph backward in topological order.
+
+The walk is iterative (no recursion, so a chain of 100,000 ops is fine): count how many
+consumers each node has, then run a node's backward only once every consumer has sent
+its gradient (Kahn's algorithm). Gradients that arrive at a leaf are summed into
+``leaf.grad``; broadcasting done in forward is undone by ``sum_to_shape``.
+"""
+
+from __future__ import annotations
+
+from .function import Context
+from . import grad_mode
+
+
+def sum_to_shape(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``.
+
+    d/dx of ``x`` broadcast to ``grad.shape`` is the sum over the broadcast axes.
+    """
+    if grad.shape == tuple(shape):
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"gradient of shape {tuple(grad.shape)} cannot be summed to "
+                           f"input shape {tuple(shape)}")
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    out = grad.sum(axis=axes, keepdims=True) if axes else grad
+    if lead:
+        out = out.reshape(out.shape[lead:])
+    if out.shape != tuple(shape):
+        raise RuntimeError(f"gradient of shape {tuple(grad.shape)} does not broadcast to "
+                           f"input shape {tuple(shape)}: the op's backward is wrong")
+    return out
+
+
+def _topological_counts(roots):
+    """Number of consumer edges into each reachable node."""
+    counts = {}
+    stack = list(roots)
+    seen = set(id(r) for r in roots)
+    while stack:
+        node = stack.pop()
+        for parent in node.next_functions:
+            if isinstance(parent, Context):
+                counts[parent] = counts.get(parent, 0) + 1
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append(parent)
+    return counts
+
+
+def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
+    """Backpropagate ``grad_tensors`` from ``tensors``.
+
+    Without ``inputs`` gradients accumulate into the ``.grad`` of the leaves (and of
+    non-leaves that called ``retain_grad``). With ``inputs`` (``autograd.grad``) nothing is
+    accumulated and the gradients of those tensors are returned instead.
+    """
+    from ..tensor import Tensor
+
+    capture = None
+    if inputs is not None:
+        capture = {id(t): None for t in inputs}
+    buffers = {}  # node -> list of grads, one per output
+    roots = []
+    handed = set()  # ids of arrays stored as-is somewhere: reuse needs a copy
+    for t, g in zip(tensors, grad_tensors):
+        handed.add(id(g))
+        if t.grad_fn is None:
+            # the root is a leaf itself: its gradient is the seed
+            _deliver(t, g, capture, handed)
+            continue
+        node = t.grad_fn
+        if node._released:
+            raise RuntimeError("Trying to backward through the graph a second time, but "
+                               "its saved values were freed after the first backward. "
+                               "Pass retain_graph=True to the first backward() call.")
+        slot = buffers.get(node)
+        if slot is None:
+            slot = buffers[node] = [None] * node.num_outputs
+            roots.append(node)
+        i = t._output_nr
+        slot[i] = g if slot[i] is None else slot[i] + g
+
+    counts = _topological_counts(roots)
+    ready = [n for n in roots if counts.get(n, 0) == 0]
+    with grad_mode.no_grad():
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node)
+            if node._released:
+                raise RuntimeError("Trying to backward through the graph a second time, "
+                                   "but its saved values were freed after the first "
+                                   "backward. Pass retain_graph=True to the first "
+                                   "backward() call.")
+            _retain_output_grads(node, grads, capture)
+            if any(g is None for g in grads):
+                grads = _fill_zeros(node, grads)
+            in_grads = node.fn.backward(node, *grads)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if len(in_grads) < len(node.next_functions):
+                raise RuntimeError(
+                    f"{node.fn.__name__}.backward returned {len(in_grads)} gradients, "
+                    f"expected {len(node.next_functions)} (one per forward input)")
+            if not retain_graph:
+                node.release()
+            for parent, g, meta in zip(node.next_functions, in_grads, node.input_meta):
+                if parent is None or g is None:
+                    continue
+                if isinstance(g, Tensor):
+                    g = g.data
+                shape, dtype, nr = meta
+                if g.shape != shape:
+                    g = sum_to_shape(g, shape)
+                if g.dtype != dtype:
+                    g = g.astype(dtype)
+                if isinstance(parent, Context):
+                    slot = buffers.get(parent)
+                    if slot is None:
+                        slot = buffers[parent] = [None] * parent.num_outputs
+                    # out-of-place: g may be an array another branch also holds
+                    slot[nr] = g if slot[nr] is None else slot[nr] + g
+                    counts[parent] -= 1
+                    if counts[parent] == 0:
+                        ready.append(parent)
+                else:
+                    _deliver(parent, g, capture, handed)
+    if capture is not None:
+        return [capture[id(t)] for t in inputs]
+    return None
+
+
+def _fill_zeros(node, grads):
+    """Outputs that received no gradient get zeros, as PyTorch materialises them."""
+    shapes = node.output_meta
+    out = []
+    for i, g in enumerate(grads):
+        if g is None:
+            if shapes is None:
+                raise RuntimeError(f"{node.name()}: missing gradient for output {i}")
+            shape, dtype, xp = shapes[i]
+            g = xp.zeros(shape, dtype=dtype)
+        out.append(g)
+    return out
+
+
+def _retain_output_grads(node, grads, capture):
+    refs = node.retained
+    if not refs:
+        return
+    for i, ref in refs:
+        t = ref()
+        if t is None or grads[i] is None:
+            continue
+        if capture is not None:
+            if id(t) in capture:
+                capture[id(t)] = grads[i]
+            continue
+        from ..tensor import Tensor
+
+        if t.grad is None:
+            t.grad = Tensor._make(grads[i].copy())
+        else:
+            t.grad.data = t.grad.data + grads[i]
+
+
+def _deliver(leaf, g, capture, handed):
+    """Accumulate a gradient into a leaf (or capture it for ``autograd.grad``)."""
+    from ..tensor import Tensor
+
+    if capture is not None:
+        if id(leaf) in capture:
+            prev = capture[id(leaf)]
+            capture[id(leaf)] = g if prev is None else prev + g
+        return
+    if leaf.grad is None:
+        # keep the array if nobody else holds it, else copy so in-place updates stay local
+        if id(g) in handed or g.base is not None:
+            g = g.copy()
+        handed.add(id(g))
+        leaf.grad = Tensor._make(g)
+    else:
+        leaf.grad.data += g

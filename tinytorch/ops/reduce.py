@@ -1,0 +1,208 @@
+"""Reductions: sum, mean, var, max/min (values and indices), logsumexp, softmax, log_softmax.
+
+``dim`` is None (all), an int or a tuple of ints; ``keepdim`` keeps reduced axes as size 1.
+Backward re-inserts the reduced axes and broadcasts the gradient back over them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function, array_module
+from .elementwise import as_float
+
+
+def normalize_dims(dim, ndim):
+    """``dim`` as a sorted tuple of non-negative axes; ``None`` means every axis."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {d})")
+        out.append(d % max(ndim, 1))
+    return tuple(sorted(set(out))) if ndim else ()
+
+
+def expand_reduced(g, shape, axes, keepdim):
+    """Put the reduced axes back into ``g`` (as size 1) so it broadcasts to ``shape``."""
+    if not keepdim and axes:
+        g = g.reshape([1 if i in axes else n for i, n in enumerate(shape)])
+    return g
+
+
+class Sum(Function):
+    """out = sum_axes a;  da = g broadcast back over the summed axes"""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        axes = normalize_dims(dim, a.ndim)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        if a.dtype.kind == "b" or (a.dtype.kind in "iu" and a.dtype.itemsize < 8):
+            a = a.astype(np.int64)  # torch sums bool/int32 into int64
+        return a.sum(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdim)
+        return array_module(g).broadcast_to(g, ctx.shape), None, None
+
+
+class Mean(Function):
+    """out = sum_axes a / n;  da = g / n broadcast back"""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        if a.dtype.kind != "f":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
+                               f"floating point, but got {a.dtype}")
+        axes = normalize_dims(dim, a.ndim)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        return a.mean(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdim) / ctx.n
+        return array_module(g).broadcast_to(g, ctx.shape), None, None
+
+
+class Var(Function):
+    """out = sum (a - mean)^2 / (n - correction);  da = g * 2 (a - mean) / (n - correction)"""
+
+    @staticmethod
+    def forward(ctx, a, dim, correction, keepdim):
+        a = as_float(a)
+        axes = normalize_dims(dim, a.ndim)
+        n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        centered = a - a.mean(axis=axes, keepdims=True)
+        ctx.save_for_backward(centered)
+        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom
+
+    @staticmethod
+    def backward(ctx, g):
+        (centered,) = ctx.saved_tensors
+        g = expand_reduced(g, centered.shape, ctx.axes, ctx.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * (2 / ctx.denom) * centered, None, None, None
+
+
+class MaxMin(Function):
+    """Values and indices of the max (or min) along one dim;  da = g scattered to the index"""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, is_max):
+        xp = array_module(a)
+        idx = (xp.argmax if is_max else xp.argmin)(a, axis=dim, keepdims=True)
+        values = xp.take_along_axis(a, idx, axis=dim)
+        if not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        ctx.save_for_backward(idx)
+        idx = idx.astype(np.int64, copy=False)
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, g, _g_idx):
+        (idx,) = ctx.saved_tensors
+        xp = array_module(g)
+        if not ctx.keepdim:
+            g, idx = xp.expand_dims(g, ctx.dim), xp.expand_dims(idx, ctx.dim)
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        xp.put_along_axis(out, idx, g, axis=ctx.dim)
+        return out, None, None, None
+
+
+class Amax(Function):
+    """out = max (or min) over axes;  da = g shared evenly among the tied extremes"""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, is_max):
+        axes = normalize_dims(dim, a.ndim)
+        out = (a.max if is_max else a.min)(axis=axes, keepdims=True)
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape)
+                                                if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        mask = a == out
+        count = mask.sum(axis=ctx.axes, keepdims=True)
+        g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
+        return g * mask / count, None, None, None
+
+
+class LogSumExp(Function):
+    """out = log sum exp a;  da = g softmax(a)"""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        xp = array_module(a)
+        axes = normalize_dims(dim, a.ndim)
+        m = a.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape)
+                                                if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
+        return g * array_module(a).exp(a - out), None, None
+
+
+class Softmax(Function):
+    """y = exp(a - max) / sum exp(a - max);  da = y * (g - sum(g * y))"""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        xp = array_module(a)
+        a = as_float(a)
+        m = a.max(axis=dim, keepdims=True)
+        # a row of -inf (fully masked) gives 0 / 0; keep it finite: that row returns NaN
+        # in PyTorch, here it returns zeros and gets zero gradient (documented difference)
+        m = xp.where(xp.isfinite(m), m, 0)
+        e = xp.exp(a - m)
+        s = e.sum(axis=dim, keepdims=True)
+        y = e / xp.where(s == 0, 1, s)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        gy = g * y
+        return gy - y * gy.sum(axis=ctx.dim, keepdims=True), None
+
+
+class LogSoftmax(Function):
+    """y = a - logsumexp(a);  da = g - softmax(a) * sum(g)"""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        xp = array_module(a)
+        a = as_float(a)
+        m = a.max(axis=dim, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        shifted = a - m
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        xp = array_module(y)
+        return g - xp.exp(y) * g.sum(axis=ctx.dim, keepdims=True), None

@@ -1,0 +1,182 @@
+"""Shape ops: reshape/view, permute, expand, cat, stack, indexing, masked_fill, tril/triu.
+
+None of these change values, so each backward just moves the gradient back into the
+input's layout: reshape it back, permute it back, sum it over expanded axes, slice it out of
+the concatenation, or scatter it into zeros at the indexed positions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Function, array_module
+
+
+def infer_shape(shape, numel, op="view"):
+    """Resolve one ``-1`` in ``shape`` and check the element count, like torch.view."""
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred (-1), got {shape}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"{op}: invalid shape dimension {s} in {shape}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+class Reshape(Function):
+    """out = a laid out with a new shape;  da = g reshaped back"""
+
+    @staticmethod
+    def forward(ctx, a, shape, require_view):
+        ctx.shape = a.shape
+        if require_view:
+            out = a.view()
+            try:
+                out.shape = shape
+            except AttributeError:
+                raise RuntimeError(
+                    f"view size is not compatible with input tensor's size and stride "
+                    f"(shape {tuple(a.shape)} to {shape}): at least one dimension spans "
+                    f"across two contiguous subspaces. Use .reshape(...) instead.") from None
+            return out
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape), None, None
+
+
+class Permute(Function):
+    """out = a with axes reordered;  da = g with the inverse order"""
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return a.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.transpose(ctx.inverse), None
+
+
+class Expand(Function):
+    """out = a broadcast to shape (a view);  da = g summed back (done by the engine)"""
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return array_module(a).broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class Contiguous(Function):
+    """out = a row-major copy (no copy when it already is);  da = g"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return array_module(a).ascontiguousarray(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class Cat(Function):
+    """out = [a_1, ..., a_n] joined along dim;  da_i = the slice of g that came from a_i"""
+
+    @staticmethod
+    def forward(ctx, dim, *arrays):
+        ctx.sizes = [a.shape[dim] for a in arrays]
+        ctx.dim = dim
+        xp = array_module(arrays[0])
+        want = backend.result_type(*arrays).np
+        return xp.concatenate([a.astype(want, copy=False) for a in arrays], axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        cuts = np.cumsum(ctx.sizes)[:-1]
+        return (None, *xp.split(g, [int(c) for c in cuts], axis=ctx.dim))
+
+
+class Stack(Function):
+    """out = [a_1, ..., a_n] stacked on a new dim;  da_i = g indexed at i on that dim"""
+
+    @staticmethod
+    def forward(ctx, dim, *arrays):
+        ctx.dim = dim
+        xp = array_module(arrays[0])
+        want = backend.result_type(*arrays).np
+        return xp.stack([a.astype(want, copy=False) for a in arrays], axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        return (None, *(xp.take(g, i, axis=ctx.dim) for i in range(g.shape[ctx.dim])))
+
+
+def _is_advanced(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(backend.is_array(i) or isinstance(i, (list, np.ndarray)) for i in items)
+
+
+class Index(Function):
+    """out = a[index];  da = zeros with g added at the indexed positions (repeats accumulate)"""
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape, ctx.index = a.shape, index
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        if _is_advanced(ctx.index):
+            backend.scatter_add(xp, out, ctx.index, g)
+        else:
+            out[ctx.index] = g
+        return out, None
+
+
+class MaskedFill(Function):
+    """out = where(mask, value, a);  da = g where the mask is False"""
+
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        xp = array_module(a)
+        ctx.save_for_backward(mask)
+        value = value.astype(a.dtype) if backend.is_array(value) else a.dtype.type(value)
+        return xp.where(mask, value, a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        return array_module(g).where(mask, g.dtype.type(0), g), None, None
+
+
+class Triangle(Function):
+    """out = tril(a, k) or triu(a, k) over the last two dims;  da = the same mask applied to g"""
+
+    @staticmethod
+    def forward(ctx, a, diagonal, upper):
+        xp = array_module(a)
+        ctx.diagonal, ctx.upper = diagonal, upper
+        return xp.triu(a, diagonal) if upper else xp.tril(a, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        return (xp.triu(g, ctx.diagonal) if ctx.upper else xp.tril(g, ctx.diagonal)), None, None

@@ -1,0 +1,1021 @@
+"""``Tensor``: a backend array plus the autograd metadata, with PyTorch's methods.
+
+Every differentiable method is a one-line call of a ``Function`` from ``tinytorch.ops``;
+this file only checks arguments and translates PyTorch's signatures.
+"""
+
+from __future__ import annotations
+
+import builtins
+import weakref
+
+import numpy as np
+
+from . import backend
+from .autograd import engine, grad_mode
+from .autograd.function import Function
+from .ops import elementwise as E
+from .ops import linalg as L
+from .ops import reduce as R
+from .ops import shape as S
+
+
+class Size(tuple):
+    """``tensor.shape``: a tuple with ``numel()``, printed like PyTorch's."""
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"tinytorch.Size({list(self)})"
+
+
+class Tensor:
+    """An n-dimensional array on a device, recording the ops that made it for ``backward``."""
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad",
+                 "__weakref__")
+    __array_priority__ = 1000  # ndarray op Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data=None, *, dtype=None, device=None, requires_grad=False):
+        arr = as_array(data if data is not None else [], dtype=dtype, device=device)
+        self.data = arr
+        self.grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, array) -> "Tensor":
+        """Wrap a backend array without copying or checking (the fast path of every op)."""
+        t = object.__new__(cls)
+        t.data = array
+        t.requires_grad = False
+        t.grad = None
+        t.grad_fn = None
+        t._output_nr = 0
+        t._retains_grad = False
+        return t
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def shape(self) -> Size:
+        return Size(self.data.shape)
+
+    def size(self, dim=None):
+        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+
+    @property
+    def dtype(self) -> backend.dtype:
+        return backend.dtype_of(self.data)
+
+    @property
+    def device(self) -> backend.device:
+        return backend.device_of(self.data)
+
+    @property
+    def _xp(self):
+        return backend.get_array_module(self.data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
+                               f"got {self.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; "
+                               "use .detach() for a non-leaf")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            return
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        node = self.grad_fn
+        if node.retained is None:
+            node.retained = []
+        node.retained.append((self._output_nr, weakref.ref(self)))
+        self._retains_grad = True
+
+    # ------------------------------------------------------------------ conversion
+    def item(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+                               f"to a Python scalar")
+        return self.data.reshape(()).item() if backend.get_array_module(self.data) is np \
+            else backend.to_numpy(self.data).reshape(()).item()
+
+    def tolist(self):
+        return backend.to_numpy(self.data).tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        if self.device.type != "cpu" and not force:
+            raise TypeError("can't convert cuda tensor to numpy. Use Tensor.cpu() first.")
+        return backend.to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = backend.to_numpy(self.data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __float__(self):
+        return builtins.float(self.item())
+
+    def __int__(self):
+        return builtins.int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} elements is "
+                               f"ambiguous")
+        return builtins.bool(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return builtins.int(self.item())
+
+    def detach(self) -> "Tensor":
+        return Tensor._make(self.data)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def clone(self) -> "Tensor":
+        return E.Add.apply(self, 0) if self.requires_grad else Tensor._make(self.data.copy())
+
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False) -> "Tensor":
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, (backend.dtype, np.dtype)) or a in (builtins.float, builtins.int,
+                                                                   builtins.bool):
+                dtype = a
+            else:
+                device = a
+        out = self
+        if dtype is not None:
+            d = backend.to_dtype(dtype)
+            if d.np != self.data.dtype:
+                out = E.Cast.apply(out, d.np)
+        if device is not None:
+            dev = backend.to_device(device)
+            if dev != out.device:
+                out = ToDevice.apply(out, dev)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> "Tensor":
+        return self.to("cuda")
+
+    def type_as(self, other) -> "Tensor":
+        return self.to(other.dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(backend.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(backend.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(backend.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(backend.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(backend.bool_)
+
+    def half(self) -> "Tensor":
+        return self.to(backend.float16)
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        A scalar needs no ``gradient``; a non-scalar needs one of its own shape (the
+        vector of the vector-Jacobian product).
+        """
+        if create_graph:
+            raise NotImplementedError("create_graph=True (higher-order gradients) is not "
+                                      "supported by tinytorch")
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have "
+                               "a grad_fn (did you forget requires_grad=True, or call it "
+                               "under no_grad?)")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
+                                   f"this tensor has shape {tuple(self.shape)}: pass "
+                                   f"backward(gradient=...) of that shape")
+            g = self._xp.ones(self.data.shape, dtype=self.data.dtype)
+        else:
+            g = gradient.data if isinstance(gradient, Tensor) else as_array(
+                gradient, device=self.device)
+            if tuple(g.shape) != tuple(self.data.shape):
+                raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the "
+                                   f"tensor has shape {tuple(self.data.shape)}")
+            g = g.astype(self.data.dtype, copy=False)
+        engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph))
+        return None
+
+    def register_hook(self, hook):
+        raise NotImplementedError("tensor hooks are not supported by tinytorch")
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other):
+        return E.Add.apply(self, _operand(other, self))
+
+    def __radd__(self, other):
+        return E.Add.apply(_operand(other, self), self)
+
+    def __sub__(self, other):
+        return E.Sub.apply(self, _operand(other, self))
+
+    def __rsub__(self, other):
+        return E.Sub.apply(_operand(other, self), self)
+
+    def __mul__(self, other):
+        return E.Mul.apply(self, _operand(other, self))
+
+    def __rmul__(self, other):
+        return E.Mul.apply(_operand(other, self), self)
+
+    def __truediv__(self, other):
+        return E.Div.apply(self, _operand(other, self))
+
+    def __rtruediv__(self, other):
+        return E.Div.apply(_operand(other, self), self)
+
+    def __pow__(self, other):
+        return E.Pow.apply(self, _operand(other, self))
+
+    def __rpow__(self, other):
+        return E.Pow.apply(_operand(other, self), self)
+
+    def __matmul__(self, other):
+        return L.MatMul.apply(self, _operand(other, self))
+
+    def __rmatmul__(self, other):
+        return L.MatMul.apply(_operand(other, self), self)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return E.Abs.apply(self)
+
+    def __floordiv__(self, other):
+        other = _raw(other)
+        return Tensor._make(E.promote(self.data // other, self.data, other))
+
+    def __mod__(self, other):
+        other = _raw(other)
+        return Tensor._make(E.promote(self.data % other, self.data, other))
+
+    # in-place arithmetic: allowed on tensors outside the graph (like parameter updates
+    # under no_grad); on a tensor that needs grad it would corrupt saved values
+    def _inplace(self, other, op):
+        if grad_mode.is_grad_enabled() and (self.requires_grad and self.is_leaf):
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation (wrap it in tinytorch.no_grad())")
+        other = _raw(other)
+        result = op(self.data, other)
+        if result.dtype != self.data.dtype:
+            if result.dtype.kind == "f" and self.data.dtype.kind != "f":
+                raise RuntimeError(f"result type {backend.dtype_of(result)} can't be cast to "
+                                   f"the desired output type {self.dtype}")
+            result = result.astype(self.data.dtype)
+        self.data[...] = result
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(other, lambda a, b: a + b)
+
+    def __isub__(self, other):
+        return self._inplace(other, lambda a, b: a - b)
+
+    def __imul__(self, other):
+        return self._inplace(other, lambda a, b: a * b)
+
+    def __itruediv__(self, other):
+        return self._inplace(other, lambda a, b: a / b)
+
+    def add_(self, other, alpha=1):
+        return self._inplace(other, lambda a, b: a + alpha * b)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(other, lambda a, b: a - alpha * b)
+
+    def mul_(self, other):
+        return self._inplace(other, lambda a, b: a * b)
+
+    def div_(self, other):
+        return self._inplace(other, lambda a, b: a / b)
+
+    def zero_(self):
+        return self._inplace(0, lambda a, b: a * 0)
+
+    def fill_(self, value):
+        return self._inplace(value, lambda a, b: self._xp.full_like(a, b))
+
+    def copy_(self, src):
+        src = _raw(src)
+        if tuple(getattr(src, "shape", ())) not in ((), ) and \
+                np.broadcast_shapes(np.shape(src), self.data.shape) != self.data.shape:
+            raise RuntimeError(f"copy_: source shape {np.shape(src)} does not broadcast to "
+                               f"{tuple(self.data.shape)}")
+        return self._inplace(backend.move(src, self.device), lambda a, b: b)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(0, lambda a, b: self._xp.clip(a, min, max))
+
+    def __setitem__(self, index, value):
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError("setitem on a tensor that requires grad is not supported "
+                               "(it would silently break its gradient); use torch.where, "
+                               "masked_fill, or do it under no_grad()")
+        self.data[_index(index, self)] = _raw(value)
+
+    # comparisons: not differentiable, bool results
+    def _compare(self, other, op):
+        return Tensor._make(op(self.data, _raw(other)))
+
+    def __eq__(self, other):
+        return self._compare(other, lambda a, b: a == b)
+
+    def __ne__(self, other):
+        return self._compare(other, lambda a, b: a != b)
+
+    def __lt__(self, other):
+        return self._compare(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._compare(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._compare(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._compare(other, lambda a, b: a >= b)
+
+    __hash__ = object.__hash__
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def __invert__(self):
+        return Tensor._make(~self.data)
+
+    def __and__(self, other):
+        return Tensor._make(self.data & _raw(other))
+
+    def __or__(self, other):
+        return Tensor._make(self.data | _raw(other))
+
+    def __xor__(self, other):
+        return Tensor._make(self.data ^ _raw(other))
+
+    def logical_not(self):
+        return Tensor._make(self._xp.logical_not(self.data))
+
+    def equal(self, other) -> bool:
+        return self.shape == other.shape and builtins.bool((self.data == other.data).all())
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
+        return builtins.bool(self._xp.allclose(self.data, _raw(other), rtol=rtol, atol=atol,
+                                               equal_nan=equal_nan))
+
+    def isnan(self):
+        return Tensor._make(self._xp.isnan(self.data))
+
+    def isinf(self):
+        return Tensor._make(self._xp.isinf(self.data))
+
+    def isfinite(self):
+        return Tensor._make(self._xp.isfinite(self.data))
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._make(self._xp.asarray(self.data.any(axis=dim, keepdims=keepdim)))
+
+    def all(self, dim=None, keepdim=False):
+        return Tensor._make(self._xp.asarray(self.data.all(axis=dim, keepdims=keepdim)))
+
+    def sign(self):
+        return Tensor._make(self._xp.sign(self.data))
+
+    # ------------------------------------------------------------------ math
+    def add(self, other, alpha=1):
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1):
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def matmul(self, other):
+        return self @ other
+
+    def neg(self):
+        return -self
+
+    def abs(self):
+        return E.Abs.apply(self)
+
+    def exp(self):
+        return E.Exp.apply(self)
+
+    def log(self):
+        return E.Log.apply(self)
+
+    def sqrt(self):
+        return E.Sqrt.apply(self)
+
+    def rsqrt(self):
+        return E.Pow.apply(self, -0.5)
+
+    def sin(self):
+        return E.Sin.apply(self)
+
+    def cos(self):
+        return E.Cos.apply(self)
+
+    def tanh(self):
+        return E.Tanh.apply(self)
+
+    def sigmoid(self):
+        return E.Sigmoid.apply(self)
+
+    def relu(self):
+        return E.Relu.apply(self)
+
+    def square(self):
+        return E.Pow.apply(self, 2)
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        return E.Clamp.apply(self, _operand(min, self) if min is not None else None,
+                             _operand(max, self) if max is not None else None)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return E.Maximum.apply(self, _operand(other, self))
+
+    def minimum(self, other):
+        return E.Minimum.apply(self, _operand(other, self))
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        out = R.Sum.apply(self, dim, keepdim)
+        return out.to(dtype) if dtype is not None else out
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        x = self.to(dtype) if dtype is not None else self
+        return R.Mean.apply(x, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return R.Var.apply(self, dim, _correction(unbiased, correction), keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def max(self, dim=None, keepdim=False):
+        """Without ``dim`` the largest element; with ``dim`` a ``(values, indices)`` pair."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        return self._extreme(dim, keepdim, True)
+
+    def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        return self._extreme(dim, keepdim, False)
+
+    def _extreme(self, dim, keepdim, is_max):
+        if self.data.size == 0:
+            raise RuntimeError(f"{'max' if is_max else 'min'}(): expected a non-empty tensor")
+        if dim is None:
+            return R.Amax.apply(self, None, False, is_max)
+        dim = R.normalize_dims(dim, self.ndim)
+        values, indices = R.MaxMin.apply(self, dim[0] if dim else None, keepdim, is_max)
+        return MinMaxResult(values, indices)
+
+    def amax(self, dim=None, keepdim=False):
+        return R.Amax.apply(self, dim, keepdim, True)
+
+    def amin(self, dim=None, keepdim=False):
+        return R.Amax.apply(self, dim, keepdim, False)
+
+    def argmax(self, dim=None, keepdim=False):
+        return self._arg(dim, keepdim, self._xp.argmax)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg(dim, keepdim, self._xp.argmin)
+
+    def _arg(self, dim, keepdim, fn):
+        if dim is None:
+            out = fn(self.data.reshape(-1))
+            out = out.reshape((1,) * self.ndim) if keepdim else out
+        else:
+            dim = R.normalize_dims(dim, self.ndim)[0]
+            out = fn(self.data, axis=dim, keepdims=keepdim)
+        return Tensor._make(self._xp.asarray(out, dtype=np.int64))
+
+    def logsumexp(self, dim, keepdim=False):
+        return R.LogSumExp.apply(self, dim, keepdim)
+
+    def softmax(self, dim):
+        return R.Softmax.apply(self, _dim(dim, self.ndim))
+
+    def log_softmax(self, dim):
+        return R.LogSoftmax.apply(self, _dim(dim, self.ndim))
+
+    def prod(self, dim=None, keepdim=False):
+        if self.requires_grad:
+            return self.log().sum(dim, keepdim).exp()
+        return Tensor._make(self._xp.asarray(self.data.prod(axis=dim, keepdims=keepdim)))
+
+    def cumsum(self, dim):
+        if self.requires_grad:
+            raise NotImplementedError("cumsum is not differentiable in tinytorch")
+        return Tensor._make(self.data.cumsum(axis=dim))
+
+    # ------------------------------------------------------------------ shape
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (backend.dtype, np.dtype)):
+            raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
+        shape = S.infer_shape(_shape_args(shape), self.data.size, "view")
+        return S.Reshape.apply(self, shape, True)
+
+    def reshape(self, *shape):
+        shape = S.infer_shape(_shape_args(shape), self.data.size, "reshape")
+        return S.Reshape.apply(self, shape, False)
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s = _dim(start_dim, self.ndim)
+        e = _dim(end_dim, self.ndim)
+        shape = self.shape
+        return self.reshape(*shape[:s], -1, *shape[e + 1:])
+
+    def unflatten(self, dim, sizes):
+        dim = _dim(dim, self.ndim)
+        return self.reshape(*self.shape[:dim], *sizes, *self.shape[dim + 1:])
+
+    def permute(self, *dims):
+        dims = tuple(_dim(d, self.ndim) for d in _shape_args(dims))
+        if sorted(dims) != list(range(self.ndim)):
+            raise RuntimeError(f"permute: dims {dims} are not a permutation of the "
+                               f"{self.ndim} dimensions of a tensor of shape {tuple(self.shape)}")
+        return S.Permute.apply(self, dims)
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.ndim))
+        d0, d1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        dims[d0], dims[d1] = dims[d1], dims[d0]
+        return S.Permute.apply(self, tuple(dims))
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {self.ndim}")
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    @property
+    def T(self):
+        return self if self.ndim < 2 else self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        if self.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices")
+        return self.transpose(-2, -1)
+
+    def unsqueeze(self, dim):
+        d = _dim(dim, self.ndim + 1)
+        return S.Reshape.apply(self, self.shape[:d] + (1,) + self.shape[d:], False)
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            shape = tuple(s for s in self.shape if s != 1)
+        else:
+            dims = R.normalize_dims(dim, self.ndim)
+            shape = tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1))
+        return S.Reshape.apply(self, shape, False)
+
+    def expand(self, *sizes):
+        sizes = _shape_args(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
+                               f"greater or equal to the number of dimensions ({self.ndim})")
+        lead = len(sizes) - self.ndim
+        shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        for i, n in enumerate(self.shape):
+            if n != 1 and n != shape[lead + i]:
+                raise RuntimeError(f"expand: the expanded size of the tensor ({shape[lead + i]})"
+                                   f" must match the existing size ({n}) at non-singleton "
+                                   f"dimension {lead + i}; shape {tuple(self.shape)} to {shape}")
+        return S.Expand.apply(self, shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def broadcast_to(self, shape):
+        return self.expand(shape)
+
+    def repeat(self, *sizes):
+        sizes = _shape_args(sizes)
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
+        for d, r in enumerate(sizes):
+            if r != 1:
+                x = cat_tensors([x] * r, d)
+        return x
+
+    def contiguous(self):
+        return self if self.data.flags.c_contiguous else S.Contiguous.apply(self)
+
+    def split(self, split_size_or_sections, dim=0):
+        dim = _dim(dim, self.ndim)
+        n = self.shape[dim]
+        if isinstance(split_size_or_sections, builtins.int):
+            step = split_size_or_sections
+            if step <= 0:
+                raise RuntimeError(f"split: split_size must be positive, got {step}")
+            sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if builtins.sum(sizes) != n:
+                raise RuntimeError(f"split: split sizes {sizes} do not sum to the size {n} of "
+                                   f"dimension {dim}")
+        out, start = [], 0
+        for s in sizes:
+            idx = (slice(None),) * dim + (slice(start, start + s),)
+            out.append(S.Index.apply(self, idx))
+            start += s
+        return tuple(out)
+
+    def chunk(self, chunks, dim=0):
+        n = self.shape[_dim(dim, self.ndim)]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def unbind(self, dim=0):
+        dim = _dim(dim, self.ndim)
+        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+
+    def select(self, dim, index):
+        dim = _dim(dim, self.ndim)
+        return self[(slice(None),) * dim + (index,)]
+
+    def narrow(self, dim, start, length):
+        dim = _dim(dim, self.ndim)
+        return self[(slice(None),) * dim + (slice(start, start + length),)]
+
+    def __getitem__(self, index):
+        return S.Index.apply(self, _index(index, self))
+
+    def masked_fill(self, mask, value):
+        mask = mask.data if isinstance(mask, Tensor) else backend.move(np.asarray(mask),
+                                                                        self.device)
+        if mask.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
+                               f"dtype {backend.dtype_of(mask)}")
+        try:
+            np.broadcast_shapes(mask.shape, self.data.shape)
+        except ValueError:
+            raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not "
+                               f"broadcast to the tensor's shape {tuple(self.shape)}") from None
+        if isinstance(value, Tensor):
+            if value.ndim:
+                raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
+            value = value.data
+        return S.MaskedFill.apply(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(0, lambda a, b: self.masked_fill(mask, value).data)
+
+    def tril(self, diagonal=0):
+        return S.Triangle.apply(self, diagonal, False)
+
+    def triu(self, diagonal=0):
+        return S.Triangle.apply(self, diagonal, True)
+
+    def gather(self, dim, index):
+        dim = _dim(dim, self.ndim)
+        idx = _raw(index)
+        grids = list(self._xp.ogrid[tuple(slice(0, n) for n in idx.shape)])
+        grids[dim] = idx
+        return S.Index.apply(self, tuple(grids))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"tinytorch.{self.dtype.name.capitalize()}Tensor"
+        return self.to(dtype)
+
+    # ------------------------------------------------------------------ printing
+    def __repr__(self) -> str:
+        arr = backend.to_numpy(self.data)
+        body = _format_array(arr)
+        extras = []
+        if self.device.type != "cpu":
+            extras.append(f"device='{self.device}'")
+        if arr.dtype not in (np.float32, np.int64, np.bool_) or arr.size == 0:
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if arr.size == 0 and arr.ndim != 1:
+            extras.insert(0, f"size={tuple(arr.shape)}")
+        pad = " " * len("tensor(")
+        body = body.replace("\n", "\n" + pad)
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("tinytorch tensors are not picklable: use tinytorch.save (safetensors)")
+
+
+class MinMaxResult(tuple):
+    """``(values, indices)`` of ``max(dim)``/``min(dim)``, also as attributes."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+class ToDevice(Function):
+    """out = a copied to another device;  da = g copied back"""
+
+    @staticmethod
+    def forward(ctx, a, dev):
+        ctx.src = backend.device_of(a)
+        return backend.move(a, dev)
+
+    @staticmethod
+    def backward(ctx, g):
+        return backend.move(g, ctx.src), None
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def as_array(data, dtype=None, device=None):
+    """A backend array from Python data, NumPy/CuPy arrays or Tensors (PyTorch's dtype rules)."""
+    dev = backend.to_device(device) if device is not None else None
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif backend.is_array(data):
+        arr = data
+    else:
+        arr = np.asarray(_unwrap_nested(data))
+        if dtype is None:
+            if arr.dtype.kind == "f":
+                arr = arr.astype(backend.get_default_dtype().np)
+            elif arr.dtype.kind in "iu":
+                arr = arr.astype(np.int64)
+            elif arr.dtype.kind == "b":
+                pass
+            elif arr.dtype == object or arr.dtype.kind in "USO":
+                raise TypeError(f"can't convert data of type {type(data).__name__} "
+                                f"(NumPy dtype {arr.dtype}) to a tensor")
+    if dtype is not None:
+        want = backend.to_dtype(dtype).np
+        if arr.dtype != want:
+            arr = arr.astype(want)
+    elif arr.dtype not in backend._BY_NP:
+        if arr.dtype.kind == "f":
+            arr = arr.astype(np.float64 if arr.dtype.itemsize > 4 else np.float32)
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(np.int64)
+        else:
+            raise TypeError(f"unsupported dtype {arr.dtype}")
+    if dev is not None:
+        arr = backend.move(arr, dev)
+    return arr
+
+
+def _unwrap_nested(data):
+    if isinstance(data, Tensor):
+        return backend.to_numpy(data.data)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, (Tensor, list, tuple))
+                                               for x in data):
+        return [_unwrap_nested(x) for x in data]
+    return data
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _operand(other, like):
+    """A Tensor or a Python scalar for a binary op; lists/arrays become tensors on ``like``'s
+    device."""
+    if isinstance(other, Tensor):
+        return other
+    if isinstance(other, (builtins.int, builtins.float, builtins.bool)):
+        return other
+    if isinstance(other, np.generic):
+        return other.item()
+    if backend.is_array(other) or isinstance(other, (list, tuple)):
+        return Tensor._make(as_array(other, device=like.device))
+    raise TypeError(f"unsupported operand type {type(other).__name__} for a tensor op")
+
+
+def _dim(d, ndim):
+    n = max(ndim, 1)
+    if not -n <= d < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {d})")
+    return d % n
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 0 if unbiased is False else 1
+
+
+def _shape_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        return tuple(shape[0])
+    return tuple(builtins.int(s) for s in shape)
+
+
+def _index(index, t):
+    """Translate a PyTorch index (ints, slices, None, Ellipsis, tensors, lists) for the backend,
+    checking bounds and boolean-mask shapes so errors name the tensor's shape."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    dim = 0
+    for it in items:
+        if isinstance(it, Tensor):
+            if it.device != t.device:
+                raise RuntimeError(f"indexing a tensor on {t.device} with an index on "
+                                   f"{it.device}")
+            it = it.data
+        elif isinstance(it, list):
+            it = t._xp.asarray(it)
+        if backend.is_array(it):
+            if it.dtype == np.bool_:
+                need = tuple(t.shape[dim:dim + it.ndim])
+                if tuple(it.shape) != need:
+                    raise IndexError(f"the shape of the mask {tuple(it.shape)} does not match "
+                                     f"the shape of the indexed tensor {tuple(t.shape)} at "
+                                     f"dimension {dim}")
+                dim += it.ndim
+            elif it.dtype.kind in "iu":
+                size = t.shape[dim] if dim < t.ndim else 0
+                if it.size and (builtins.int(it.max()) >= size or builtins.int(it.min()) < -size):
+                    raise IndexError(f"index {builtins.int(it.max()) if it.max() >= size else builtins.int(it.min())}"
+                                     f" is out of bounds for dimension {dim} with size {size} "
+                                     f"(tensor of shape {tuple(t.shape)})")
+                dim += 1
+            else:
+                raise IndexError(f"tensors used as indices must be long, int or bool, "
+                                 f"got {backend.dtype_of(it)}")
+        elif isinstance(it, (builtins.int, np.integer)) and not isinstance(it, builtins.bool):
+            size = t.shape[dim] if dim < t.ndim else None
+            if size is None:
+                raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
+            if not -size <= it < size:
+                raise IndexError(f"index {it} is out of range for dimension {dim} with size "
+                                 f"{size} (tensor of shape {tuple(t.shape)})")
+            dim += 1
+        elif isinstance(it, slice):
+            if it.step is not None and it.step <= 0:
+                raise ValueError("step must be greater than zero")
+            dim += 1
+        elif it is Ellipsis:
+            rest = builtins.sum(1 for x in items if x is not None and x is not Ellipsis)
+            dim = t.ndim - rest + dim
+        elif it is None:
+            pass
+        else:
+            raise IndexError(f"unsupported index of type {type(it).__name__}")
+        out.append(it)
+    if dim > t.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
+    return tuple(out) if isinstance(index, tuple) or len(out) != 1 else out[0]
+
+
+def cat_tensors(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    ref = tensors[0]
+    d = _dim(dim, ref.ndim)
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape))
+                                     if j != d):
+            raise RuntimeError(f"cat(): sizes of tensors must match except in dimension {d}: "
+                               f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
+                               f"{tuple(t.shape)}")
+    return S.Cat.apply(d, *tensors)
+
+
+def _format_array(arr: np.ndarray) -> str:
+    if arr.size == 0:
+        return "[]"
+    kw = dict(separator=", ", threshold=1000, edgeitems=3, max_line_width=80)
+    if arr.dtype.kind == "f":
+        finite = arr[np.isfinite(arr)]
+        if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
+            return np.array2string(arr, formatter={"float_kind": lambda v: (
+                f"{v:.0f}." if np.isfinite(v) else str(v).replace("inf", "inf"))}, **kw)
+        return np.array2string(arr, precision=4, floatmode="fixed", suppress_small=False, **kw)
+    if arr.dtype == np.bool_:
+        return np.array2string(arr, formatter={"bool": lambda v: "True" if v else "False"},
+                               **kw)
+    return np.array2string(arr, **kw)
