@@ -17,6 +17,8 @@ from .creation import (arange, as_tensor, cat, concat, empty, empty_like, eye, f
 from .random import get_rng_state, manual_seed, seed, set_rng_state
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import autograd
+from . import nn, optim
+from .serialization import *  # noqa: F401,F403  (save, load)
 
 
 class _Cuda:
@@ -41,3 +43,13 @@ class _Cuda:
 cuda = _Cuda()
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # ``from tinytorch import GPT``: the model lives in the top-level ``models`` package,
+    # imported lazily so that ``import tinytorch`` stays light and free of cycles
+    if name in ("GPT", "GPTConfig"):
+        from models import gpt
+
+        return getattr(gpt, name)
+    raise AttributeError(f"module 'tinytorch' has no attribute {name!r}")

@@ -1,0 +1,23 @@
+"""``Parameter``: a leaf tensor that a ``Module`` registers and optimizers update."""
+
+from __future__ import annotations
+
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor that is a module's learnable weight (``requires_grad=True`` by default)."""
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True):
+        from ..creation import zeros
+
+        src = data if data is not None else zeros(0)
+        arr = src.data if isinstance(src, Tensor) else Tensor(src).data
+        Tensor.__init__(self, arr)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + Tensor.__repr__(self)

@@ -1,0 +1,1 @@
+"""Checkpoints: ``save``/``load`` as safetensors files (being written; see issue 3)."""
