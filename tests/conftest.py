@@ -38,3 +38,6 @@ def device() -> str:
         if not tinytorch.cuda.is_available():
             pytest.skip("TINYTORCH_TEST_DEVICE=cuda but CuPy with a GPU is not available")
     return TEST_DEVICE
+
+# the course: assignment marks, and what a student edition skips (tinytorch/course)
+pytest_plugins = ["tinytorch.course.pytest_plugin"]

@@ -1,0 +1,134 @@
+"""The autograder: run one assignment's graded tests and print a score table.
+
+Each graded test is worth one point. A skipped test (PyTorch not installed for an oracle
+test, say) is listed but not counted. Failures show the exception's first lines, which
+name the op, the input shape and the numerical vs analytical gradient where gradcheck
+found the mismatch, and where the failing code is.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import pytest
+
+from .assignments import ASSIGNMENTS
+
+_MESSAGE_LINES = 6  # of a failure's message, shown under its row
+
+
+@dataclass
+class TestResult:
+    """The outcome of one graded test: 'passed', 'failed', 'error' or 'skipped'."""
+
+    nodeid: str
+    outcome: str = "passed"
+    message: str = ""
+    where: str = ""
+
+
+@dataclass
+class _Recorder:
+    """A pytest plugin object collecting each test's outcome and failure message."""
+
+    results: dict[str, TestResult] = field(default_factory=dict)
+    collection_errors: list[TestResult] = field(default_factory=list)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        result = self.results.setdefault(item.nodeid, TestResult(item.nodeid))
+        if report.skipped and result.outcome == "passed":
+            result.outcome = "skipped"
+            result.message = _skip_reason(report)
+        elif report.failed and result.outcome in ("passed", "skipped"):
+            result.outcome = "failed" if call.when == "call" else "error"
+            if call.excinfo is not None:
+                result.message = call.excinfo.exconly().strip()
+                entry = call.excinfo.traceback[-1]
+                result.where = f"{entry.path}:{entry.lineno + 1}"
+            else:
+                result.message = str(report.longrepr).strip()
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collection_errors.append(TestResult(report.nodeid or "<collection>", "error",
+                                                     str(report.longrepr).strip()))
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr or "")
+
+
+@dataclass
+class Score:
+    """The graded total: points earned, points possible, and every test's result."""
+
+    assignment: int
+    results: list[TestResult]
+
+    @property
+    def counted(self) -> list[TestResult]:
+        return [r for r in self.results if r.outcome != "skipped"]
+
+    @property
+    def earned(self) -> int:
+        return sum(r.outcome == "passed" for r in self.counted)
+
+    @property
+    def possible(self) -> int:
+        return len(self.counted)
+
+
+def run_graded_tests(assignment: int, pytest_args=()) -> Score:
+    """Run ``pytest -m assignmentN`` in this process and collect every test's result."""
+    recorder = _Recorder()
+    args = ["-m", f"assignment{assignment}", "--tb=no", "-q", "-p", "no:cacheprovider",
+            *pytest_args]
+    pytest.main(args, plugins=[recorder])
+    results = recorder.collection_errors + list(recorder.results.values())
+    return Score(assignment, results)
+
+
+def format_score(score: Score) -> str:
+    """The score table: one row per test, failure messages under their rows, the total."""
+    title = ASSIGNMENTS[score.assignment].title if score.assignment in ASSIGNMENTS else ""
+    lines = [f"assignment {score.assignment}: {title}", "",
+             f"  {'points':>6}  {'result':<7}  test"]
+    for r in score.results:
+        points = "-" if r.outcome == "skipped" else f"{int(r.outcome == 'passed')}/1"
+        lines.append(f"  {points:>6}  {r.outcome:<7}  {r.nodeid}")
+        if r.outcome != "passed" and r.message:
+            message = r.message.splitlines()
+            for text in message[:_MESSAGE_LINES]:
+                lines.append(f"{'':19}{text}")
+            if len(message) > _MESSAGE_LINES:
+                lines.append(f"{'':19}... ({len(message) - _MESSAGE_LINES} more lines)")
+            if r.where:
+                lines.append(f"{'':19}at {r.where}")
+    lines.append("")
+    if not score.results:
+        lines.append(f"no graded tests of assignment {score.assignment} were collected")
+        return "\n".join(lines)
+    skipped = len(score.results) - score.possible
+    percent = 100.0 * score.earned / score.possible if score.possible else 0.0
+    total = f"total: {score.earned}/{score.possible} points ({percent:.0f}%)"
+    if skipped:
+        total += f"; {skipped} skipped, not counted"
+    lines.append(total)
+    return "\n".join(lines)
+
+
+def grade(assignment: int, pytest_args=(), stream=None) -> int:
+    """Grade one assignment, print the table; exit status 0 only when every counted test passed."""
+    stream = sys.stdout if stream is None else stream
+    score = run_graded_tests(assignment, pytest_args)
+    print(format_score(score), file=stream)
+    if not score.results:
+        return 5  # pytest's "no tests collected"
+    return 0 if score.possible and score.earned == score.possible else 1
