@@ -1,0 +1,181 @@
+"""Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), updating ``p.data`` in place."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+from .optimizer import Optimizer, ScratchBuffers, chunked
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    r"""Adam with optional L2 penalty, AMSGrad and decoupled (AdamW) weight decay.
+
+    For each parameter :math:`\theta` with gradient :math:`g` at step :math:`t`::
+
+        g  <- -g                      if maximize
+        θ  <- θ (1 - lr λ)            if decoupled_weight_decay (AdamW)
+        g  <- g + λ θ                 otherwise, if weight_decay λ != 0 (L2 penalty)
+        m  <- β1 m + (1 - β1) g
+        v  <- β2 v + (1 - β2) g²
+        v̂  <- max(v̂, v) if amsgrad else v
+        θ  <- θ - lr / (1 - β1^t) · m / (sqrt(v̂) / sqrt(1 - β2^t) + eps)
+
+    State per parameter, as in PyTorch: ``step`` (a float32 scalar tensor), ``exp_avg``
+    (m), ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq``. Parameters whose
+    ``.grad`` is None are skipped. ``foreach``, ``fused`` and ``capturable`` are accepted for
+    compatibility with PyTorch code and change nothing here: every update is one in-place
+    pass per buffer, a cache-sized piece at a time.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
+        if isinstance(lr, Tensor):
+            lr = lr.item()
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if differentiable:
+            raise NotImplementedError("differentiable=True (gradients through the optimizer "
+                                      "step) is not supported by tinytorch")
+        if fused and foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        defaults = {"lr": lr, "betas": (float(betas[0]), float(betas[1])), "eps": eps,
+                    "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+        self._scratch = ScratchBuffers()
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """One Adam update of every parameter that has a gradient; returns the closure's loss."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                grad = self._grad_of(p)
+                if grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    _init_state(state, p.data, group["amsgrad"])
+                step = _advance_step(state)
+                max_sq = state.get("max_exp_avg_sq") if group["amsgrad"] else None
+                if group["amsgrad"] and max_sq is None:
+                    # a group switched to amsgrad after training started: start the max at v
+                    max_sq = state["max_exp_avg_sq"] = Tensor._make(
+                        state["exp_avg_sq"].data.copy())
+                adam_update(p.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data,
+                            None if max_sq is None else max_sq.data, self._scratch,
+                            lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                            weight_decay=group["weight_decay"], step=step,
+                            decoupled=group["decoupled_weight_decay"],
+                            maximize=group["maximize"])
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``θ <- θ (1 - lr λ)`` before the Adam step.
+
+    Same arguments as ``Adam`` except the default ``weight_decay=1e-2``.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None,
+                 capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True
+
+
+def _init_state(state: dict, param, amsgrad: bool) -> None:
+    xp = backend.get_array_module(param)
+    state["step"] = Tensor._make(np.zeros((), dtype=np.float32))
+    state["exp_avg"] = Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
+    state["exp_avg_sq"] = Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
+    if amsgrad:
+        state["max_exp_avg_sq"] = Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
+
+
+def _advance_step(state: dict) -> float:
+    """Count one more step in ``state['step']`` (a float32 scalar, as PyTorch keeps it)."""
+    step_t = state["step"]
+    if not isinstance(step_t, Tensor):  # a state dict written with a plain number
+        step_t = state["step"] = Tensor._make(np.array(step_t, dtype=np.float32))
+    step_t.data += 1
+    return float(step_t.data)
+
+
+def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: ScratchBuffers, *,
+                lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
+                step: float, decoupled: bool, maximize: bool) -> None:
+    """One Adam(W) step on raw arrays, in place on ``param`` and the moment buffers."""
+    xp = backend.get_array_module(param)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+    step_size = lr / bias_correction1
+    l2 = weight_decay if weight_decay != 0 and not decoupled else 0.0
+    if weight_decay != 0 and decoupled:
+        param *= 1 - lr * weight_decay
+    for p, g, m, v, vmax in chunked(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq):
+        tmp = scratch.like(p, 0)
+        if maximize or l2:
+            eff = scratch.like(p, 1)  # the effective gradient, never written into .grad
+            if l2:
+                xp.multiply(p, l2, out=eff)
+                if maximize:
+                    eff -= g
+                else:
+                    eff += g
+            else:
+                xp.negative(g, out=eff)
+            g = eff
+        # m <- m + (1 - β1)(g - m): the lerp PyTorch uses
+        xp.subtract(g, m, out=tmp)
+        tmp *= 1 - beta1
+        m += tmp
+        # v <- β2 v + (1 - β2) g²
+        v *= beta2
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1 - beta2
+        v += tmp
+        if vmax is not None:
+            xp.maximum(vmax, v, out=vmax)
+            v = vmax
+        # θ <- θ - step_size · m / (sqrt(v) / sqrt(1 - β2^t) + eps)
+        xp.sqrt(v, out=tmp)
+        tmp /= bias_correction2_sqrt
+        tmp += eps
+        xp.divide(m, tmp, out=tmp)
+        tmp *= step_size
+        p -= tmp
