@@ -1,0 +1,560 @@
+"""Fused neural-network ops with hand-derived backward: the hot paths of a Transformer.
+
+Each op is one ``Function`` whose forward and backward work on raw backend arrays: linear,
+cross-entropy (log_softmax + NLL in one pass), nll_loss, layer_norm, gelu (tanh and exact
+erf forms), embedding, dropout, scaled-dot-product attention and constant padding.
+Softmax and log_softmax live in ``ops/reduce.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import backend
+from .. import random as _random
+from ..autograd.function import Function, array_module
+
+# ----------------------------------------------------------------------------- erf
+# NumPy has no erf. Two pieces, each accurate to about 1e-16 absolute in float64:
+#   |x| < 1:  erf(x) = 2/sqrt(pi) * sum_k (-1)^k x^(2k+1) / (k! (2k+1))   (Taylor, 18 terms)
+#   |x| >= 1: erf(x) = 1 - exp(-x^2) * h(1/x), with h(t) = erfc(1/t) exp(1/t^2) smooth on
+#             [1/6, 1]; h is a Chebyshev interpolant built at import from math.erfc.
+#   |x| >= 6: erf(x) = +-1 to double precision (erfc(6) ~ 2e-17).
+# float32 inputs use fewer terms of both series (their truncation error is below 1e-8).
+
+_TAYLOR = np.array([(-1) ** k / (math.factorial(k) * (2 * k + 1)) for k in range(18)]) \
+    * (2 / math.sqrt(math.pi))
+_T_LO, _T_HI = 1 / 6, 1.0
+
+
+def _erfc_scaled_chebyshev(degree: int) -> np.ndarray:
+    k = np.arange(degree + 1)
+    nodes = np.cos(np.pi * (k + 0.5) / (degree + 1))
+    ts = _T_LO + (_T_HI - _T_LO) * (nodes + 1) / 2
+    values = [math.erfc(1 / t) * math.exp(1 / t ** 2) for t in ts]
+    return np.polynomial.chebyshev.chebfit(nodes, values, degree)
+
+
+_CHEB = _erfc_scaled_chebyshev(24)
+_TERMS = {np.dtype(np.float64): (18, 25), np.dtype(np.float32): (10, 12),
+          np.dtype(np.float16): (6, 7)}
+
+
+def erf(x):
+    """The error function of a float array (NumPy or CuPy), elementwise."""
+    xp = array_module(x)
+    if xp is not np:  # CuPy ships an erf kernel
+        import cupyx.scipy.special as cupy_special
+
+        return cupy_special.erf(x)
+    n_taylor, n_cheb = _TERMS.get(x.dtype, _TERMS[np.dtype(np.float64)])
+    out = np.empty_like(x)
+    ax = np.abs(x)
+    small = ax < 1
+    xs = x[small]
+    z = xs * xs
+    acc = np.full_like(xs, _TAYLOR[n_taylor - 1])
+    for c in _TAYLOR[n_taylor - 2::-1]:
+        acc *= z
+        acc += c
+    out[small] = xs * acc
+    big = ~small
+    xb = np.minimum(ax[big], 6.0)
+    # Clenshaw recurrence for the Chebyshev series in u, the image of t = 1/x in [-1, 1]
+    u = (2 / xb - (_T_LO + _T_HI)) / (_T_HI - _T_LO)
+    u2 = 2 * u
+    b1 = np.zeros_like(u)
+    b2 = np.zeros_like(u)
+    for c in _CHEB[n_cheb - 1:0:-1]:
+        b1, b2 = u2 * b1 - b2 + c, b1
+    h = u * b1 - b2 + _CHEB[0]
+    out[big] = np.copysign(1 - np.exp(-xb * xb) * h, x[big])
+    return out
+
+
+# ----------------------------------------------------------------------------- linear
+
+
+class Linear(Function):
+    """y = x W^T + b;  dx = g W, dW = g^T x, db = sum_rows g   (rows = all leading dims)"""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        if x.shape[-1] != weight.shape[1]:
+            raise RuntimeError(f"linear: input has {x.shape[-1]} features in its last dim "
+                               f"(shape {tuple(x.shape)}) but weight has shape "
+                               f"{tuple(weight.shape)}, expecting {weight.shape[1]}")
+        lead = x.shape[:-1]
+        x2 = x.reshape(-1, x.shape[-1])  # one big GEMM instead of a batched one
+        y = x2 @ weight.T
+        if bias is not None:
+            y += bias
+        ctx.save_for_backward(x2, weight)
+        ctx.lead = lead
+        return y.reshape(*lead, weight.shape[0])
+
+    @staticmethod
+    def backward(ctx, g):
+        x2, weight = ctx.saved_tensors
+        nx, nw, nb = ctx.needs_input_grad
+        g2 = g.reshape(-1, g.shape[-1])
+        dx = (g2 @ weight).reshape(*ctx.lead, weight.shape[1]) if nx else None
+        dw = g2.T @ x2 if nw else None
+        db = g2.sum(axis=0) if nb else None
+        return dx, dw, db
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def _class_last(logits, target, op):
+    """(N, C, d...) logits and (N, d...) targets as (M, C) rows and (M,) classes."""
+    if logits.ndim == 1:
+        if target.ndim != 0:
+            raise RuntimeError(f"{op}: unbatched input of shape {tuple(logits.shape)} needs a "
+                               f"0-d target, got shape {tuple(target.shape)}")
+        return logits[None, :], target.reshape(1)
+    expected = (logits.shape[0],) + tuple(logits.shape[2:])
+    if tuple(target.shape) != expected:
+        raise RuntimeError(f"{op}: input of shape {tuple(logits.shape)} expects a target of "
+                           f"shape {expected}, got {tuple(target.shape)}")
+    if logits.ndim == 2:
+        return logits, target
+    xp = array_module(logits)
+    rows = xp.moveaxis(logits, 1, -1).reshape(-1, logits.shape[1])
+    return rows, target.reshape(-1)
+
+
+def _check_classes(target, n_classes, ignore_index, op):
+    if target.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected a target of class indices with an integer dtype "
+                           f"(int64), got {backend.dtype_of(target)}")
+    valid = target != ignore_index
+    if target.size:
+        bad = valid & ((target < 0) | (target >= n_classes))
+        if bad.any():
+            value = int(target[bad].reshape(-1)[0])
+            raise IndexError(f"{op}: target {value} is out of bounds for {n_classes} classes")
+    return valid
+
+
+def _reduce_rows(per_row, reduction, n_valid, xp):
+    if reduction == "none":
+        return per_row
+    if reduction == "sum":
+        return per_row.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: NaN, as torch
+        return per_row.sum() / per_row.dtype.type(n_valid)
+
+
+def _row_scale(g, reduction, n_valid, valid, dtype):
+    """The gradient of the reduced loss with respect to each row's loss, zero where ignored."""
+    if reduction == "none":
+        return g.reshape(-1) * valid
+    s = g / dtype.type(n_valid) if reduction == "mean" else g
+    return s * valid.astype(dtype)
+
+
+def _reshape_rows(grad_rows, shape, xp):
+    """(M, C) row gradients back to the (N, C, d...) layout of the logits."""
+    if len(shape) <= 2:
+        return grad_rows.reshape(shape)
+    moved = grad_rows.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))
+    return xp.moveaxis(moved, -1, 1)
+
+
+def _check_reduction(reduction, op):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+class CrossEntropy(Function):
+    """loss_i = -(1 - e) log p[i, t_i] - (e / C) sum_c log p[i, c],  p = softmax(x_i);
+    dx_i = p_i - (1 - e) onehot(t_i) - e / C   (times the reduction's weight, 0 if ignored)"""
+
+    @staticmethod
+    def forward(ctx, logits, target, ignore_index, label_smoothing, reduction):
+        xp = array_module(logits)
+        rows, classes = _class_last(logits, target, "cross_entropy")
+        n_classes = rows.shape[1]
+        valid = _check_classes(classes, n_classes, ignore_index, "cross_entropy")
+        safe = xp.where(valid, classes, 0)
+        shifted = rows - rows.max(axis=1, keepdims=True)
+        probs = xp.exp(shifted)
+        total = probs.sum(axis=1, keepdims=True)
+        log_total = xp.log(total)
+        picked = xp.take_along_axis(shifted, safe[:, None], axis=1)[:, 0] - log_total[:, 0]
+        per_row = -(1 - label_smoothing) * picked
+        if label_smoothing:
+            mean_logp = shifted.mean(axis=1) - log_total[:, 0]
+            per_row -= label_smoothing * mean_logp
+        per_row = per_row * valid
+        probs /= total
+        n_valid = int(valid.sum())
+        ctx.save_for_backward(probs, safe, valid)
+        ctx.shape, ctx.reduction, ctx.n_valid = logits.shape, reduction, n_valid
+        ctx.smoothing = label_smoothing
+        out = _reduce_rows(per_row, reduction, n_valid, xp)
+        if reduction == "none":
+            out = out.reshape(target.shape)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        probs, safe, valid = ctx.saved_tensors
+        xp = array_module(probs)
+        scale = _row_scale(g, ctx.reduction, ctx.n_valid, valid, probs.dtype)[:, None]
+        grad = probs * scale
+        rows = xp.arange(grad.shape[0])
+        grad[rows, safe] -= (1 - ctx.smoothing) * scale[:, 0]
+        if ctx.smoothing:
+            grad -= (ctx.smoothing / probs.shape[1]) * scale
+        return _reshape_rows(grad, ctx.shape, xp), None, None, None, None
+
+
+class NLLLoss(Function):
+    """loss_i = -x[i, t_i];  dx[i, t_i] = -1   (times the reduction's weight, 0 if ignored)"""
+
+    @staticmethod
+    def forward(ctx, logp, target, ignore_index, reduction):
+        xp = array_module(logp)
+        rows, classes = _class_last(logp, target, "nll_loss")
+        valid = _check_classes(classes, rows.shape[1], ignore_index, "nll_loss")
+        safe = xp.where(valid, classes, 0)
+        per_row = -xp.take_along_axis(rows, safe[:, None], axis=1)[:, 0] * valid
+        n_valid = int(valid.sum())
+        ctx.save_for_backward(safe, valid)
+        ctx.shape, ctx.reduction, ctx.n_valid = logp.shape, reduction, n_valid
+        ctx.rows_shape = rows.shape
+        out = _reduce_rows(per_row, reduction, n_valid, xp)
+        return out.reshape(target.shape) if reduction == "none" else out
+
+    @staticmethod
+    def backward(ctx, g):
+        safe, valid = ctx.saved_tensors
+        xp = array_module(g)
+        scale = _row_scale(g, ctx.reduction, ctx.n_valid, valid, g.dtype)
+        grad = xp.zeros(ctx.rows_shape, dtype=g.dtype)
+        grad[xp.arange(grad.shape[0]), safe] = -scale
+        return _reshape_rows(grad, ctx.shape, xp), None, None, None
+
+
+# ----------------------------------------------------------------------------- layer norm
+
+
+class LayerNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * w + b over the last k dims (x_hat before w, b);
+    dx = rstd * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)),  dx_hat = g * w;
+    dw = sum_rows g * x_hat,  db = sum_rows g"""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, n_norm, eps):
+        xp = array_module(x)
+        width = int(np.prod(x.shape[x.ndim - n_norm:])) if n_norm else 1
+        x2 = x.reshape(-1, width)
+        mean = x2.mean(axis=1, keepdims=True)
+        x_hat = x2 - mean
+        var = xp.einsum("ij,ij->i", x_hat, x_hat)[:, None] if xp is np else \
+            (x_hat * x_hat).sum(axis=1, keepdims=True)
+        var /= width
+        rstd = 1 / xp.sqrt(var + eps)
+        x_hat *= rstd
+        ctx.save_for_backward(x_hat, rstd, weight)
+        ctx.shape = x.shape
+        if weight is None:
+            y = x_hat.copy() if bias is None else x_hat + bias.reshape(-1)
+        else:
+            y = x_hat * weight.reshape(-1)
+            if bias is not None:
+                y += bias.reshape(-1)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x_hat, rstd, weight = ctx.saved_tensors
+        _, nw, nb = ctx.needs_input_grad[:3]
+        xp = array_module(g)
+        width = x_hat.shape[1]
+        g2 = g.reshape(-1, width)
+        dw = db = None
+        if nw:
+            dw = xp.einsum("ij,ij->j", g2, x_hat) if xp is np else (g2 * x_hat).sum(axis=0)
+            dw = dw.reshape(weight.shape)
+        if nb:
+            db = g2.sum(axis=0).reshape(weight.shape if weight is not None else ctx.shape[-1:])
+        dx = None
+        if ctx.needs_input_grad[0]:
+            d_hat = g2 * weight.reshape(-1) if weight is not None else g2.copy()
+            mean_d = d_hat.mean(axis=1, keepdims=True)
+            mean_dx = (xp.einsum("ij,ij->i", d_hat, x_hat)[:, None] if xp is np else
+                       (d_hat * x_hat).sum(axis=1, keepdims=True)) / width
+            d_hat -= mean_d
+            d_hat -= x_hat * mean_dx
+            d_hat *= rstd
+            dx = d_hat.reshape(ctx.shape)
+        return dx, dw, db, None, None
+
+
+# ----------------------------------------------------------------------------- gelu
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_GELU_CUBIC = 0.044715
+
+
+class Gelu(Function):
+    """exact: y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dy = Phi(x) + x phi(x)
+    tanh:  y = x (1 + t) / 2, t = tanh(k (x + 0.044715 x^3)), k = sqrt(2 / pi);
+           dy = (1 + t) / 2 + x (1 - t^2) k (1 + 3 * 0.044715 x^2) / 2"""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        xp = array_module(x)
+        if approximate == "tanh":
+            inner = x * x
+            inner *= _GELU_CUBIC
+            inner += 1
+            inner *= x
+            inner *= _SQRT_2_OVER_PI
+            t = xp.tanh(inner, out=inner)
+            t += 1
+            t *= 0.5  # t now holds (1 + tanh) / 2
+            ctx.save_for_backward(x, t)
+            ctx.approximate = "tanh"
+            return x * t
+        cdf = erf(x * x.dtype.type(_INV_SQRT_2))
+        cdf += 1
+        cdf *= 0.5
+        ctx.save_for_backward(x, cdf)
+        ctx.approximate = "none"
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, g):
+        x, half_one_plus = ctx.saved_tensors
+        xp = array_module(x)
+        if ctx.approximate == "tanh":
+            # (1 - t^2) / 2 = 2 h (1 - h) with h = (1 + t) / 2
+            d = x * x
+            d *= 3 * _GELU_CUBIC
+            d += 1
+            d *= x
+            d *= half_one_plus
+            d *= 1 - half_one_plus
+            d *= 2 * _SQRT_2_OVER_PI
+            d += half_one_plus
+        else:
+            d = x * x
+            d *= -0.5
+            d = xp.exp(d, out=d)
+            d *= x
+            d *= _INV_SQRT_2PI
+            d += half_one_plus
+        d *= g
+        return d, None
+
+
+# ----------------------------------------------------------------------------- embedding
+
+# the one-hot product beats np.add.at up to about this many rows x vocabulary entries;
+# above it sort + np.add.reduceat is the fastest (measured, see benchmarks/bench_nn.py)
+_ONE_HOT_MAX_ELEMENTS = 4_000_000
+
+
+def embedding_backward(indices, g, num_embeddings, padding_idx):
+    """dW = sum of the output gradient rows g[j] over the positions j that read row i."""
+    xp = array_module(g)
+    dim = g.shape[-1]
+    flat = indices.reshape(-1)
+    g2 = g.reshape(-1, dim)
+    n = flat.shape[0]
+    if xp is not np:
+        dw = xp.zeros((num_embeddings, dim), dtype=g.dtype)
+        backend.scatter_add(xp, dw, flat, g2)
+    elif n * num_embeddings <= _ONE_HOT_MAX_ELEMENTS:
+        one_hot = np.zeros((num_embeddings, n), dtype=g.dtype)
+        one_hot[flat, np.arange(n)] = 1
+        dw = one_hot @ g2
+    else:
+        order = np.argsort(flat, kind="stable")
+        sorted_idx = flat[order]
+        starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
+        dw = np.zeros((num_embeddings, dim), dtype=g.dtype)
+        dw[sorted_idx[starts]] = np.add.reduceat(g2[order], starts, axis=0)
+    if padding_idx is not None:
+        dw[padding_idx] = 0
+    return dw
+
+
+class Embedding(Function):
+    """y = W[idx];  dW[i] = sum_{j : idx_j = i} g_j  (row padding_idx gets no gradient)"""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx):
+        if indices.dtype.kind not in "iu":
+            raise RuntimeError(f"embedding: expected indices of an integer dtype (int64 or "
+                               f"int32), got {backend.dtype_of(indices)}")
+        n = weight.shape[0]
+        if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= n):
+            bad = int(indices.min()) if int(indices.min()) < 0 else int(indices.max())
+            raise IndexError(f"embedding: index {bad} is out of range for an embedding with "
+                             f"{n} rows (valid indices are 0..{n - 1})")
+        ctx.save_for_backward(indices)
+        ctx.num, ctx.padding_idx = n, padding_idx
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, g):
+        (indices,) = ctx.saved_tensors
+        return embedding_backward(indices, g, ctx.num, ctx.padding_idx), None, None
+
+
+# ----------------------------------------------------------------------------- dropout
+
+
+def keep_mask(shape, p, xp, dtype):
+    """A mask of 0 and 1 / (1 - p), each entry kept with probability 1 - p (global RNG)."""
+    draws = _random.default_generator().random(shape, dtype=np.float32)
+    scale = dtype.type(1 / (1 - p))
+    mask = (draws >= np.float32(p)).astype(dtype)
+    mask *= scale
+    return mask if xp is np else backend.move(mask, backend.device("cuda"))
+
+
+class Dropout(Function):
+    """y = x * m / (1 - p), m ~ Bernoulli(1 - p);  dx = g * m / (1 - p)"""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        xp = array_module(x)
+        if p == 1:
+            mask = xp.zeros(x.shape, dtype=x.dtype)
+        else:
+            mask = keep_mask(x.shape, p, xp, x.dtype)
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        return g * mask, None
+
+
+# ----------------------------------------------------------------------------- attention
+
+
+def _contiguous(xp, a):
+    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+
+
+class ScaledDotProductAttention(Function):
+    """S = s q k^T + M (M: 0 / -inf from a bool mask, or the float mask), P = softmax(S),
+    out = D(P) v with D the dropout (x m / (1 - p)).
+    dv = D(P)^T g;  dP = D(g v^T + gW);  dS = P * (dP - sum_rows(dP * P));
+    dq = s dS k;  dk = s dS^T q;  dM = dS.   A fully masked row (every key excluded) has
+    P = 0: its output is zeros and it passes no gradient (PyTorch returns NaN there).
+    With ``return_weights`` the second output is D(P) (MultiheadAttention's weights)."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_weights):
+        xp = array_module(q)
+        dtype = q.dtype
+        scale = dtype.type(scale)
+        # scale the smaller operand and keep every batched product's operands row-major
+        qs = q * scale
+        kt = xp.ascontiguousarray(xp.swapaxes(k, -1, -2))
+        v = _contiguous(xp, v)
+        scores = qs @ kt  # (..., L, S)
+        allowed = None
+        if is_causal:
+            n_q, n_k = scores.shape[-2:]
+            allowed = xp.tril(xp.ones((n_q, n_k), dtype=bool))
+        if mask is not None:
+            if mask.dtype == np.bool_:
+                allowed = mask if allowed is None else allowed & mask
+            else:
+                scores += mask
+        if allowed is not None:
+            scores = xp.where(allowed, scores, dtype.type(-np.inf))
+        row_max = scores.max(axis=-1, keepdims=True)
+        row_max[~xp.isfinite(row_max)] = 0
+        scores -= row_max
+        probs = xp.exp(scores, out=scores)
+        total = probs.sum(axis=-1, keepdims=True)
+        total[total == 0] = 1  # fully masked row: probs stay 0
+        probs /= total
+        drop = None
+        dropped = probs
+        if dropout_p > 0:
+            drop = keep_mask(probs.shape, dropout_p, xp, dtype)
+            dropped = probs * drop
+        out = dropped @ v
+        ctx.save_for_backward(qs, k, kt, v, probs, drop)
+        ctx.scale = scale
+        if return_weights:
+            return out, dropped
+        return out
+
+    @staticmethod
+    def backward(ctx, g, g_weights=None):
+        qs, k, kt, v, probs, drop = ctx.saved_tensors
+        nq, nk, nv, nm = ctx.needs_input_grad[:4]
+        xp = array_module(g)
+        g = _contiguous(xp, g)
+        dv = None
+        if nv:
+            dropped = probs if drop is None else probs * drop
+            dv = xp.swapaxes(dropped, -1, -2) @ g
+        d_probs = g @ xp.ascontiguousarray(xp.swapaxes(v, -1, -2))  # (..., L, S)
+        if g_weights is not None:
+            d_probs += g_weights
+        if drop is not None:
+            d_probs *= drop
+        # dS = P * (dP - rowsum(dP * P)), computed in place in d_probs
+        row_dot = xp.einsum("...ij,...ij->...i", d_probs, probs)[..., None] if xp is np \
+            else (d_probs * probs).sum(axis=-1, keepdims=True)
+        d_probs -= row_dot
+        d_probs *= probs
+        d_scores = d_probs
+        dq = dk = None
+        if nq:
+            dq = d_scores @ k
+            dq *= ctx.scale
+        if nk:
+            dk = xp.swapaxes(d_scores, -1, -2) @ qs
+        dm = d_scores if nm else None
+        return dq, dk, dv, dm, None, None, None, None
+
+
+# ----------------------------------------------------------------------------- padding
+
+
+class ConstantPad(Function):
+    """y = x surrounded by ``value`` (negative pads crop);  dx = g cropped back to x"""
+
+    @staticmethod
+    def forward(ctx, x, pad, value):
+        xp = array_module(x)
+        widths = [(0, 0)] * x.ndim
+        for i in range(len(pad) // 2):
+            widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, x.shape))
+        cropped = x[crop]
+        grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+        out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths))
+        if any(n < 0 for n in out_shape):
+            raise RuntimeError(f"pad: padding {tuple(pad)} would give input of shape "
+                               f"{tuple(x.shape)} a negative size {out_shape}")
+        ctx.shape, ctx.crop, ctx.grow = x.shape, crop, grow
+        return xp.pad(cropped, grow, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        inner = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.grow))
+        dx = xp.zeros(ctx.shape, dtype=g.dtype)
+        dx[ctx.crop] = g[inner]
+        return dx, None, None
