@@ -787,6 +787,27 @@ class Tensor:
         grids[dim] = idx
         return S.Index.apply(self, tuple(grids))
 
+    def sort(self, dim=-1, descending=False):
+        """``(values, indices)`` sorted along ``dim``; the values carry the gradient."""
+        dim = _dim(dim, self.ndim)
+        key = self.data if self.data.dtype.kind in "fi" else self.data.astype(np.int64)
+        order = self._xp.argsort(-key if descending else key, axis=dim, kind="stable")
+        return MinMaxResult(self.gather(dim, order), Tensor._make(order.astype(np.int64)))
+
+    def argsort(self, dim=-1, descending=False):
+        return self.sort(dim, descending).indices
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """``(values, indices)`` of the ``k`` largest (or smallest) entries along ``dim``."""
+        dim = _dim(dim, self.ndim)
+        size = self.shape[dim] if self.ndim else 1
+        if not 0 <= k <= size:
+            raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size "
+                               f"{size}")
+        order = self.sort(dim, descending=largest).indices.data
+        order = self._xp.take(order, self._xp.arange(k), axis=dim)
+        return MinMaxResult(self.gather(dim, order), Tensor._make(order))
+
     def type(self, dtype=None):
         if dtype is None:
             return f"tinytorch.{self.dtype.name.capitalize()}Tensor"
