@@ -19,7 +19,7 @@ _MESSAGE_LINES = 6  # of a failure's message, shown under its row
 
 
 @dataclass
-class TestResult:
+class GradedTest:
     """The outcome of one graded test: 'passed', 'failed', 'error' or 'skipped'."""
 
     nodeid: str
@@ -28,18 +28,18 @@ class TestResult:
     where: str = ""
 
 
-@dataclass
+@dataclass(eq=False)  # pytest keeps plugins in sets: hash by identity
 class _Recorder:
     """A pytest plugin object collecting each test's outcome and failure message."""
 
-    results: dict[str, TestResult] = field(default_factory=dict)
-    collection_errors: list[TestResult] = field(default_factory=list)
+    results: dict[str, GradedTest] = field(default_factory=dict)
+    collection_errors: list[GradedTest] = field(default_factory=list)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        result = self.results.setdefault(item.nodeid, TestResult(item.nodeid))
+        result = self.results.setdefault(item.nodeid, GradedTest(item.nodeid))
         if report.skipped and result.outcome == "passed":
             result.outcome = "skipped"
             result.message = _skip_reason(report)
@@ -54,7 +54,7 @@ class _Recorder:
 
     def pytest_collectreport(self, report):
         if report.failed:
-            self.collection_errors.append(TestResult(report.nodeid or "<collection>", "error",
+            self.collection_errors.append(GradedTest(report.nodeid or "<collection>", "error",
                                                      str(report.longrepr).strip()))
 
 
@@ -70,10 +70,10 @@ class Score:
     """The graded total: points earned, points possible, and every test's result."""
 
     assignment: int
-    results: list[TestResult]
+    results: list[GradedTest]
 
     @property
-    def counted(self) -> list[TestResult]:
+    def counted(self) -> list[GradedTest]:
         return [r for r in self.results if r.outcome != "skipped"]
 
     @property

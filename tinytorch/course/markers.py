@@ -102,15 +102,6 @@ def _functions(tree: ast.AST) -> list[tuple[str, ast.AST]]:
     return out
 
 
-def _body_start(fn: ast.AST) -> int:
-    """First line after the def line(s) and the docstring: where a region may begin."""
-    first = fn.body[0]
-    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)):
-        return first.end_lineno + 1
-    return first.lineno if first.lineno > fn.lineno else fn.lineno + 1
-
-
 def find_regions(source: str, path: str = "<string>") -> list[Region]:
     """Every solution region of ``source``, in file order; ``MarkerError`` if any is malformed."""
     if BEGIN_PREFIX not in source and END_MARKER not in source:
@@ -172,11 +163,10 @@ def _make_region(path, lines, functions, begin, end, match) -> Region:
     # the innermost function whose body holds the whole region
     enclosing = None
     for qualname, fn in functions:
-        if _body_start(fn) <= begin and code[-1][0] <= fn.end_lineno:
+        if fn.lineno < begin and code[-1][0] <= fn.end_lineno:
             enclosing = (qualname, fn)
     if enclosing is None:
-        raise MarkerError(f"{path}:{begin}: a solution region must lie inside a function body, "
-                          f"after its def line and docstring")
+        raise MarkerError(f"{path}:{begin}: a solution region must lie inside a function body")
     return Region(path=path, assignment=int(match.group("n")), what=match.group("what"),
                   begin=begin, end=end, indent=indent, qualname=enclosing[0])
 

@@ -20,16 +20,25 @@ from pathlib import Path
 import pytest
 
 from .assignments import ASSIGNMENTS, graded_assignment
+from .edition import EDITION_FILE
 from .markers import assignment_of_message
 
-_EDITION_PATH = Path(__file__).with_name("edition.json")
+_PACKAGE_EDITION = Path(__file__).with_name("edition.json")
+_EDITION_KEY = pytest.StashKey[object]()
 
 
-def edition_assignment() -> int | None:
-    """The assignment this checkout's student edition was built for; None in the reference."""
-    if not _EDITION_PATH.is_file():
-        return None
-    return int(json.loads(_EDITION_PATH.read_text())["assignment"])
+def edition_assignment(config=None) -> int | None:
+    """The assignment this checkout's student edition was built for; None in the reference.
+
+    The edition file is looked for under pytest's rootdir first, then beside this module.
+    """
+    candidates = [_PACKAGE_EDITION]
+    if config is not None:
+        candidates.insert(0, Path(config.rootpath, EDITION_FILE))
+    for path in candidates:
+        if path.is_file():
+            return int(json.loads(path.read_text())["assignment"])
+    return None
 
 
 def item_assignment(item) -> int | None:
@@ -58,6 +67,13 @@ def stub_assignment(exc: BaseException | None) -> tuple[int, str] | None:
     return None
 
 
+def _edition(config) -> int | None:
+    """``edition_assignment`` read once per session."""
+    if _EDITION_KEY not in config.stash:
+        config.stash[_EDITION_KEY] = edition_assignment(config)
+    return config.stash[_EDITION_KEY]
+
+
 def pytest_configure(config) -> None:
     for number, assignment in ASSIGNMENTS.items():
         config.addinivalue_line(
@@ -66,7 +82,7 @@ def pytest_configure(config) -> None:
 
 
 def pytest_report_header(config) -> str | None:
-    edition = edition_assignment()
+    edition = _edition(config)
     if edition is None:
         return None
     return (f"tinytorch course: student edition for assignment {edition} "
@@ -74,7 +90,7 @@ def pytest_report_header(config) -> str | None:
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
-    edition = edition_assignment()
+    edition = _edition(config)
     for item in items:
         number = item_assignment(item)
         if number is None:
@@ -91,7 +107,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    edition = edition_assignment()
+    edition = _edition(item.config)
     if edition is None or call.excinfo is None or not report.failed:
         return
     if item_assignment(item) is not None:
