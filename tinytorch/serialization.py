@@ -1,1 +1,337 @@
-"""Checkpoints: ``save``/``load`` as safetensors files (being written; see issue 3)."""
+"""Checkpoints: ``save(obj, path)`` and ``load(path)`` as safetensors files, never pickle.
+
+A checkpoint is ONE safetensors file: every tensor of ``obj`` is a named tensor of the
+file, and the structure around them (nested dicts, lists, tuples, numbers, strings, bools,
+None) is JSON in the file's ``__metadata__``. Loading parses that JSON and the tensor
+table; nothing in a file can run code, so a downloaded checkpoint is as safe as its bytes.
+
+A flat ``{name: tensor}`` dict (a ``state_dict``) is stored under its own names, so
+PyTorch reads it with ``safetensors.torch.load_file`` and ``model.load_state_dict``; a file
+written by ``safetensors.torch.save_file(model.state_dict(), path)`` loads here as a flat
+dict. Tensors inside nested containers are named by their path joined with dots
+(``{'model': {'fc.weight': w}}`` stores ``model.fc.weight``).
+
+Differences from ``torch.save``/``torch.load`` (pickle):
+
+- only the containers and scalar types above, tensors and NumPy arrays can be saved; any
+  other object raises ``TypeError`` naming where it is;
+- tensors that share memory are saved (and loaded) as separate copies;
+- ``load`` is always ``weights_only``, and the ``weights_only`` argument is accepted and
+  ignored.
+
+Writes are atomic: the bytes go to a temporary file in the destination's directory, are
+flushed to disk (fsync), and only then renamed over the destination, so a crash mid-write
+leaves the old file (or none), never a truncated one. Each tensor's CRC-32 is stored, so
+flipped bytes in a tinytorch checkpoint are detected on load.
+
+``safetensors`` is imported only inside ``save``/``load``: it is an optional dependency
+(``pip install tinytorch[checkpoints]``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import struct
+import zlib
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .tensor import Tensor
+
+__all__ = ["save", "load"]
+
+_FORMAT_KEY = "tinytorch"
+_FORMAT_VERSION = 1
+# safetensors dtype codes that map onto tinytorch dtypes
+_SAFETENSORS_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64,
+                       "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_}
+_MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit
+
+
+class CheckpointError(RuntimeError):
+    """A file that ``tinytorch.load`` cannot read: not safetensors, truncated or corrupted."""
+
+
+def _safetensors_numpy():
+    try:
+        import safetensors.numpy
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("tinytorch.save/load need the 'safetensors' package: "
+                          "pip install safetensors (or tinytorch[checkpoints])") from None
+    return safetensors.numpy
+
+
+# ----------------------------------------------------------------------------- save
+
+
+def save(obj: Any, f, *, metadata: dict[str, str] | None = None) -> None:
+    """Write ``obj`` (tensors in nested dicts/lists plus plain values) to ``f`` atomically.
+
+    ``f`` is a path (str or ``os.PathLike``), or a binary file object (then the write is
+    only as atomic as that object). ``metadata`` adds free-form string entries to the
+    safetensors header (e.g. ``{'format': 'pt'}`` is written by default).
+    """
+    st = _safetensors_numpy()
+    arrays: dict[str, np.ndarray] = {}
+    tree = _encode(obj, [], arrays, "obj")
+    checksums = {name: _crc32(arr) for name, arr in arrays.items()}
+    header = {"format": "pt"}
+    if metadata:
+        for k, v in metadata.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise TypeError(f"save: metadata must map str to str, got {k!r}: {v!r}")
+        header.update(metadata)
+    header[_FORMAT_KEY] = json.dumps({"version": _FORMAT_VERSION, "tree": tree,
+                                      "crc32": checksums}, separators=(",", ":"))
+    data = st.save(arrays, metadata=header)
+    if hasattr(f, "write") and not isinstance(f, (str, os.PathLike)):
+        f.write(data)
+        return
+    _atomic_write(os.fspath(f), data)
+
+
+def _encode(obj, path: list[str], arrays: dict, where: str):
+    """The JSON tree of ``obj``; its tensors are added to ``arrays`` under unique names."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, (int, float)):
+        return obj
+    if isinstance(obj, (np.bool_, np.integer, np.floating)):
+        return obj.item()
+    if isinstance(obj, Tensor):
+        node = {"tensor": _add_array(arrays, path, backend.to_numpy(obj.data))}
+        if obj.device.type != "cpu":
+            node["device"] = obj.device.type
+        if obj.requires_grad:
+            node["requires_grad"] = True
+        return node
+    if backend.is_array(obj):
+        node = {"ndarray": _add_array(arrays, path, backend.to_numpy(obj))}
+        if backend.get_array_module(obj) is not np:
+            node["device"] = "cuda"
+        return node
+    if isinstance(obj, dict):
+        items = []
+        for k, v in obj.items():
+            if not (k is None or isinstance(k, (bool, int, float, str))):
+                raise TypeError(f"save: dict keys must be str, int, float, bool or None; "
+                                f"{where} has a key of type {type(k).__name__}: {k!r}")
+            items.append([k, _encode(v, path + [str(k)], arrays, f"{where}[{k!r}]")])
+        return {"dict": items}
+    if isinstance(obj, (list, tuple)):
+        kind = "list" if isinstance(obj, list) else "tuple"
+        return {kind: [_encode(v, path + [str(i)], arrays, f"{where}[{i}]")
+                       for i, v in enumerate(obj)]}
+    if isinstance(obj, backend.dtype):
+        return {"dtype": obj.name}
+    if isinstance(obj, backend.device):
+        return {"device_spec": str(obj)}
+    raise TypeError(f"save: cannot store {where} of type {type(obj).__name__}: checkpoints "
+                    f"hold tensors, arrays, dicts, lists, tuples, numbers, strings, bools "
+                    f"and None (no pickled objects)")
+
+
+def _add_array(arrays: dict, path: list[str], arr: np.ndarray) -> str:
+    name = ".".join(path) or "tensor"
+    if name in arrays:  # e.g. {'a.b': x, 'a': {'b': y}}: keep both, the tree knows which
+        n = 1
+        while f"{name}#{n}" in arrays:
+            n += 1
+        name = f"{name}#{n}"
+    # (np.ascontiguousarray would turn a 0-d array into shape (1,))
+    arrays[name] = arr if arr.flags.c_contiguous else np.array(arr, order="C")
+    return name
+
+
+def _crc32(arr: np.ndarray) -> int:
+    return zlib.crc32(np.asarray(arr, order="C").reshape(-1).view(np.uint8))
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is always either the old or the new file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"save: the directory of {path!r} does not exist")
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    # os.open with 0o666 lets the umask decide the mode, like an ordinary open()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    # makes the rename itself durable; not every platform can open a directory
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ----------------------------------------------------------------------------- load
+
+
+def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) -> Any:
+    """Read a checkpoint written by ``save`` (or any safetensors file) back.
+
+    Files from ``save`` come back with their structure; other safetensors files (e.g. from
+    ``safetensors.torch.save_file``) come back as a flat ``{name: Tensor}`` dict.
+    ``map_location``: None (each tensor to the device it was saved from), a device
+    (``'cpu'``, ``'cuda'``, ``tinytorch.device``) or a dict such as ``{'cuda': 'cpu'}``.
+    Raises ``FileNotFoundError`` for a missing path and ``CheckpointError`` (a
+    ``RuntimeError``) naming the file for anything that is not an intact safetensors file.
+    The file is parsed, never unpickled.
+    """
+    if kwargs:
+        raise TypeError(f"load: unexpected keyword arguments {sorted(kwargs)} (tinytorch "
+                        f"checkpoints are safetensors files; pickle options do not apply)")
+    if hasattr(f, "read") and not isinstance(f, (str, os.PathLike)):
+        data = f.read()
+        label = getattr(f, "name", repr(f))
+    else:
+        label = os.fspath(f)
+        if not os.path.exists(label):
+            raise FileNotFoundError(2, "No such file or directory", label)
+        with open(label, "rb") as fh:
+            data = fh.read()
+    header = _read_header(data, label)
+    st = _safetensors_numpy()
+    try:
+        raw = st.load(data)
+    except Exception as e:  # SafetensorError and friends: say which file
+        raise CheckpointError(f"load: {label!r} is not a valid safetensors file "
+                              f"({type(e).__name__}: {e})") from None
+    meta = header.get("__metadata__") or {}
+    spec = meta.get(_FORMAT_KEY)
+    if spec is None:
+        order = [k for k in header if k != "__metadata__"]
+        return {name: _to_tensor(raw[name], None, map_location, label) for name in order}
+    try:
+        spec = json.loads(spec)
+        tree, checksums = spec["tree"], spec.get("crc32", {})
+    except (ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"load: {label!r} has a corrupted tinytorch structure record "
+                              f"({e})") from None
+    for name, crc in checksums.items():
+        if name not in raw:
+            raise CheckpointError(f"load: {label!r} is missing tensor {name!r} that its "
+                                  f"structure refers to")
+        if _crc32(raw[name]) != crc:
+            raise CheckpointError(f"load: {label!r} is corrupted: the bytes of tensor "
+                                  f"{name!r} do not match their checksum")
+    return _decode(tree, raw, map_location, label)
+
+
+def _read_header(data: bytes, label: str) -> dict:
+    """Parse and sanity-check the safetensors header, with errors that name the file."""
+    try:
+        return _parse_header(data, label)
+    except CheckpointError:
+        if data[:2] == b"PK" or data[:1] == b"\x80":
+            raise CheckpointError(
+                f"load: {label!r} is not a safetensors file; it looks like a pickle/zip "
+                f"checkpoint (the torch.save format). tinytorch.load never unpickles: convert "
+                f"it in PyTorch with safetensors.torch.save_file(state_dict, path)") from None
+        raise
+
+
+def _parse_header(data: bytes, label: str) -> dict:
+    if len(data) < 8:
+        raise CheckpointError(f"load: {label!r} is not a safetensors file (only {len(data)} "
+                              f"bytes; truncated or empty)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > _MAX_HEADER_BYTES or 8 + n > len(data):
+        raise CheckpointError(f"load: {label!r} is not a safetensors file, or is truncated "
+                              f"(its header claims {n} bytes, the file has {len(data) - 8} "
+                              f"after the length)")
+    try:
+        header = json.loads(data[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise CheckpointError(f"load: {label!r} is not a safetensors file or its header is "
+                              f"corrupted ({e})") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(f"load: {label!r} has a corrupted safetensors header (not a "
+                              f"JSON object)")
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        code = info.get("dtype") if isinstance(info, dict) else None
+        if code not in _SAFETENSORS_DTYPES:
+            hint = " (convert with .float() before saving)" if code == "BF16" else ""
+            raise CheckpointError(f"load: tensor {name!r} in {label!r} has dtype {code!r}, "
+                                  f"which tinytorch does not support{hint}")
+    return header
+
+
+def _target_device(saved: str, map_location, label: str):
+    if map_location is None:
+        target = saved
+    elif isinstance(map_location, dict):
+        target = map_location.get(saved, saved)
+    elif isinstance(map_location, (str, backend.device)):
+        target = map_location
+    else:
+        raise TypeError(f"load: map_location must be None, a device or a dict, got "
+                        f"{type(map_location).__name__}")
+    target = backend.device(target)
+    if target.type == "cuda" and not backend.cuda_is_available():
+        raise RuntimeError(f"load: {label!r} has tensors saved on cuda but CUDA is not "
+                           f"available; pass map_location='cpu'")
+    return target
+
+
+def _to_tensor(arr: np.ndarray, saved_device, map_location, label):
+    # safetensors' arrays view the read-only file bytes: copy into ordinary arrays
+    arr = np.array(arr, copy=True)
+    target = _target_device(saved_device or "cpu", map_location, label)
+    return Tensor._make(backend.move(arr, target))
+
+
+def _decode(node, raw: dict, map_location, label: str):
+    if not isinstance(node, dict):
+        return node
+    try:
+        if "tensor" in node:
+            t = _to_tensor(raw[node["tensor"]], node.get("device"), map_location, label)
+            if node.get("requires_grad"):
+                t.requires_grad_(True)
+            return t
+        if "ndarray" in node:
+            arr = np.array(raw[node["ndarray"]], copy=True)
+            target = _target_device(node.get("device", "cpu"), map_location, label)
+            return backend.move(arr, target)
+        if "dict" in node:
+            return {k: _decode(v, raw, map_location, label) for k, v in node["dict"]}
+        if "list" in node:
+            return [_decode(v, raw, map_location, label) for v in node["list"]]
+        if "tuple" in node:
+            return tuple(_decode(v, raw, map_location, label) for v in node["tuple"])
+        if "dtype" in node:
+            return backend.to_dtype(node["dtype"])
+        if "device_spec" in node:
+            return backend.device(node["device_spec"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"load: {label!r} has a corrupted tinytorch structure record "
+                              f"({type(e).__name__}: {e})") from None
+    raise CheckpointError(f"load: {label!r} has an unknown entry in its structure record: "
+                          f"{sorted(node)}")
