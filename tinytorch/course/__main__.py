@@ -2,7 +2,7 @@
 
     python -m tinytorch.course list [--tests]
     python -m tinytorch.course build --assignment N --out DIR
-    python -m tinytorch.course grade N [pytest arguments ...]
+    python -m tinytorch.course grade [--json PATH] N [pytest arguments ...]
     python -m tinytorch.course restore --assignment N --reference REPO --into DIR
 """
 
@@ -93,7 +93,7 @@ def cmd_build(args) -> int:
 def cmd_grade(args) -> int:
     from .grade import grade
 
-    return grade(args.assignment, args.pytest_args)
+    return grade(args.assignment, args.pytest_args, json_path=args.json)
 
 
 def cmd_restore(args) -> int:
@@ -121,6 +121,7 @@ def main(argv=None) -> int:
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("grade", help="run an assignment's graded tests and print the score")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("assignment", type=_assignment_number)
     p.add_argument("pytest_args", nargs=argparse.REMAINDER,
                    help="passed on to pytest (e.g. -x, -k mul, --tb=short)")

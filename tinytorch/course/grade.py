@@ -8,8 +8,10 @@ found the mismatch, and where the failing code is.
 
 from __future__ import annotations
 
+import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -124,11 +126,18 @@ def format_score(score: Score) -> str:
     return "\n".join(lines)
 
 
-def grade(assignment: int, pytest_args=(), stream=None) -> int:
-    """Grade one assignment, print the table; exit status 0 only when every counted test passed."""
+def grade(assignment: int, pytest_args=(), stream=None, json_path=None) -> int:
+    """Grade one assignment, print the table; exit status 0 only when every counted test passed.
+
+    With ``json_path`` the results are also written there (for scripts and the round trip).
+    """
     stream = sys.stdout if stream is None else stream
     score = run_graded_tests(assignment, pytest_args)
     print(format_score(score), file=stream)
+    if json_path is not None:
+        Path(json_path).write_text(json.dumps({
+            "assignment": assignment, "earned": score.earned, "possible": score.possible,
+            "results": [asdict(r) for r in score.results]}, indent=1) + "\n")
     if not score.results:
         return 5  # pytest's "no tests collected"
     return 0 if score.possible and score.earned == score.possible else 1
