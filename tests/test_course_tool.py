@@ -331,8 +331,11 @@ def test_student_edition_end_to_end_with_the_cli_plugin_and_grader(tmp_path):
     restored = run(["-m", "tinytorch.course", "restore", "--assignment", "2", "--reference",
                     str(repo), "--into", str(out)], REPO)
     assert restored.returncode == 0 and "restored 1 region(s)" in restored.stdout
-    graded = run(["-m", "tinytorch.course", "grade", "2"], out)
+    graded = run(["-m", "tinytorch.course", "grade", "--json", "score.json", "2"], out)
     assert graded.returncode == 0 and "total: 1/1 points (100%)" in graded.stdout
+    score = json.loads((out / "score.json").read_text())
+    assert (score["earned"], score["possible"]) == (1, 1)
+    assert score["results"][0]["nodeid"] == "tests/test_mini.py::test_square"
 
     # an edition for assignment 1 does not run assignment 2's graded test at all
     early = tmp_path / "early"
