@@ -232,16 +232,17 @@ class GPT(nn.Module):
         only the positions not cached yet do. Past ``block_size`` the context window
         slides, every position's embedding changes and the cached keys go stale, so the
         cache is rebuilt from the cropped window: the logits stay exactly those of the
-        uncached path.
+        uncached path. Runs under no_grad.
         """
         context = idx[:, -self.config.block_size:]
-        if cache is None:
-            logits, _ = self(context)
+        with torch.no_grad():
+            if cache is None:
+                logits, _ = self(context)
+                return logits[:, -1, :]
+            if idx.size(1) > self.config.block_size or len(cache) > idx.size(1):
+                cache.clear()
+            logits, _ = self(context[:, len(cache):], cache=cache)
             return logits[:, -1, :]
-        if idx.size(1) > self.config.block_size or len(cache) > idx.size(1):
-            cache.clear()
-        logits, _ = self(context[:, len(cache):], cache=cache)
-        return logits[:, -1, :]
 
     def generate(self, idx, max_new_tokens: int, temperature: float = 1.0,
                  top_k: int | None = None, top_p: float | None = None,
