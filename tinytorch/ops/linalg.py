@@ -38,6 +38,8 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         xp = array_module(g)
+        if a.ndim == 1 and b.ndim == 1:  # dot product: g is 0-d
+            return (g * b if na else None), (g * a if nb else None)
         # vectors as matrices: a (k,) -> (1, k), b (k,) -> (k, 1); g gains the same axes
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b

@@ -88,7 +88,9 @@ class Var(Function):
         (centered,) = ctx.saved_tensors
         g = expand_reduced(g, centered.shape, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g * (2 / ctx.denom) * centered, None, None, None
+            # n <= correction: the variance is NaN (as in PyTorch), and so is its gradient
+            scale = 2 / ctx.denom if ctx.denom > 0 else float("nan")
+            return g * scale * centered, None, None, None
 
 
 class MaxMin(Function):
