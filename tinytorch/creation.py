@@ -199,7 +199,8 @@ def stack(tensors, dim=0) -> Tensor:
 def where(condition, input=None, other=None) -> Tensor:
     """``input`` where ``condition`` holds, else ``other`` (broadcast together)."""
     if input is None and other is None:
-        return tuple(Tensor._make(i.astype(np.int64)) for i in condition._xp.nonzero(condition.data))
+        nonzero = condition._xp.nonzero(condition.data)
+        return tuple(Tensor._make(i.astype(np.int64)) for i in nonzero)
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "

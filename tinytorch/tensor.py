@@ -840,6 +840,21 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         raise TypeError("tinytorch tensors are not picklable: use tinytorch.save (safetensors)")
 
+    def __deepcopy__(self, memo):
+        # copy.deepcopy(module) copies leaf tensors as PyTorch does; pickling stays off
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol")
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        new.data = self.data.copy()
+        new.requires_grad = self.requires_grad
+        new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        new.grad_fn = None
+        new._output_nr = 0
+        new._retains_grad = False
+        return new
+
 
 class MinMaxResult(tuple):
     """``(values, indices)`` of ``max(dim)``/``min(dim)``, also as attributes."""
@@ -978,9 +993,10 @@ def _index(index, t):
                 dim += it.ndim
             elif it.dtype.kind in "iu":
                 size = t.shape[dim] if dim < t.ndim else 0
-                if it.size and (builtins.int(it.max()) >= size or builtins.int(it.min()) < -size):
-                    raise IndexError(f"index {builtins.int(it.max()) if it.max() >= size else builtins.int(it.min())}"
-                                     f" is out of bounds for dimension {dim} with size {size} "
+                hi, lo = (builtins.int(it.max()), builtins.int(it.min())) if it.size else (0, 0)
+                if it.size and (hi >= size or lo < -size):
+                    raise IndexError(f"index {hi if hi >= size else lo} is out of bounds for "
+                                     f"dimension {dim} with size {size} "
                                      f"(tensor of shape {tuple(t.shape)})")
                 dim += 1
             else:

@@ -42,7 +42,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
         gs.append(g.data if isinstance(g, Tensor) else g)
     res = run_backward(outputs, gs, retain_graph=bool(retain_graph), inputs=inputs)
     out = []
-    for t, r in zip(inputs, res):
+    for r in res:
         if r is None and not allow_unused:
             raise RuntimeError("One of the differentiated Tensors appears to not have been used "
                                "in the graph. Set allow_unused=True if this is the desired "

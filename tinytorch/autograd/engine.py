@@ -8,8 +8,8 @@ its gradient (Kahn's algorithm). Gradients that arrive at a leaf are summed into
 
 from __future__ import annotations
 
-from .function import Context
 from . import grad_mode
+from .function import Context
 
 
 def sum_to_shape(grad, shape):
