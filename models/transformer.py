@@ -264,7 +264,8 @@ class Transformer(nn.Module):
         """The likeliest token at every step: (B, 1 + up to max_len) ids starting with bos.
 
         A row stops at its eos; rows that have stopped are filled with ``pad_id`` until
-        every row has stopped or ``max_len`` tokens were produced.
+        every row has stopped or ``max_len`` tokens were produced. Pad and bos are never
+        chosen (they are not output tokens), here nor in ``beam_search``.
         """
         c = self.config
         with torch.no_grad():
@@ -274,12 +275,20 @@ class Transformer(nn.Module):
             finished = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
             for _ in range(max_len):
                 logits = self.decode(memory, src_mask, ys)[:, -1, :]  # (B, V)
+                logits = logits.masked_fill(self._never_emitted(logits), float("-inf"))
                 next_token = logits.argmax(dim=-1).masked_fill(finished, c.pad_id)
                 ys = torch.cat([ys, next_token.unsqueeze(1)], dim=1)
                 finished = finished | (next_token == c.eos_id)
                 if finished.all():
                     break
         return ys
+
+    def _never_emitted(self, logits):
+        """(V,) bool: True at pad and bos, which the decoders never produce as output."""
+        never = torch.zeros(logits.size(-1), dtype=torch.bool, device=logits.device)
+        never[self.config.pad_id] = True
+        never[self.config.bos_id] = True
+        return never
 
     def sequence_log_prob(self, src, ys):
         """log p(ys[1:] | src) (B,), summed up to and including each row's eos.
@@ -323,6 +332,7 @@ class Transformer(nn.Module):
             lengths = torch.zeros(B * K, dtype=torch.long, device=src.device)
             for _ in range(max_len):
                 logp = F.log_softmax(self.decode(memory, src_mask, ys)[:, -1, :], dim=-1)
+                logp = logp.masked_fill(self._never_emitted(logp), float("-inf"))
                 V = logp.size(-1)
                 # a finished hypothesis can only be extended by padding, at no cost
                 pad_only = torch.full((V,), float("-inf"), device=src.device)
