@@ -820,7 +820,9 @@ class Tensor:
         extras = []
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
-        if arr.dtype not in (np.float32, np.int64, np.bool_) or arr.size == 0:
+        # like PyTorch: the dtype shows when the printed values cannot imply it
+        if arr.dtype not in (np.float32, np.int64, np.bool_) or (
+                arr.size == 0 and arr.dtype != np.float32):
             extras.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name()}>")
@@ -894,6 +896,8 @@ def as_array(data, dtype=None, device=None):
         arr = data.data
     elif backend.is_array(data):
         arr = data
+    elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
+        arr = np.asarray(data)
     else:
         arr = np.asarray(_unwrap_nested(data))
         if dtype is None:
@@ -1053,6 +1057,7 @@ def _format_array(arr: np.ndarray) -> str:
                 f"{v:.0f}." if np.isfinite(v) else str(v).replace("inf", "inf"))}, **kw)
         return np.array2string(arr, precision=4, floatmode="fixed", suppress_small=False, **kw)
     if arr.dtype == np.bool_:
-        return np.array2string(arr, formatter={"bool": lambda v: "True" if v else "False"},
-                               **kw)
+        width = 4 if arr.all() else 5  # PyTorch right-aligns True under False
+        return np.array2string(arr, formatter={"bool": lambda v: ("True" if v else "False")
+                                               .rjust(width)}, **kw)
     return np.array2string(arr, **kw)

@@ -130,7 +130,10 @@ class Function:
                 needs.append(False)
         record = grad_mode._enabled and any(needs)
         ctx = Context(cls, tuple(needs))
-        out = cls.forward(ctx, *raw)
+        try:
+            out = cls.forward(ctx, *raw)
+        except ValueError as err:  # NumPy's broadcast failure, said in PyTorch's terms
+            raise _broadcast_error(cls, raw, err) from None
 
         if isinstance(out, tuple):
             outputs = tuple(o.data if isinstance(o, Tensor) else o for o in out)
@@ -159,6 +162,23 @@ class Function:
                 t._output_nr = i
             results.append(t)
         return tuple(results) if isinstance(out, tuple) else results[0]
+
+
+def _broadcast_error(fn, raw, err):
+    """A RuntimeError naming the op and the operand shapes when shapes do not broadcast."""
+    if "broadcast" not in str(err):
+        return err
+    shapes = [tuple(a.shape) for a in raw if backend.is_array(a)]
+    detail = ""
+    for dim in range(1, max(len(s) for s in shapes) + 1):
+        sizes = list(dict.fromkeys(s[-dim] for s in shapes if len(s) >= dim and s[-dim] != 1))
+        if len(sizes) > 1:
+            a, b = sizes[:2]
+            detail = f": size {a} vs {b} at dimension -{dim}"
+            break
+    listed = " and ".join(str(s) for s in shapes)
+    return RuntimeError(f"{fn.__name__.lower()}: shapes {listed} cannot be broadcast "
+                        f"together{detail}")
 
 
 def _device_mismatch(fn, args):

@@ -74,7 +74,8 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, a, dim, correction, keepdim):
-        a = as_float(a)
+        if a.dtype.kind != "f":
+            raise RuntimeError(f"std and var only support floating point dtypes, got {a.dtype}")
         axes = normalize_dims(dim, a.ndim)
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         centered = a - a.mean(axis=axes, keepdims=True)
