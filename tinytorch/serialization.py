@@ -205,6 +205,10 @@ def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) ->
     if kwargs:
         raise TypeError(f"load: unexpected keyword arguments {sorted(kwargs)} (tinytorch "
                         f"checkpoints are safetensors files; pickle options do not apply)")
+    if not (map_location is None or isinstance(map_location, (str, dict, backend.device))):
+        raise TypeError(f"load: map_location must be None, a device or a dict such as "
+                        f"{{'cuda': 'cpu'}}, got {type(map_location).__name__} (functions of "
+                        f"storages, as torch.load accepts, are not supported)")
     if hasattr(f, "read") and not isinstance(f, (str, os.PathLike)):
         data = f.read()
         label = getattr(f, "name", repr(f))
