@@ -25,6 +25,7 @@ import pytest
 from tinytorch.course import (
     ASSIGNMENTS,
     build_edition,
+    probe,
     read_edition,
     restore_edition,
     source_regions,
@@ -40,19 +41,22 @@ IMPORTS = ("import tinytorch, tinytorch.nn, tinytorch.nn.functional, tinytorch.o
            "tinytorch.autograd, models.gpt, models.transformer")
 
 
-def python(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+def python(args: list[str], cwd: Path, extra_env=None) -> subprocess.CompletedProcess:
     """Run Python in ``cwd`` so that it imports that tree's tinytorch, never this one's."""
-    env = dict(os.environ, PYTHONPATH=str(cwd), HYPOTHESIS_PROFILE="default",
-               PYTHONDONTWRITEBYTECODE="1")
+    env = {k: v for k, v in os.environ.items() if k != probe.ENV_VAR}
+    env.update(PYTHONPATH=str(cwd), HYPOTHESIS_PROFILE="default", PYTHONDONTWRITEBYTECODE="1")
+    env.update(extra_env or {})
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
 
 
-def grade(edition: Path, assignment: int) -> dict:
+def grade(edition: Path, assignment: int, probe_log: Path | None = None) -> dict:
     """The grader's JSON results for ``assignment`` run inside ``edition``."""
     report = edition / f"grade-{assignment}.json"
+    report.unlink(missing_ok=True)
+    env = {probe.ENV_VAR: str(probe_log)} if probe_log is not None else {}
     done = python(["-m", "tinytorch.course", "grade", "--json", str(report), str(assignment),
-                   "-p", "no:cacheprovider"], edition)
+                   "-p", "no:cacheprovider"], edition, env)
     assert report.is_file(), f"the grader wrote no report:\n{done.stdout}\n{done.stderr}"
     return json.loads(report.read_text())
 
@@ -86,15 +90,19 @@ def test_student_edition_fails_for_the_right_reason_then_passes(assignment, regi
     assert not wrong, (f"graded tests of assignment {assignment} that did not fail on its "
                        f"stubs:\n" + "\n".join(wrong))
 
-    restored = restore_edition(edition, REPO, {assignment})
+    restored = restore_edition(edition, REPO, {assignment}, probe=True)
     assert len(restored) == len(mine)
-    solved = grade(edition, assignment)
+    hits = tmp_path / "probe.txt"
+    solved = grade(edition, assignment, hits)
     failed = [f"{r['nodeid']}: {r['outcome']}: {r['message'][:300]}"
               for r in counted(solved) if r["outcome"] != "passed"]
     assert not failed, (f"graded tests of assignment {assignment} that fail with the "
                         f"reference bodies back (later assignments still stubbed):\n"
                         + "\n".join(failed))
     assert solved["possible"] == stubbed["possible"]
+    unreached = sorted({r.message for r in mine} - probe.read_hits(hits))
+    assert not unreached, (f"solution regions of assignment {assignment} that no graded test "
+                           f"runs:\n" + "\n".join(unreached))
 
 
 def run_marked(edition: Path, expression: str) -> dict[str, str]:

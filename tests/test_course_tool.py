@@ -17,6 +17,7 @@ from tinytorch.course import (
     build_edition,
     find_regions,
     graded_assignment,
+    probe,
     read_edition,
     repository_files,
     restore_edition,
@@ -139,6 +140,19 @@ def test_restore_puts_back_exactly_the_chosen_bodies():
     assert ns["Square"].forward(3) == 9
     with pytest.raises(NotImplementedError, match="assignment 3"):
         ns["Square"].backward(3, 1)
+
+
+def test_probed_restore_records_each_region_that_runs(tmp_path, monkeypatch):
+    probed, restored = restore_source(stub_source(MODULE, 1)[0], MODULE, {2, 3}, probe=True)
+    assert len(restored) == 2
+    log = tmp_path / "hits.txt"
+    monkeypatch.setenv(probe.ENV_VAR, str(log))
+    ns = load(probed)
+    assert ns["Square"].forward(3) == 9  # the probe changes no result
+    assert probe.read_hits(log) == {"assignment 2: Square.forward: return x * x"}
+    assert ns["Square"].backward(3, 1) == 6
+    assert len(probe.read_hits(log)) == 2
+    assert [r.key for r in find_regions(probed)] == [r.key for r in find_regions(MODULE)]
 
 
 def test_restore_refuses_files_whose_regions_differ():

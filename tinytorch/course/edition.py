@@ -143,11 +143,12 @@ def build_edition(source: str | os.PathLike, out: str | os.PathLike,
 
 
 def restore_edition(edition: str | os.PathLike, reference: str | os.PathLike,
-                    assignments=None) -> list[Region]:
+                    assignments=None, probe: bool = False) -> list[Region]:
     """Copy the reference bodies of ``assignments`` (None: all) back into a student edition.
 
     Returns the regions restored. The edition's files must carry the same regions as the
-    reference's (``MarkerError`` otherwise).
+    reference's (``MarkerError`` otherwise). With ``probe`` every restored body records
+    that it ran (``tinytorch.course.probe``), for checks that the tests reach it.
     """
     edition, reference = Path(edition), Path(reference)
     restored = []
@@ -157,7 +158,8 @@ def restore_edition(edition: str | os.PathLike, reference: str | os.PathLike,
         ref_text = _read(reference / rel)
         if not find_regions(ref_text, rel):
             continue
-        new, regions = restore_source(_read(edition / rel), ref_text, assignments, rel)
+        new, regions = restore_source(_read(edition / rel), ref_text, assignments, rel,
+                                      probe=probe)
         if regions:
             _write(edition / rel, new)
             restored.extend(regions)

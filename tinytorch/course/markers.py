@@ -221,12 +221,19 @@ def stub_source(source: str, min_assignment: int, path: str = "<string>") -> tup
     return text, regions
 
 
+def probe_line(region: Region) -> str:
+    """A statement that records, when it runs, that ``region`` ran (see ``probe.hit``)."""
+    return (f'{region.indent}__import__("tinytorch.course.probe", fromlist=["hit"])'
+            f'.hit({region.message!r})')
+
+
 def restore_source(student: str, reference: str, assignments=None,
-                   path: str = "<string>") -> tuple[str, list]:
+                   path: str = "<string>", probe: bool = False) -> tuple[str, list]:
     """``student`` with the bodies of the reference's regions copied back.
 
     ``assignments`` (a set of numbers, or None for all) chooses which regions. The two files
-    must have the same regions in the same order; otherwise ``MarkerError``.
+    must have the same regions in the same order; otherwise ``MarkerError``. With ``probe``
+    each restored body starts with a ``probe_line``.
     """
     ours = find_regions(student, path)
     theirs = find_regions(reference, path)
@@ -237,7 +244,8 @@ def restore_source(student: str, reference: str, assignments=None,
     chosen = {}
     for mine, ref in zip(ours, theirs):
         if assignments is None or mine.assignment in assignments:
-            chosen[mine.begin] = (mine.end, ref_lines[ref.begin: ref.end - 1])
+            body = ref_lines[ref.begin: ref.end - 1]
+            chosen[mine.begin] = (mine.end, [probe_line(ref)] + body if probe else body)
     if not chosen:
         return student, []
     return _splice(student, chosen), [r for r in ours if r.begin in chosen]
