@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..autograd.function import Function, array_module
-from .elementwise import promote
 
 
 def check_matmul_shapes(a_shape, b_shape):
@@ -28,9 +27,10 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         check_matmul_shapes(a.shape, b.shape)
+        if a.dtype != b.dtype:  # PyTorch refuses rather than promoting here
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, "
+                               f"but got {a.dtype} and {b.dtype}")
         ctx.save_for_backward(a, b)
-        if a.dtype != b.dtype:
-            return promote(a @ b, a, b)
         return a @ b
 
     @staticmethod
