@@ -65,8 +65,11 @@ def atomic_path(destination: str | os.PathLike):
     fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.",
                                suffix=destination.suffix)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
         os.replace(tmp, destination)
     finally:
         if os.path.exists(tmp):
