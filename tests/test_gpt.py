@@ -20,15 +20,16 @@ from tinytorch.autograd import gradcheck
 TINY = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=8)
 
 
-def tiny_gpt(seed: int = 0, config: GPTConfig = TINY, dtype=torch.float64) -> GPT:
+def tiny_gpt(seed: int = 0, config: GPTConfig = TINY, dtype=torch.float64,
+             device: str = "cpu") -> GPT:
     torch.manual_seed(seed)
-    model = GPT(config).to(dtype)
+    model = GPT(config).to(dtype).to(device)
     model.eval()
     return model
 
 
-def tokens(rng: np.random.Generator, shape, vocab: int):
-    return torch.tensor(rng.integers(0, vocab, size=shape), dtype=torch.long)
+def tokens(rng: np.random.Generator, shape, vocab: int, device: str = "cpu"):
+    return torch.tensor(rng.integers(0, vocab, size=shape), dtype=torch.long, device=device)
 
 
 @contextlib.contextmanager
@@ -57,11 +58,11 @@ def parameters_replaced(model: nn.Module, replacements: dict):
 # ----------------------------------------------------------------------------- basics
 
 
-def test_from_tinytorch_import_gpt_course_example():
+def test_from_tinytorch_import_gpt_course_example(device):
     from tinytorch import GPT as TopLevelGPT
 
-    model = TopLevelGPT()
-    idx = torch.randint(0, 100, (1, 10))
+    model = TopLevelGPT().to(device)
+    idx = torch.randint(0, 100, (1, 10), device=device)
     logits, loss = model(idx)
     assert tuple(logits.shape) == (1, 10, model.config.vocab_size)
     assert loss is None
@@ -183,14 +184,15 @@ def test_a_batch_equals_its_rows_one_by_one(seed, batch, length):
 # ----------------------------------------------------------------------------- KV cache
 
 
-def test_cached_and_uncached_next_logits_agree_past_block_size():
-    model = tiny_gpt()
-    idx = tokens(np.random.default_rng(3), (2, 20), 11)  # 12 positions past block_size 8
+def test_cached_and_uncached_next_logits_agree_past_block_size(device):
+    model = tiny_gpt(device=device)
+    idx = tokens(np.random.default_rng(3), (2, 20), 11, device)  # 12 positions past block 8
     cache = KVCache(TINY.n_layer)
     for t in range(1, 21):
         uncached = model.next_logits(idx[:, :t])
         cached = model.next_logits(idx[:, :t], cache)
-        np.testing.assert_allclose(cached.numpy(), uncached.numpy(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(cached.cpu().numpy(), uncached.cpu().numpy(), rtol=0,
+                                   atol=1e-12)
         assert len(cache) == min(t, TINY.block_size)
 
 
@@ -207,9 +209,9 @@ def test_cache_takes_several_new_positions_at_once():
 
 
 @pytest.mark.parametrize("options", [{}, {"top_k": 3}, {"top_p": 0.8, "temperature": 0.7}])
-def test_generate_with_and_without_cache_samples_the_same_tokens(options):
-    model = tiny_gpt()
-    idx = tokens(np.random.default_rng(5), (2, 3), 11)
+def test_generate_with_and_without_cache_samples_the_same_tokens(options, device):
+    model = tiny_gpt(device=device)
+    idx = tokens(np.random.default_rng(5), (2, 3), 11, device)
     torch.manual_seed(7)
     with_cache = model.generate(idx, 15, use_cache=True, **options)
     torch.manual_seed(7)

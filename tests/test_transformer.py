@@ -29,11 +29,12 @@ PAD, BOS, EOS = 0, 1, 2
 V = 9  # tiny vocabulary: pad, bos, eos and six symbols
 
 
-def tiny_transformer(seed: int = 0, dtype=torch.float64, **overrides) -> Transformer:
+def tiny_transformer(seed: int = 0, dtype=torch.float64, device: str = "cpu",
+                     **overrides) -> Transformer:
     options = dict(d_model=8, n_head=2, n_layer=1, d_ff=16, dropout=0.0, max_len=16)
     options.update(overrides)
     torch.manual_seed(seed)
-    model = Transformer(TransformerConfig(V, V, **options)).to(dtype)
+    model = Transformer(TransformerConfig(V, V, **options)).to(dtype).to(device)
     model.eval()
     return model
 
@@ -95,17 +96,17 @@ def test_masked_keys_get_no_attention_weight():
 # ----------------------------------------------------------------------------- forward
 
 
-def test_forward_shape_and_clear_errors():
-    model = tiny_transformer()
+def test_forward_shape_and_clear_errors(device):
+    model = tiny_transformer(device=device)
     rng = np.random.default_rng(1)
-    src = padded_rows(rng, [5, 3], 5)
-    tgt = padded_rows(rng, [4, 2], 4, start=BOS)
+    src = padded_rows(rng, [5, 3], 5).to(device)
+    tgt = padded_rows(rng, [4, 2], 4, start=BOS).to(device)
     assert tuple(model(src, tgt).shape) == (2, 4, V)
     assert tuple(model.encode(src).shape) == (2, 5, 8)
     with pytest.raises(ValueError, match="batch size"):
         model(src, tgt[:1])
     with pytest.raises(ValueError, match="max_len"):
-        model(padded_rows(rng, [17], 17), tgt[:1])
+        model(padded_rows(rng, [17], 17).to(device), tgt[:1])
     with pytest.raises(ValueError, match="share_embeddings"):
         Transformer(TransformerConfig(9, 10, share_embeddings=True))
 
@@ -180,12 +181,12 @@ def test_a_batch_equals_its_rows_one_by_one(seed, src_lengths, tgt_len, norm_fir
 # ----------------------------------------------------------------------------- decoding
 
 
-def test_greedy_decode_pads_after_eos_and_beam_one_equals_greedy():
+def test_greedy_decode_pads_after_eos_and_beam_one_equals_greedy(device):
     # an untrained model with a strong pull towards eos ends rows at different lengths
-    model = tiny_transformer(seed=3)
+    model = tiny_transformer(seed=3, device=device)
     with torch.no_grad():
         model.generator.bias[EOS] = 0.6
-    src = padded_rows(np.random.default_rng(4), [6, 4, 2, 5, 3, 1], 6)
+    src = padded_rows(np.random.default_rng(4), [6, 4, 2, 5, 3, 1], 6).to(device)
     greedy = model.greedy_decode(src, max_len=7)
     assert (greedy[:, 0] == BOS).all()
     ended = 0
@@ -264,13 +265,14 @@ def test_noam_rate_warms_up_linearly_then_decays_as_inverse_sqrt():
 # ----------------------------------------------------------------------------- oracle
 
 
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
 def test_matches_pytorch_nn_transformer_forward_and_backward():
     pt = pytest.importorskip("torch")
     # pre-norm: PyTorch's nn.Transformer ends both stacks in a LayerNorm, as ours does
     model = tiny_transformer(seed=12, norm_first=True)
     ref = pt.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
                             dim_feedforward=16, dropout=0.0, batch_first=True,
-                            norm_first=True, enable_nested_tensor=False).double()
+                            norm_first=True).double()
 
     def copy(dst, src):
         with pt.no_grad():
