@@ -118,6 +118,16 @@ def test_shared_embeddings_are_one_matrix():
     assert sum(p is w for p in model.parameters()) == 1
 
 
+def test_the_n_layers_are_independent_copies():
+    model = tiny_transformer(n_layer=3)
+    layers = list(model.encoder.layers) + list(model.decoder.layers)
+    assert len(layers) == 6
+    weights = [layer.self_attn.q_proj.weight for layer in layers]
+    assert len({id(w) for w in weights}) == 6
+    assert not np.allclose(weights[0].detach().numpy(), weights[1].detach().numpy())
+    assert model.encoder.norm is None and tiny_transformer(norm_first=True).encoder.norm
+
+
 @pytest.mark.parametrize("options", [{"norm_first": False},
                                      {"norm_first": True, "share_embeddings": True}],
                          ids=["post-norm", "pre-norm-shared"])
