@@ -13,6 +13,7 @@ import numpy as np
 
 from . import backend
 from .autograd import engine, grad_mode
+from .autograd import function as _function_module
 from .autograd.function import Function
 from .ops import elementwise as E
 from .ops import linalg as L
@@ -856,6 +857,10 @@ class Tensor:
         new._output_nr = 0
         new._retains_grad = False
         return new
+
+
+# Function.apply and the engine wrap their result arrays in this class
+_function_module.Tensor = Tensor
 
 
 class MinMaxResult(tuple):

@@ -8,7 +8,7 @@ its gradient (Kahn's algorithm). Gradients that arrive at a leaf are summed into
 
 from __future__ import annotations
 
-from . import grad_mode
+from . import function, grad_mode
 from .function import Context
 
 
@@ -35,19 +35,27 @@ def sum_to_shape(grad, shape):
 
 
 def _topological_counts(roots):
-    """Number of consumer edges into each reachable node."""
+    """Number of consumer edges into each reachable node (a node absent has none)."""
     counts = {}
+    expanded = set(roots) if len(roots) > 1 else ()  # a root reachable from another root
     stack = list(roots)
-    seen = set(id(r) for r in roots)
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        for parent in node.next_functions:
-            if isinstance(parent, Context):
-                counts[parent] = counts.get(parent, 0) + 1
-                if id(parent) not in seen:
-                    seen.add(id(parent))
-                    stack.append(parent)
+        for parent in pop().next_functions:
+            if parent.__class__ is Context:
+                seen = counts.get(parent)
+                if seen is None:
+                    counts[parent] = 1
+                    if parent not in expanded:
+                        push(parent)
+                else:
+                    counts[parent] = seen + 1
     return counts
+
+
+_SECOND_BACKWARD = ("Trying to backward through the graph a second time, but its saved "
+                    "values were freed after the first backward. Pass retain_graph=True to "
+                    "the first backward() call.")
 
 
 def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
@@ -57,8 +65,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
     non-leaves that called ``retain_grad``). With ``inputs`` (``autograd.grad``) nothing is
     accumulated and the gradients of those tensors are returned instead.
     """
-    from ..tensor import Tensor
-
+    Tensor = function.Tensor
     capture = None
     if inputs is not None:
         capture = {id(t): None for t in inputs}
@@ -73,9 +80,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
             continue
         node = t.grad_fn
         if node._released:
-            raise RuntimeError("Trying to backward through the graph a second time, but "
-                               "its saved values were freed after the first backward. "
-                               "Pass retain_graph=True to the first backward() call.")
+            raise RuntimeError(_SECOND_BACKWARD)
         slot = buffers.get(node)
         if slot is None:
             slot = buffers[node] = [None] * node.num_outputs
@@ -85,28 +90,28 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
 
     counts = _topological_counts(roots)
     ready = [n for n in roots if counts.get(n, 0) == 0]
+    pop_ready, push_ready = ready.pop, ready.append
     with grad_mode.no_grad():
         while ready:
-            node = ready.pop()
+            node = pop_ready()
             grads = buffers.pop(node)
             if node._released:
-                raise RuntimeError("Trying to backward through the graph a second time, "
-                                   "but its saved values were freed after the first "
-                                   "backward. Pass retain_graph=True to the first "
-                                   "backward() call.")
-            _retain_output_grads(node, grads, capture)
-            if any(g is None for g in grads):
+                raise RuntimeError(_SECOND_BACKWARD)
+            if node.retained:
+                _retain_output_grads(node, grads, capture)
+            if node.num_outputs > 1 and any(g is None for g in grads):
                 grads = _fill_zeros(node, grads)
             in_grads = node.fn.backward(node, *grads)
-            if not isinstance(in_grads, tuple):
+            if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
-            if len(in_grads) < len(node.next_functions):
+            parents = node.next_functions
+            if len(in_grads) < len(parents):
                 raise RuntimeError(
                     f"{node.fn.__name__}.backward returned {len(in_grads)} gradients, "
-                    f"expected {len(node.next_functions)} (one per forward input)")
+                    f"expected {len(parents)} (one per forward input)")
             if not retain_graph:
                 node.release()
-            for parent, g, meta in zip(node.next_functions, in_grads, node.input_meta):
+            for parent, g, meta in zip(parents, in_grads, node.input_meta):
                 if parent is None or g is None:
                     continue
                 if isinstance(g, Tensor):
@@ -114,17 +119,18 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
                 shape, dtype, nr = meta
                 if g.shape != shape:
                     g = sum_to_shape(g, shape)
-                if g.dtype != dtype:
+                if g.dtype is not dtype and g.dtype != dtype:
                     g = g.astype(dtype)
-                if isinstance(parent, Context):
+                if parent.__class__ is Context:
                     slot = buffers.get(parent)
                     if slot is None:
                         slot = buffers[parent] = [None] * parent.num_outputs
                     # out-of-place: g may be an array another branch also holds
                     slot[nr] = g if slot[nr] is None else slot[nr] + g
-                    counts[parent] -= 1
-                    if counts[parent] == 0:
-                        ready.append(parent)
+                    left = counts[parent] - 1
+                    counts[parent] = left
+                    if left == 0:
+                        push_ready(parent)
                 else:
                     _deliver(parent, g, capture, handed)
     if capture is not None:
@@ -158,18 +164,14 @@ def _retain_output_grads(node, grads, capture):
             if id(t) in capture:
                 capture[id(t)] = grads[i]
             continue
-        from ..tensor import Tensor
-
         if t.grad is None:
-            t.grad = Tensor._make(grads[i].copy())
+            t.grad = function.Tensor._make(grads[i].copy())
         else:
             t.grad.data = t.grad.data + grads[i]
 
 
 def _deliver(leaf, g, capture, handed):
     """Accumulate a gradient into a leaf (or capture it for ``autograd.grad``)."""
-    from ..tensor import Tensor
-
     if capture is not None:
         if id(leaf) in capture:
             prev = capture[id(leaf)]
@@ -180,6 +182,6 @@ def _deliver(leaf, g, capture, handed):
         if id(g) in handed or g.base is not None:
             g = g.copy()
         handed.add(id(g))
-        leaf.grad = Tensor._make(g)
+        leaf.grad = function.Tensor._make(g)
     else:
         leaf.grad.data += g

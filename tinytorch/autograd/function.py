@@ -27,6 +27,10 @@ from __future__ import annotations
 from .. import backend
 from . import grad_mode
 
+# The Tensor class, set by tinytorch.tensor when it is defined (the two modules need each
+# other; a per-call import would cost more than most small ops).
+Tensor = None
+
 
 class Context:
     """The ``ctx`` of one call: saved arrays, user attributes and the links of the graph.
@@ -35,9 +39,11 @@ class Context:
     input, the producing node, the leaf Tensor that accumulates the gradient, or None.
     """
 
+    # the engine's fields are slots (fast to set on every op); "__dict__" holds the user's
+    # attributes (ctx.dim = 1, ctx.mask = m), cleared with the saved arrays after backward
     __slots__ = ("fn", "needs_input_grad", "next_functions", "input_meta", "num_outputs",
-                 "output_meta", "retained", "_saved", "_released", "_attrs",
-                 "_non_differentiable", "__weakref__")
+                 "output_meta", "retained", "_saved", "_released", "_non_differentiable",
+                 "__dict__", "__weakref__")
 
     def __init__(self, fn, needs_input_grad):
         self.fn = fn
@@ -49,23 +55,13 @@ class Context:
         self.retained = None  # [(output index, weakref to Tensor)] from retain_grad()
         self._saved = ()
         self._released = False
-        self._attrs = {}
         self._non_differentiable = ()
 
-    # user attributes (ctx.dim = 1, ctx.mask = m) live in a dict freed after backward
     def __getattr__(self, name):
-        try:
-            return object.__getattribute__(self, "_attrs")[name]
-        except KeyError:
-            if object.__getattribute__(self, "_released"):
-                raise RuntimeError(_RELEASED_MSG) from None
-            raise AttributeError(f"ctx has no attribute {name!r}") from None
-
-    def __setattr__(self, name, value):
-        if name in Context.__slots__:
-            object.__setattr__(self, name, value)
-        else:
-            self._attrs[name] = value
+        # only reached when normal lookup fails: say why if backward already freed it
+        if self._released:
+            raise RuntimeError(_RELEASED_MSG)
+        raise AttributeError(f"ctx has no attribute {name!r}")
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for backward; they are freed after it unless ``retain_graph=True``."""
@@ -83,7 +79,7 @@ class Context:
 
     def release(self) -> None:
         self._saved = ()
-        self._attrs = {}
+        self.__dict__.clear()
         self._released = True
 
     def name(self) -> str:
@@ -111,48 +107,52 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        from ..tensor import Tensor
+        """Run ``forward`` on the arrays inside ``args`` and wrap the result in Tensors.
 
+        This is every op's hot path, so it is written for speed: one pass over the
+        arguments, no graph bookkeeping unless a gradient is needed.
+        """
         raw = []
         needs = []
-        dev = None
+        record = False
         for a in args:
             if isinstance(a, Tensor):
-                arr = a.data
-                if dev is None:
-                    dev = a._xp
-                elif a._xp is not dev:
-                    _device_mismatch(cls, args)
-                raw.append(arr)
-                needs.append(a.requires_grad)
+                raw.append(a.data)
+                if a.requires_grad:
+                    needs.append(True)
+                    record = True
+                else:
+                    needs.append(False)
             else:
                 raw.append(a)
                 needs.append(False)
-        record = grad_mode._enabled and any(needs)
+        if backend._cupy is not None:  # devices can only differ when CuPy is usable
+            _check_same_device(cls, args)
+        record = record and grad_mode._enabled
         ctx = Context(cls, tuple(needs))
         try:
             out = cls.forward(ctx, *raw)
         except ValueError as err:  # NumPy's broadcast failure, said in PyTorch's terms
             raise _broadcast_error(cls, raw, err) from None
 
-        if isinstance(out, tuple):
-            outputs = tuple(o.data if isinstance(o, Tensor) else o for o in out)
-            ctx.num_outputs = len(outputs)
-        else:
-            outputs = (out.data if isinstance(out, Tensor) else out,)
+        if out.__class__ is not tuple:  # the common case: one output
+            if isinstance(out, Tensor):
+                out = out.data
+            result = Tensor._make(out)
+            if record and out.dtype.kind == "f" and (
+                    not ctx._non_differentiable or id(out) not in ctx._non_differentiable):
+                _link(ctx, args, needs)
+                result.requires_grad = True
+                result.grad_fn = ctx
+            return result
 
+        outputs = tuple(o.data if isinstance(o, Tensor) else o for o in out)
+        ctx.num_outputs = len(outputs)
         if not record:
-            results = tuple(Tensor._make(o) for o in outputs)
-            return results if isinstance(out, tuple) else results[0]
-
-        ctx.next_functions = tuple(
-            (a.grad_fn if a.grad_fn is not None else a) if n else None
-            for a, n in zip(args, needs))
-        ctx.input_meta = tuple((a.data.shape, a.data.dtype, a._output_nr) if n else None
-                               for a, n in zip(args, needs))
-        if ctx.num_outputs > 1:
-            ctx.output_meta = tuple((o.shape, o.dtype, backend.get_array_module(o))
-                                   for o in outputs)
+            return tuple(Tensor._make(o) for o in outputs)
+        _link(ctx, args, needs)
+        ctx.output_meta = tuple((o.shape, o.dtype, backend.get_array_module(o))
+                                for o in outputs)
         results = []
         for i, o in enumerate(outputs):
             t = Tensor._make(o)
@@ -161,7 +161,25 @@ class Function:
                 t.grad_fn = ctx
                 t._output_nr = i
             results.append(t)
-        return tuple(results) if isinstance(out, tuple) else results[0]
+        return tuple(results)
+
+
+def _link(ctx, args, needs):
+    """Record the graph edges: per input, its producing node (or the leaf itself) and the
+    shape, dtype and output slot its gradient must have."""
+    next_functions = []
+    input_meta = []
+    for a, n in zip(args, needs):
+        if n:
+            node = a.grad_fn
+            next_functions.append(a if node is None else node)
+            data = a.data
+            input_meta.append((data.shape, data.dtype, a._output_nr))
+        else:
+            next_functions.append(None)
+            input_meta.append(None)
+    ctx.next_functions = tuple(next_functions)
+    ctx.input_meta = tuple(input_meta)
 
 
 def _broadcast_error(fn, raw, err):
@@ -181,12 +199,12 @@ def _broadcast_error(fn, raw, err):
                         f"together{detail}")
 
 
-def _device_mismatch(fn, args):
-    from ..tensor import Tensor
-
-    devs = [str(a.device) for a in args if isinstance(a, Tensor)]
-    raise RuntimeError(f"{fn.__name__}: expected all tensors to be on the same device, "
-                       f"but found tensors on devices {devs}")
+def _check_same_device(fn, args):
+    modules = {backend.get_array_module(a.data) for a in args if isinstance(a, Tensor)}
+    if len(modules) > 1:
+        devs = [str(a.device) for a in args if isinstance(a, Tensor)]
+        raise RuntimeError(f"{fn.__name__}: expected all tensors to be on the same device, "
+                           f"but found tensors on devices {devs}")
 
 
 def array_module(array):
