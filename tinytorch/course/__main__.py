@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 from pathlib import Path
 
@@ -73,8 +75,9 @@ def _collect_graded_tests(root: Path) -> dict[int, list[str]]:
                     self.found.setdefault(number, []).append(item.nodeid)
 
     collector = Collector()
-    pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
-                 str(root / "tests")], plugins=[collector])
+    with contextlib.redirect_stdout(io.StringIO()):  # pytest's own listing is not wanted
+        pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
+                     str(root / "tests")], plugins=[collector])
     return collector.found
 
 

@@ -15,6 +15,7 @@ Loaded from ``tests/conftest.py`` (``pytest_plugins``). It
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from .assignments import ASSIGNMENTS, graded_assignment
 from .edition import EDITION_FILE
 from .markers import assignment_of_message
 
+MAX_EXAMPLES_ENV = "TINYTORCH_COURSE_MAX_EXAMPLES"
 _PACKAGE_EDITION = Path(__file__).with_name("edition.json")
 _EDITION_KEY = pytest.StashKey[object]()
 
@@ -75,10 +77,30 @@ def _edition(config) -> int | None:
 
 
 def pytest_configure(config) -> None:
+    _limit_hypothesis_examples()
     for number, assignment in ASSIGNMENTS.items():
         config.addinivalue_line(
             "markers", f"assignment{number}: graded test of course assignment {number} "
                        f"({assignment.title})")
+
+
+def _limit_hypothesis_examples() -> None:
+    """Cap hypothesis' examples per property when ``TINYTORCH_COURSE_MAX_EXAMPLES`` is set.
+
+    The round trip asks whether tests fail on the stubs and pass on the solutions, not how
+    hard the properties are searched (the main suite does that), so it runs a few examples.
+    """
+    cap = os.environ.get(MAX_EXAMPLES_ENV)
+    if not cap:
+        return
+    try:
+        from hypothesis import settings
+    except ImportError:
+        return
+    current = settings()
+    settings.register_profile("course-capped", parent=current,
+                              max_examples=min(int(cap), current.max_examples))
+    settings.load_profile("course-capped")
 
 
 def pytest_report_header(config) -> str | None:
