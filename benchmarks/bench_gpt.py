@@ -4,7 +4,8 @@
     python benchmarks/bench_gpt.py --configs S --rounds 2 --no-generation
     python benchmarks/bench_gpt.py --profile S            # cProfile of the tinytorch step
 
-A training step is forward, backward, AdamW and zero_grad. The PyTorch twin below is the
+A training step is forward, backward, AdamW and zero_grad. A third column times the
+hand-written NumPy step of ``numpy_gpt.py`` (no framework). The PyTorch twin below is the
 same architecture written with ``F.scaled_dot_product_attention`` and the default
 ``torch.optim.AdamW`` (PyTorch's fastest eager variant on CPU); both start from the same
 weights and see the same batches, and their first losses are printed side by side as a
@@ -247,6 +248,26 @@ def torch_worker(dims, weights: str, steps: int) -> dict:
     return {"ms": 1e3 * statistics.median(times), "first_loss": first_loss}
 
 
+def numpy_worker(dims, weights: str, steps: int) -> dict:
+    """The hand-written NumPy step of benchmarks/numpy_gpt.py: no framework at all."""
+    import numpy as np
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from numpy_gpt import NumpyGPT
+
+    arrays = np.load(weights)
+    model = NumpyGPT({k: arrays[k] for k in arrays.files}, n_layer=dims[3], n_head=dims[4],
+                     lr=LEARNING_RATE, betas=BETAS, weight_decay=WEIGHT_DECAY)
+    data = batches(dims, steps + 1)
+    first_loss = model.step(*data[0])
+    times = []
+    for x, y in data[1:]:
+        start = time.perf_counter()
+        model.step(x, y)
+        times.append(time.perf_counter() - start)
+    return {"ms": 1e3 * statistics.median(times), "first_loss": first_loss}
+
+
 def torch_generation_worker(dims, weights: str, tokens: int) -> dict:
     """nanoGPT's uncached sampling loop in PyTorch, for reference."""
     import torch
@@ -280,29 +301,30 @@ def run_worker(*args: str) -> dict:
 def bench_training(names, rounds: int, steps: int, workdir: str) -> None:
     print(f"training step (forward, backward, AdamW, zero_grad): median over {rounds} rounds "
           f"of the median of {steps} steps, each framework in its own process")
-    header = (f"{'config':<7}{'N':>11}{'tinytorch ms':>14}{'PyTorch ms':>12}{'ratio':>8}"
-              f"{'tt tok/s':>10}{'pt tok/s':>10}{'tt GFLOP/s':>12}{'pt GFLOP/s':>12}"
-              f"{'first losses (tt / pt)':>26}")
+    header = (f"{'config':<7}{'N':>11}{'tinytorch ms':>14}{'PyTorch ms':>12}{'NumPy ms':>10}"
+              f"{'tt/pt':>7}{'tt/np':>7}{'tt tok/s':>10}{'pt tok/s':>10}{'tt GFLOP/s':>12}"
+              f"{'pt GFLOP/s':>12}   first losses (tt / pt / np)")
     print(header)
     for name in names:
         dims = CONFIGS[name]
         weights = os.path.join(workdir, f"{name}.npz")
         n_params = write_weights(dims, weights)
-        results = {"tinytorch": [], "torch": []}
+        results = {"tinytorch": [], "torch": [], "numpy": []}
         losses = {}
         for _ in range(rounds):
-            for framework in ("tinytorch", "torch"):
+            for framework in results:
                 r = run_worker("--worker", framework, "--config", name, "--weights", weights,
                                "--steps", str(steps))
                 results[framework].append(r["ms"])
                 losses[framework] = r["first_loss"]
-        tt, pt = (statistics.median(results[f]) for f in ("tinytorch", "torch"))
+        tt, pt, npy = (statistics.median(results[f]) for f in results)
         tokens = dims[1] * dims[2]
         flops = step_flops(dims, n_params)
-        print(f"{name:<7}{n_params:>11,}{tt:>14.1f}{pt:>12.1f}{tt / pt:>8.2f}"
-              f"{tokens / tt * 1e3:>10.0f}{tokens / pt * 1e3:>10.0f}"
-              f"{flops / tt / 1e6:>12.1f}{flops / pt / 1e6:>12.1f}"
-              f"{losses['tinytorch']:>13.4f} / {losses['torch']:.4f}", flush=True)
+        print(f"{name:<7}{n_params:>11,}{tt:>14.1f}{pt:>12.1f}{npy:>10.1f}{tt / pt:>7.2f}"
+              f"{tt / npy:>7.2f}{tokens / tt * 1e3:>10.0f}{tokens / pt * 1e3:>10.0f}"
+              f"{flops / tt / 1e6:>12.1f}{flops / pt / 1e6:>12.1f}   "
+              f"{losses['tinytorch']:.4f} / {losses['torch']:.4f} / {losses['numpy']:.4f}",
+              flush=True)
 
 
 def bench_generation(rounds: int, tokens: int, workdir: str) -> None:
@@ -335,7 +357,8 @@ def main() -> None:
     parser.add_argument("--no-generation", action="store_true")
     parser.add_argument("--profile", metavar="CONFIG", help="cProfile the tinytorch step")
     # internal: the per-framework worker processes
-    parser.add_argument("--worker", choices=("tinytorch", "torch"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("tinytorch", "torch", "numpy"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--generation-worker", choices=("tinytorch", "torch"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
@@ -344,7 +367,8 @@ def main() -> None:
     sys.path.insert(0, ROOT)
 
     if args.worker:
-        fn = tinytorch_worker if args.worker == "tinytorch" else torch_worker
+        fn = {"tinytorch": tinytorch_worker, "torch": torch_worker,
+              "numpy": numpy_worker}[args.worker]
         print(json.dumps(fn(CONFIGS[args.config], args.weights, args.steps)))
         return
     if args.generation_worker:
