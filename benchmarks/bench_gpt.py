@@ -44,6 +44,11 @@ CONFIGS = {
 }
 GENERATION = (65, 512, 1, 4, 4, 128)  # S dimensions, a block that holds 500 tokens
 LEARNING_RATE, BETAS, WEIGHT_DECAY = 6e-4, (0.9, 0.95), 0.1
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+# wall-clock time by default; --cpu-time (with --threads 1) counts only this process's CPU
+# time, which other work on a shared machine barely disturbs
+clock = time.perf_counter
 
 
 def model_config(dims):
@@ -121,9 +126,9 @@ def tinytorch_worker(dims, weights: str, steps: int, profile: bool = False) -> d
         return {}
     times = []
     for x, y in data[1:]:
-        start = time.perf_counter()
+        start = clock()
         step(x, y)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return {"ms": 1e3 * statistics.median(times), "first_loss": first_loss}
 
 
@@ -142,9 +147,9 @@ def tinytorch_generation_worker(dims, weights: str, tokens: int) -> dict:
     for use_cache in (True, False):
         model.generate(prompt, 5, use_cache=use_cache)  # warm-up
         tinytorch.manual_seed(0)
-        start = time.perf_counter()
+        start = clock()
         model.generate(prompt, tokens, use_cache=use_cache)
-        out["cached" if use_cache else "uncached"] = time.perf_counter() - start
+        out["cached" if use_cache else "uncached"] = clock() - start
     return out
 
 
@@ -242,9 +247,9 @@ def torch_worker(dims, weights: str, steps: int) -> dict:
     first_loss = step(*data[0])
     times = []
     for x, y in data[1:]:
-        start = time.perf_counter()
+        start = clock()
         step(x, y)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return {"ms": 1e3 * statistics.median(times), "first_loss": first_loss}
 
 
@@ -262,9 +267,9 @@ def numpy_worker(dims, weights: str, steps: int) -> dict:
     first_loss = model.step(*data[0])
     times = []
     for x, y in data[1:]:
-        start = time.perf_counter()
+        start = clock()
         model.step(x, y)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return {"ms": 1e3 * statistics.median(times), "first_loss": first_loss}
 
 
@@ -277,28 +282,28 @@ def torch_generation_worker(dims, weights: str, tokens: int) -> dict:
     model.eval()
     idx = torch.zeros(1, 1, dtype=torch.long)
     torch.manual_seed(0)
-    start = time.perf_counter()
+    start = clock()
     with torch.no_grad():
         for _ in range(tokens):
             logits, _ = model(idx[:, -dims[1]:])
             probs = torch.softmax(logits[:, -1, :], dim=-1)
             idx = torch.cat([idx, torch.multinomial(probs, 1)], dim=1)
-    return {"uncached": time.perf_counter() - start}
+    return {"uncached": clock() - start}
 
 
 # ----------------------------------------------------------------------------- driver
 
 
-def run_worker(*args: str) -> dict:
+def run_worker(*args: str, options=()) -> dict:
     """Run this file in a fresh process and return the JSON it prints last."""
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), *args], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__), *args, *options],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"worker {args} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def bench_training(names, rounds: int, steps: int, workdir: str) -> None:
+def bench_training(names, rounds: int, steps: int, workdir: str, options=()) -> None:
     print(f"training step (forward, backward, AdamW, zero_grad): median over {rounds} rounds "
           f"of the median of {steps} steps, each framework in its own process")
     header = (f"{'config':<7}{'N':>11}{'tinytorch ms':>14}{'PyTorch ms':>12}{'NumPy ms':>10}"
@@ -314,7 +319,7 @@ def bench_training(names, rounds: int, steps: int, workdir: str) -> None:
         for _ in range(rounds):
             for framework in results:
                 r = run_worker("--worker", framework, "--config", name, "--weights", weights,
-                               "--steps", str(steps))
+                               "--steps", str(steps), options=options)
                 results[framework].append(r["ms"])
                 losses[framework] = r["first_loss"]
         tt, pt, npy = (statistics.median(results[f]) for f in results)
@@ -327,17 +332,17 @@ def bench_training(names, rounds: int, steps: int, workdir: str) -> None:
               flush=True)
 
 
-def bench_generation(rounds: int, tokens: int, workdir: str) -> None:
+def bench_generation(rounds: int, tokens: int, workdir: str, options=()) -> None:
     weights = os.path.join(workdir, "generation.npz")
     write_weights(GENERATION, weights)
     cached, uncached, reference = [], [], []
     for _ in range(rounds):
         r = run_worker("--generation-worker", "tinytorch", "--weights", weights,
-                       "--tokens", str(tokens))
+                       "--tokens", str(tokens), options=options)
         cached.append(r["cached"])
         uncached.append(r["uncached"])
         reference.append(run_worker("--generation-worker", "torch", "--weights", weights,
-                                    "--tokens", str(tokens))["uncached"])
+                                    "--tokens", str(tokens), options=options)["uncached"])
     c, u, p = (statistics.median(x) for x in (cached, uncached, reference))
     print(f"\ngeneration of {tokens} tokens, batch 1, S dimensions with block_size "
           f"{GENERATION[1]} (median of {rounds} rounds)")
@@ -356,6 +361,10 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=500, help="tokens to generate")
     parser.add_argument("--no-generation", action="store_true")
     parser.add_argument("--profile", metavar="CONFIG", help="cProfile the tinytorch step")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS / PyTorch threads in every process (default: theirs)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time process CPU time instead of wall time (with --threads 1)")
     # internal: the per-framework worker processes
     parser.add_argument("--worker", choices=("tinytorch", "torch", "numpy"),
                         help=argparse.SUPPRESS)
@@ -365,6 +374,18 @@ def main() -> None:
     parser.add_argument("--weights", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, ROOT)
+    global clock
+    if args.cpu_time:
+        clock = time.process_time
+    if args.threads:
+        for variable in THREAD_VARIABLES:  # read by BLAS when it loads: set before imports
+            os.environ[variable] = str(args.threads)
+        if args.worker == "torch" or args.generation_worker == "torch":
+            import torch
+
+            torch.set_num_threads(args.threads)
+    options = (["--threads", str(args.threads)] if args.threads else []) + \
+        (["--cpu-time"] if args.cpu_time else [])
 
     if args.worker:
         fn = {"tinytorch": tinytorch_worker, "torch": torch_worker,
@@ -389,9 +410,12 @@ def main() -> None:
             parser.error(f"unknown configs {unknown}; choose from {sorted(CONFIGS)}")
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; (vocab, block, batch, "
               f"layers, heads, n_embd): " + ", ".join(f"{n}={CONFIGS[n]}" for n in names))
-        bench_training(names, args.rounds, args.steps, workdir)
+        timing = ("process CPU time" if args.cpu_time else "wall time") + \
+            (f", {args.threads} thread(s)" if args.threads else ", default threads")
+        print(f"timing: {timing}")
+        bench_training(names, args.rounds, args.steps, workdir, options)
         if not args.no_generation:
-            bench_generation(args.rounds, args.tokens, workdir)
+            bench_generation(args.rounds, args.tokens, workdir, options)
 
 
 if __name__ == "__main__":
