@@ -168,6 +168,7 @@ def result_type(*operands) -> dtype:
     ``int64 + 2.5 -> float32`` (default float), ``float32 + float64 0-d -> float32``,
     ``float32 + float64 (both with dims) -> float64``.
     """
+    # BEGIN SOLUTION assignment=1 "result_type: PyTorch's promotion of arrays and scalars"
     groups = ([], [], [])
     for o in operands:
         if hasattr(o, "dtype") and hasattr(o, "ndim") and not isinstance(o, np.generic):
@@ -182,6 +183,7 @@ def result_type(*operands) -> dtype:
         if res is None or _category(cand) > _category(res):
             res = cand
     return res
+    # END SOLUTION
 
 
 # ----------------------------------------------------------------------------- devices

@@ -17,6 +17,7 @@ def sum_to_shape(grad, shape):
 
     d/dx of ``x`` broadcast to ``grad.shape`` is the sum over the broadcast axes.
     """
+    # BEGIN SOLUTION assignment=2 "sum_to_shape: sum over the broadcast axes"
     if grad.shape == tuple(shape):
         return grad
     lead = grad.ndim - len(shape)
@@ -32,10 +33,12 @@ def sum_to_shape(grad, shape):
         raise RuntimeError(f"gradient of shape {tuple(grad.shape)} does not broadcast to "
                            f"input shape {tuple(shape)}: the op's backward is wrong")
     return out
+    # END SOLUTION
 
 
 def _topological_counts(roots):
     """Number of consumer edges into each reachable node (a node absent has none)."""
+    # BEGIN SOLUTION assignment=2 "_topological_counts: consumer edges per node"
     counts = {}
     expanded = set(roots) if len(roots) > 1 else ()  # a root reachable from another root
     stack = list(roots)
@@ -51,6 +54,7 @@ def _topological_counts(roots):
                 else:
                     counts[parent] = seen + 1
     return counts
+    # END SOLUTION
 
 
 _SECOND_BACKWARD = ("Trying to backward through the graph a second time, but its saved "
@@ -122,6 +126,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
                 if g.dtype is not dtype and g.dtype != dtype:
                     g = g.astype(dtype)
                 if parent.__class__ is Context:
+                    # BEGIN SOLUTION assignment=2 "run_backward: count down, queue when ready"
                     slot = buffers.get(parent)
                     if slot is None:
                         slot = buffers[parent] = [None] * parent.num_outputs
@@ -131,6 +136,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
                     counts[parent] = left
                     if left == 0:
                         push_ready(parent)
+                    # END SOLUTION
                 else:
                     _deliver(parent, g, capture, handed)
     if capture is not None:
@@ -172,6 +178,7 @@ def _retain_output_grads(node, grads, capture):
 
 def _deliver(leaf, g, capture, handed):
     """Accumulate a gradient into a leaf (or capture it for ``autograd.grad``)."""
+    # BEGIN SOLUTION assignment=2 "_deliver: accumulate into leaf.grad or capture"
     if capture is not None:
         if id(leaf) in capture:
             prev = capture[id(leaf)]
@@ -185,3 +192,4 @@ def _deliver(leaf, g, capture, handed):
         leaf.grad = function.Tensor._make(g)
     else:
         leaf.grad.data += g
+    # END SOLUTION

@@ -82,9 +82,11 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION assignment=3 "Div.backward: da = g / b, db = -g a / b^2"
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         return (g / b if na else None), (-g * a / (b * b) if nb else None)
+        # END SOLUTION
 
 
 class Pow(Function):
@@ -168,8 +170,10 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION assignment=3 "Log.backward: da = g / a"
         (a,) = ctx.saved_tensors
         return g / a
+        # END SOLUTION
 
 
 class Sqrt(Function):

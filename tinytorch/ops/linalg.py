@@ -6,6 +6,7 @@ from ..autograd.function import Function, array_module
 
 
 def check_matmul_shapes(a_shape, b_shape):
+    # BEGIN SOLUTION assignment=1 "check_matmul_shapes: raise unless a @ b is defined"
     if len(a_shape) == 0 or len(b_shape) == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                            f"{tuple(a_shape)} and {tuple(b_shape)}")
@@ -19,6 +20,7 @@ def check_matmul_shapes(a_shape, b_shape):
             if x != y and x != 1 and y != 1:
                 raise RuntimeError(f"matmul: batch dimensions of shapes {tuple(a_shape)} and "
                                    f"{tuple(b_shape)} do not broadcast ({x} vs {y})")
+    # END SOLUTION
 
 
 class MatMul(Function):
@@ -35,6 +37,7 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION assignment=3 "MatMul.backward: da = g b^T, db = a^T g"
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         xp = array_module(g)
@@ -61,3 +64,4 @@ class MatMul(Function):
             if b.ndim == 1:
                 db = db.reshape(-1, b.shape[0]).sum(axis=0)
         return da, db
+        # END SOLUTION

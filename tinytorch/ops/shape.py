@@ -15,6 +15,7 @@ from ..autograd.function import Function, array_module
 
 def infer_shape(shape, numel, op="view"):
     """Resolve one ``-1`` in ``shape`` and check the element count, like torch.view."""
+    # BEGIN SOLUTION assignment=1 "infer_shape: resolve -1, check the element count"
     shape = tuple(int(s) for s in shape)
     if shape.count(-1) > 1:
         raise RuntimeError(f"{op}: only one dimension can be inferred (-1), got {shape}")
@@ -31,6 +32,7 @@ def infer_shape(shape, numel, op="view"):
     elif known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
+    # END SOLUTION
 
 
 class Reshape(Function):
