@@ -115,9 +115,9 @@ def main() -> None:
         prog = (it - a.warmup_iters) / max(1, a.max_iters - a.warmup_iters)
         return a.min_lr + 0.5 * (1 + math.cos(math.pi * prog)) * (a.lr - a.min_lr)
 
-    step_seconds = []
+    step_seconds, cpu_seconds = [], 0.0
     for it in range(a.max_iters):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for g in opt.param_groups:
             g["lr"] = lr_at(it)
         x, y = batch("train", rng)
@@ -128,6 +128,7 @@ def main() -> None:
         opt.step()
         loss.item()
         step_seconds.append(time.perf_counter() - t0)
+        cpu_seconds += time.process_time() - c0
 
     model.eval()
     final = {}
@@ -136,11 +137,11 @@ def main() -> None:
             gen = np.random.default_rng([a.seed, i])
             final[split] = float(np.mean([model(*batch(split, gen)).item()
                                           for _ in range(a.eval_iters)]))
-    # the first iterations warm caches and allocators: report the steady state too
     print(json.dumps({"framework": "pytorch " + torch.__version__,
                       "threads": torch.get_num_threads(), "iterations": a.max_iters,
                       "ms_per_iter": 1000 * float(np.mean(step_seconds)),
                       "ms_per_iter_median": 1000 * float(np.median(step_seconds)),
+                      "cpu_ms_per_iter": 1000 * cpu_seconds / a.max_iters,
                       "final": final}))
 
 

@@ -253,10 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     tokens_per_iter = s.batch_size * s.block_size
     bar = tqdm(range(start_iter, s.max_iters), initial=start_iter, total=s.max_iters,
                disable=not s.progress, dynamic_ncols=True, unit="it", file=sys.stderr)
-    train_seconds, loss_value = 0.0, float("nan")
+    train_seconds, cpu_seconds, loss_value = 0.0, 0.0, float("nan")
     model.train()
     for it in bar:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         lr = learning_rate(it, s)
         for group in optimizer.param_groups:
             group["lr"] = lr
@@ -270,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         loss_value = loss.item()  # also waits for the GPU, so the timing below is honest
         dt = time.perf_counter() - t0
         train_seconds += dt
+        cpu_seconds += time.process_time() - c0
         step_losses.append(loss_value)
         bar.set_postfix(loss=f"{loss_value:.4f}", lr=f"{lr:.2e}",
                         tok_s=f"{tokens_per_iter / dt:,.0f}", refresh=False)
@@ -294,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     with open(out_dir / "metrics.json", "w") as f:
         json.dump({"iterations": s.max_iters, "final": evals[-1] if evals else None,
                    "best_val_loss": best_val, "last_batch_loss": loss_value,
-                   "train_seconds_this_run": train_seconds, "iterations_this_run": iters_run},
+                   "train_seconds_this_run": train_seconds, "cpu_seconds_this_run": cpu_seconds,
+                   "iterations_this_run": iters_run},
                   f, indent=1)
     common.plot_losses(out_dir / "loss.png", step_losses, evals,
                        f"char-level GPT on {Path(source).name if s.data else source}")
