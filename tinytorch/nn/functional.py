@@ -308,6 +308,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, num_
     d = e // num_heads
     w = in_proj_weight
     b = in_proj_bias
+    # BEGIN SOLUTION assignment=5 "multi-head attention: project, split heads, attend, merge"
     if query is key and key is value:
         qkv = linear(query, w, b)
         q, k, v = qkv.split(e, dim=-1)
@@ -333,6 +334,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, num_
             weights = weights.mean(dim=1)
     out = out.transpose(1, 2).reshape(n, n_q, e)
     return linear(out, out_proj_weight, out_proj_bias), weights
+    # END SOLUTION
 
 
 def _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, like):

@@ -180,6 +180,7 @@ class CrossEntropy(Function):
         rows, classes = _class_last(logits, target, "cross_entropy")
         n_classes = rows.shape[1]
         valid = _check_classes(classes, n_classes, ignore_index, "cross_entropy")
+        # BEGIN SOLUTION assignment=4 "CrossEntropy.forward: stable log-softmax, loss"
         safe = xp.where(valid, classes, 0)
         shifted = rows - rows.max(axis=1, keepdims=True)
         probs = xp.exp(shifted)
@@ -200,9 +201,11 @@ class CrossEntropy(Function):
         if reduction == "none":
             out = out.reshape(target.shape)
         return out
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION assignment=4 "CrossEntropy.backward: p - onehot (smoothed)"
         probs, safe, valid = ctx.saved_tensors
         xp = array_module(probs)
         scale = _row_scale(g, ctx.reduction, ctx.n_valid, valid, probs.dtype)[:, None]
@@ -212,6 +215,7 @@ class CrossEntropy(Function):
         if ctx.smoothing:
             grad -= (ctx.smoothing / probs.shape[1]) * scale
         return _reshape_rows(grad, ctx.shape, xp), None, None, None, None
+        # END SOLUTION
 
 
 class NLLLoss(Function):
@@ -254,6 +258,7 @@ class LayerNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, n_norm, eps):
+        # BEGIN SOLUTION assignment=4 "LayerNorm.forward: normalise rows, scale, shift"
         xp = array_module(x)
         width = int(np.prod(x.shape[x.ndim - n_norm:])) if n_norm else 1
         x2 = x.reshape(-1, width)
@@ -273,9 +278,11 @@ class LayerNorm(Function):
             if bias is not None:
                 y += bias.reshape(-1)
         return y.reshape(x.shape)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION assignment=4 "LayerNorm.backward: dx, dw, db"
         x_hat, rstd, weight = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
         xp = array_module(g)
@@ -298,6 +305,7 @@ class LayerNorm(Function):
             d_hat *= rstd
             dx = d_hat.reshape(ctx.shape)
         return dx, dw, db, None, None
+        # END SOLUTION
 
 
 # ----------------------------------------------------------------------------- gelu
@@ -375,6 +383,7 @@ _ONE_HOT_MAX_ELEMENTS = 1 << 18
 
 def embedding_backward(indices, g, num_embeddings, padding_idx):
     """dW = sum of the output gradient rows g[j] over the positions j that read row i."""
+    # BEGIN SOLUTION assignment=4 "embedding_backward: sum g rows per index"
     xp = array_module(g)
     dim = g.shape[-1]
     flat = indices.reshape(-1)
@@ -396,6 +405,7 @@ def embedding_backward(indices, g, num_embeddings, padding_idx):
     if padding_idx is not None:
         dw[padding_idx] = 0
     return dw
+    # END SOLUTION
 
 
 class Embedding(Function):
@@ -485,6 +495,7 @@ class ScaledDotProductAttention(Function):
 
     @staticmethod
     def forward(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_weights):
+        # BEGIN SOLUTION assignment=5 "SDPA forward: softmax(s q k^T + M) v"
         xp = array_module(q)
         dtype = q.dtype
         scale = dtype.type(scale)
@@ -521,9 +532,11 @@ class ScaledDotProductAttention(Function):
         if return_weights:
             return out, dropped
         return out
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, g, g_weights=None):
+        # BEGIN SOLUTION assignment=5 "SDPA backward: dq, dk, dv, dM"
         qs, k, kt, v, probs, drop = ctx.saved_tensors
         nq, nk, nv, nm = ctx.needs_input_grad[:4]
         xp = array_module(g)
@@ -551,6 +564,7 @@ class ScaledDotProductAttention(Function):
             dk = xp.swapaxes(d_scores, -1, -2) @ qs
         dm = d_scores if nm else None
         return dq, dk, dv, dm, None, None, None, None
+        # END SOLUTION
 
 
 # ----------------------------------------------------------------------------- padding

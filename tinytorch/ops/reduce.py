@@ -189,6 +189,7 @@ class Softmax(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION assignment=4 "Softmax.backward: da = y * (g - sum(g * y))"
         (y,) = ctx.saved_tensors
         xp = array_module(y)
         if ctx.dim == y.ndim - 1 and g.shape == y.shape:  # the common case, no temporary
@@ -198,6 +199,7 @@ class Softmax(Function):
         da = g - gy_sum
         da *= y
         return da, None
+        # END SOLUTION
 
 
 class LogSoftmax(Function):
@@ -217,6 +219,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION assignment=4 "LogSoftmax.backward: da = g - softmax * sum(g)"
         (y,) = ctx.saved_tensors
         xp = array_module(y)
         return g - xp.exp(y) * g.sum(axis=ctx.dim, keepdims=True), None
+        # END SOLUTION
