@@ -74,6 +74,7 @@ class CausalSelfAttention(nn.Module):
         self.dropout = config.dropout
 
     def forward(self, x, cache: KVCache | None = None, layer: int = 0):
+        # BEGIN SOLUTION assignment=7 "CausalSelfAttention.forward: heads, cache, causal SDPA"
         B, T, C = x.size()
         q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
         # (B, T, C) -> (B, nh, T, hs): every head attends independently
@@ -102,6 +103,7 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble the heads side by side
         return self.resid_dropout(self.c_proj(y))
+        # END SOLUTION
 
 
 class MLP(nn.Module):
@@ -129,9 +131,11 @@ class Block(nn.Module):
         self.mlp = MLP(config)
 
     def forward(self, x, cache: KVCache | None = None, layer: int = 0):
+        # BEGIN SOLUTION assignment=7 "Block.forward: pre-LayerNorm residual attention and MLP"
         x = x + self.attn(self.ln_1(x), cache, layer)
         x = x + self.mlp(self.ln_2(x))
         return x
+        # END SOLUTION
 
 
 class GPT(nn.Module):
@@ -261,6 +265,7 @@ class GPT(nn.Module):
         self.eval()
         cache = KVCache(self.config.n_layer) if use_cache else None
         with torch.no_grad():
+            # BEGIN SOLUTION assignment=7 "generate: sample one token at a time"
             for _ in range(max_new_tokens):
                 logits = self.next_logits(idx, cache) / temperature  # (B, vocab)
                 if top_k is not None:
@@ -271,6 +276,7 @@ class GPT(nn.Module):
                     probs = _nucleus(probs, top_p)
                 idx_next = torch.multinomial(probs, num_samples=1)  # (B, 1)
                 idx = torch.cat([idx, idx_next], dim=1)
+            # END SOLUTION
         self.train(was_training)
         return idx
 

@@ -174,8 +174,10 @@ class EncoderLayer(nn.Module):
         self.sublayer = nn.ModuleList([Residual(d, p, pre) for _ in range(2)])
 
     def forward(self, x, src_mask):
+        # BEGIN SOLUTION assignment=8 "EncoderLayer.forward: self-attention, then FFN"
         x = self.sublayer[0](x, lambda y: self.self_attn(y, y, y, src_mask))
         return self.sublayer[1](x, self.feed_forward)
+        # END SOLUTION
 
 
 class DecoderLayer(nn.Module):
@@ -190,9 +192,11 @@ class DecoderLayer(nn.Module):
         self.sublayer = nn.ModuleList([Residual(d, p, pre) for _ in range(3)])
 
     def forward(self, x, memory, src_mask, tgt_mask):
+        # BEGIN SOLUTION assignment=8 "DecoderLayer.forward: masked self-, cross-attention, FFN"
         x = self.sublayer[0](x, lambda y: self.self_attn(y, y, y, tgt_mask))
         x = self.sublayer[1](x, lambda y: self.cross_attn(y, memory, memory, src_mask))
         return self.sublayer[2](x, self.feed_forward)
+        # END SOLUTION
 
 
 class Stack(nn.Module):
@@ -273,6 +277,7 @@ class Transformer(nn.Module):
             memory = self.encode(src, src_mask)
             ys = torch.full((src.size(0), 1), c.bos_id, dtype=torch.long, device=src.device)
             finished = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
+            # BEGIN SOLUTION assignment=8 "greedy_decode: append the arg-max until all finish"
             for _ in range(max_len):
                 logits = self.decode(memory, src_mask, ys)[:, -1, :]  # (B, V)
                 logits = logits.masked_fill(self._never_emitted(logits), float("-inf"))
@@ -281,6 +286,7 @@ class Transformer(nn.Module):
                 finished = finished | (next_token == c.eos_id)
                 if finished.all():
                     break
+            # END SOLUTION
         return ys
 
     def _never_emitted(self, logits):
@@ -330,6 +336,7 @@ class Transformer(nn.Module):
             scores[:, 0] = 0.0
             finished = torch.zeros(B * K, dtype=torch.bool, device=src.device)
             lengths = torch.zeros(B * K, dtype=torch.long, device=src.device)
+            # BEGIN SOLUTION assignment=8 "beam_search: keep the K best, then length penalty"
             for _ in range(max_len):
                 logp = F.log_softmax(self.decode(memory, src_mask, ys)[:, -1, :], dim=-1)
                 logp = logp.masked_fill(self._never_emitted(logp), float("-inf"))
@@ -353,6 +360,7 @@ class Transformer(nn.Module):
             best = (scores / penalty).argmax(dim=-1)  # (B,)
             rows = best + torch.arange(B, device=src.device) * K
             return ys[rows]
+            # END SOLUTION
 
 
 def _before_or_at_eos(tokens, eos_id: int):

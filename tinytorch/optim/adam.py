@@ -140,6 +140,7 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: Scrat
                 lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
                 step: float, decoupled: bool, maximize: bool) -> None:
     """One Adam(W) step on raw arrays, in place on ``param`` and the moment buffers."""
+    # BEGIN SOLUTION assignment=6 "adam_update: decay, moments, bias-corrected step"
     xp = backend.get_array_module(param)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
@@ -179,3 +180,4 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: Scrat
         xp.divide(m, tmp, out=tmp)
         tmp *= step_size
         p -= tmp
+    # END SOLUTION

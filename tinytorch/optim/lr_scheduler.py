@@ -231,16 +231,20 @@ class CosineAnnealingLR(LRScheduler):
         if self._step_count == 1 and t > 0:  # resumed at step t: closed form once
             return [eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / t_max)) / 2
                     for base in self.base_lrs]
+        # BEGIN SOLUTION assignment=6 "CosineAnnealingLR.get_lr: the chainable step"
         if (t - 1 - t_max) % (2 * t_max) == 0:
             # the trough: the ratio below would be 0/0, so add the first rise directly
             return [lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
                     for lr, base in zip(self._current_lrs(), self.base_lrs)]
         ratio = (1 + math.cos(math.pi * t / t_max)) / (1 + math.cos(math.pi * (t - 1) / t_max))
         return [ratio * (lr - eta_min) + eta_min for lr in self._current_lrs()]
+        # END SOLUTION
 
     def _get_closed_form_lr(self) -> list[float]:
+        # BEGIN SOLUTION assignment=6 "CosineAnnealingLR: the closed form"
         cos = math.cos(math.pi * self.last_epoch / self.T_max)
         return [self.eta_min + (base - self.eta_min) * (1 + cos) / 2 for base in self.base_lrs]
+        # END SOLUTION
 
 
 class SequentialLR(LRScheduler):
@@ -331,8 +335,10 @@ class NoamLambda:
         self.factor = factor
 
     def __call__(self, last_epoch: int) -> float:
+        # BEGIN SOLUTION assignment=6 "NoamLambda: warm-up, then 1 / sqrt(step)"
         s = last_epoch + 1
         return self.factor * self.d_model ** -0.5 * min(s ** -0.5, s * self.warmup ** -1.5)
+        # END SOLUTION
 
     def __repr__(self) -> str:
         return f"noam_lambda(d_model={self.d_model}, warmup={self.warmup}, factor={self.factor})"
