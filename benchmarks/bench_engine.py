@@ -1,0 +1,114 @@
+"""Engine benchmark: tinytorch against PyTorch eager, each timed in its own process.
+
+(a) Per-op overhead: a chain of small elementwise ops (16 elements), forward and backward;
+    the time is almost all framework bookkeeping, reported in microseconds per op.
+(b) A matmul-bound MLP training step (forward, backward, SGD update) in float32.
+
+The workloads are written once against a ``lib`` module, so the same lines run as
+tinytorch and as torch (the API contract at work). tinytorch also runs with the glibc
+``mallopt`` tuning switched off, to show what it is worth.
+
+    python benchmarks/bench_engine.py            # 5 alternating rounds
+    python benchmarks/bench_engine.py --rounds 9 --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import sys
+
+from common import Case, compare, print_table
+
+CHAIN_BLOCKS = 20  # each block is (y * 0.9 + 0.1).tanh(): 3 ops
+CHAIN_OPS = 3 * CHAIN_BLOCKS + 1  # plus the final sum
+
+# glibc memory tuning off (both spellings, whichever backend.py reads)
+NO_MALLOPT = {"TINYTORCH_NO_MALLOPT": "1", "TINYTORCH_KEEP_FREED_MEMORY": "0"}
+
+
+def _lib(framework: str):
+    lib = importlib.import_module(framework)
+    lib.manual_seed(0)
+    return lib
+
+
+def elementwise_chain(framework: str, size: int = 16, blocks: int = CHAIN_BLOCKS):
+    """A step of ``3 * blocks + 1`` tiny elementwise ops, forward then backward."""
+    lib = _lib(framework)
+    x = lib.randn(size, requires_grad=True)
+
+    def step():
+        y = x
+        for _ in range(blocks):
+            y = (y * 0.9 + 0.1).tanh()
+        y.sum().backward()
+        x.grad = None
+
+    return step
+
+
+def mlp_step(framework: str, batch: int = 256, width: int = 1024, depth: int = 3,
+             lr: float = 1e-3):
+    """One SGD step of a ``depth``-layer ReLU MLP with an MSE loss, float32."""
+    lib = _lib(framework)
+    scale = 1 / math.sqrt(width)
+    params = []
+    for _ in range(depth):
+        params.append((lib.randn(width, width) * scale).requires_grad_())
+        params.append(lib.zeros(width, requires_grad=True))
+    x = lib.randn(batch, width)
+    target = lib.randn(batch, width)
+
+    def step():
+        h = x
+        for i in range(0, len(params), 2):
+            h = (h @ params[i] + params[i + 1]).relu()
+        loss = ((h - target) ** 2).mean()
+        loss.backward()
+        with lib.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+
+    return step
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (median)")
+    parser.add_argument("--quick", action="store_true", help="a smaller MLP, for a smoke run")
+    args = parser.parse_args(argv)
+    try:
+        import torch  # noqa: F401  (only to know whether the oracle is installed)
+        frameworks = ["tinytorch", "torch"]
+    except ImportError:
+        print("PyTorch is not installed: timing tinytorch alone (no ratios)\n")
+        frameworks = ["tinytorch"]
+    baseline = frameworks[-1]
+
+    chain_cases = [Case(f, "bench_engine:elementwise_chain", {"framework": f})
+                   for f in frameworks]
+    print(f"(a) per-op overhead: {CHAIN_OPS} elementwise ops on 16 floats, fwd + bwd",
+          file=sys.stderr)
+    chain = compare(chain_cases, rounds=args.rounds)
+
+    mlp_params = {"batch": 64, "width": 256} if args.quick else {}
+    mlp_cases = [Case(f, "bench_engine:mlp_step", {"framework": f, **mlp_params})
+                 for f in frameworks]
+    mlp_cases.append(Case("tinytorch (no mallopt)", "bench_engine:mlp_step",
+                          {"framework": "tinytorch", **mlp_params}, env=NO_MALLOPT))
+    size = mlp_params or {"batch": 256, "width": 1024}
+    print(f"(b) MLP training step: 3 layers, batch {size['batch']}, width {size['width']}, "
+          f"float32", file=sys.stderr)
+    mlp = compare(mlp_cases, rounds=args.rounds)
+
+    print_table(chain, baseline, title=f"(a) per-op overhead, microseconds per op "
+                                       f"({CHAIN_OPS} ops, forward + backward)",
+                unit_divisor=CHAIN_OPS / 1000, unit="us/op")
+    print_table(mlp, baseline, title="(b) MLP training step (matmul-bound), ms per step")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Timing utilities shared by the benchmarks: each framework in its own process.
+
+PyTorch and NumPy must not be timed in one process: their thread pools fight over the
+cores (PERF.md). So a benchmark names a *workload*, a function ``build(**params)`` that
+sets up a model and returns a zero-argument ``step`` callable, and this module times it
+in a fresh subprocess, alternating frameworks round by round, and reports medians::
+
+    from common import Case, compare, print_table
+
+    cases = [Case("tinytorch", "bench_engine:mlp_step", {"framework": "tinytorch"}),
+             Case("torch", "bench_engine:mlp_step", {"framework": "torch"})]
+    results = compare(cases, rounds=5)
+    print_table(results, baseline="torch")
+
+A worker process prints one JSON line: the median milliseconds per ``step`` call.
+Run ``python benchmarks/common.py --worker TARGET JSON`` to time one workload by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(BENCH_DIR)
+
+
+@dataclass
+class Case:
+    """One timed configuration: a label, a workload ``"module:function"`` and its params.
+
+    ``env`` adds environment variables for the worker (e.g. to switch a feature off).
+    """
+
+    label: str
+    target: str
+    params: dict = field(default_factory=dict)
+    env: dict = field(default_factory=dict)
+
+
+def load_target(target: str) -> Callable:
+    """The function named by ``"module:function"`` (modules are looked up in benchmarks/)."""
+    module_name, _, func_name = target.partition(":")
+    if BENCH_DIR not in sys.path:
+        sys.path.insert(0, BENCH_DIR)
+    if REPO_ROOT not in sys.path:
+        sys.path.insert(0, REPO_ROOT)
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def time_step(step: Callable[[], object], warmup: int = 3, repeat: int = 10,
+              min_seconds: float = 0.2) -> float:
+    """Median milliseconds per ``step()`` call, after ``warmup`` untimed calls.
+
+    Each of the ``repeat`` samples runs ``step`` enough times to last about
+    ``min_seconds / repeat`` so that very short steps are not dominated by timer noise.
+    """
+    for _ in range(warmup):
+        step()
+    start = time.perf_counter()
+    step()
+    once = max(time.perf_counter() - start, 1e-7)
+    inner = max(1, int(min_seconds / repeat / once))
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(inner):
+            step()
+        samples.append((time.perf_counter() - start) / inner * 1e3)
+    return statistics.median(samples)
+
+
+def run_in_subprocess(case: Case, warmup: int = 3, repeat: int = 10,
+                      min_seconds: float = 0.2, timeout: float = 600) -> float:
+    """Time ``case`` in a fresh Python process; returns median milliseconds per step."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, env.get("PYTHONPATH")) if p)
+    env.update({k: str(v) for k, v in case.env.items()})
+    spec = json.dumps({"params": case.params, "warmup": warmup, "repeat": repeat,
+                       "min_seconds": min_seconds})
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", case.target,
+                           spec], capture_output=True, text=True, env=env, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark worker for {case.label!r} ({case.target}) failed:\n"
+                           f"{proc.stderr.strip()}")
+    return float(json.loads(proc.stdout.strip().splitlines()[-1])["ms"])
+
+
+def compare(cases: list[Case], rounds: int = 5, warmup: int = 3, repeat: int = 10,
+            min_seconds: float = 0.2, verbose: bool = True) -> dict[str, list[float]]:
+    """Time every case once per round, alternating cases, in separate processes.
+
+    Returns ``{label: [ms of round 1, ms of round 2, ...]}``; take medians across rounds
+    (the machines are shared and noisy: never trust a single figure).
+    """
+    results: dict[str, list[float]] = {c.label: [] for c in cases}
+    for r in range(rounds):
+        order = cases if r % 2 == 0 else list(reversed(cases))  # neither always goes first
+        for case in order:
+            ms = run_in_subprocess(case, warmup, repeat, min_seconds)
+            results[case.label].append(ms)
+            if verbose:
+                print(f"  round {r + 1}/{rounds}  {case.label:<28} {ms:10.3f} ms",
+                      file=sys.stderr, flush=True)
+    return results
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def ratio_table(results: dict[str, list[float]], baseline: str, unit_divisor: float = 1.0,
+                unit: str = "ms") -> str:
+    """A text table of median times and ratios to ``baseline`` (ratio > 1: slower).
+
+    ``unit_divisor`` rescales the medians (e.g. per-op microseconds: ``ops / 1000``).
+    """
+    base = median(results[baseline])
+    width = max(len(k) for k in results) + 2
+    lines = [f"{'':<{width}}{'median ' + unit:>14}{'min':>12}{'max':>12}{'vs ' + baseline:>14}"]
+    for label, values in results.items():
+        m = median(values)
+        lines.append(f"{label:<{width}}{m / unit_divisor:14.3f}{min(values) / unit_divisor:12.3f}"
+                     f"{max(values) / unit_divisor:12.3f}{m / base:13.2f}x")
+    return "\n".join(lines)
+
+
+def print_table(results: dict[str, list[float]], baseline: str, title: str = "",
+                **kwargs) -> None:
+    if title:
+        print(title)
+    print(ratio_table(results, baseline, **kwargs))
+    print()
+
+
+def _worker(target: str, spec_json: str) -> None:
+    spec = json.loads(spec_json)
+    step = load_target(target)(**spec["params"])
+    ms = time_step(step, spec["warmup"], spec["repeat"], spec["min_seconds"])
+    print(json.dumps({"ms": ms}))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", nargs=2, metavar=("TARGET", "JSON"), required=True,
+                        help="time one workload ('module:function' and its JSON spec)")
+    args = parser.parse_args()
+    _worker(*args.worker)
