@@ -24,14 +24,15 @@ def _keep_freed_memory() -> None:
     NumPy allocates every intermediate anew; with glibc's defaults large freed blocks go
     back to the OS and the next op re-faults fresh zeroed pages, which made layer_norm and
     softmax forward+backward 2-3x slower (PERF.md). No effect off glibc; opt out with
-    TINYTORCH_KEEP_FREED_MEMORY=0.
+    TINYTORCH_NO_MALLOPT=1 (or TINYTORCH_KEEP_FREED_MEMORY=0).
     """
     import ctypes
     import os
     import sys
 
     if not sys.platform.startswith("linux") or \
-            os.environ.get("TINYTORCH_KEEP_FREED_MEMORY", "1") == "0":
+            os.environ.get("TINYTORCH_KEEP_FREED_MEMORY", "1") == "0" or \
+            os.environ.get("TINYTORCH_NO_MALLOPT", "0") == "1":
         return
     try:
         libc = ctypes.CDLL("libc.so.6")
