@@ -41,17 +41,18 @@ def _single_threaded_torch():
 def _assert_same_tensor(a, b):
     assert isinstance(b, tinytorch.Tensor)
     assert a.dtype == b.dtype and tuple(a.shape) == tuple(b.shape)
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert a.device == b.device
+    np.testing.assert_array_equal(a.cpu().numpy(), b.cpu().numpy())
 
 
 @pytest.mark.parametrize("dtype", [tinytorch.float32, tinytorch.float64, tinytorch.int64,
                                    tinytorch.bool, tinytorch.int32, tinytorch.uint8,
                                    tinytorch.float16])
 @pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 3, 4)])
-def test_round_trip_keeps_dtype_shape_and_values(tmp_path, dtype, shape):
+def test_round_trip_keeps_dtype_shape_and_values(tmp_path, dtype, shape, device):
     rng = np.random.default_rng(0)
     values = rng.standard_normal(shape) * 50
-    t = tinytorch.tensor(values).to(dtype)
+    t = tinytorch.tensor(values).to(dtype).to(device)
     path = tmp_path / "t.safetensors"
     tinytorch.save({"t": t}, path)
     _assert_same_tensor(t, tinytorch.load(path)["t"])
