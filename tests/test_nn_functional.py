@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import tinytorch as tt
 import tinytorch.nn.functional as F
 from tinytorch.autograd import GradcheckError, gradcheck
-from tinytorch.ops.nn import erf
+from tinytorch.ops.nn import erf, normal_cdf
 
 
 def _rng(seed=0):
@@ -206,6 +206,19 @@ def test_erf_float32_accuracy():
     out = erf(xs)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, ref, rtol=3e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 4e-16), (np.float32, 3e-7)])
+def test_normal_cdf_accuracy(dtype, tol):
+    xs = np.concatenate([np.linspace(-12, 12, 24001), [0.0, -40.0, 40.0]]).astype(dtype)
+    ref = np.array([0.5 * math.erfc(-float(x) / math.sqrt(2)) for x in xs])
+    out = normal_cdf(xs)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, ref, rtol=0, atol=tol)
+    # the left tail keeps relative accuracy (no 1 - erf cancellation)
+    tail = (xs < -3) & (xs > -8.4)  # float64 keeps relative accuracy down to erfc(6)
+    np.testing.assert_allclose(out[tail], ref[tail], rtol=1e-5 if dtype == np.float32
+                               else 1e-13, atol=1e-300)
 
 
 # ----------------------------------------------------------------------------- stability

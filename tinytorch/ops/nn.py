@@ -61,17 +61,87 @@ def erf(x):
         acc += c
     out[small] = xs * acc
     big = ~small
-    xb = np.minimum(ax[big], 6.0)
-    # Clenshaw recurrence for the Chebyshev series in u, the image of t = 1/x in [-1, 1]
-    u = (2 / xb - (_T_LO + _T_HI)) / (_T_HI - _T_LO)
+    out[big] = np.copysign(1 - _erfc_from_one(ax[big], n_cheb), x[big])
+    return out
+
+
+def _erfc_from_one(a, n_cheb: int = 25):
+    """erfc(a) for a >= 1 with relative accuracy (NumPy): exp(-a^2) h(1/a) up to a = 6, and
+    beyond it the asymptotic series exp(-a^2) / (a sqrt(pi)) (1 - 1/(2a^2) + 3/(4a^4))
+    (values below 2e-17, where only the absolute error matters for erf)."""
+    b = np.minimum(a, 6.0)
+    # Clenshaw recurrence for the Chebyshev series in u, the image of t = 1/b in [-1, 1]
+    u = (2 / b - (_T_LO + _T_HI)) / (_T_HI - _T_LO)
     u2 = 2 * u
     b1 = np.zeros_like(u)
     b2 = np.zeros_like(u)
     for c in _CHEB[n_cheb - 1:0:-1]:
         b1, b2 = u2 * b1 - b2 + c, b1
     h = u * b1 - b2 + _CHEB[0]
-    out[big] = np.copysign(1 - np.exp(-xb * xb) * h, x[big])
-    return out
+    far = a > 6
+    if far.any():
+        af = a[far]
+        inv2 = 1 / (af * af)
+        h[far] = (1 - inv2 / 2 + 0.75 * inv2 * inv2) / (af * math.sqrt(math.pi))
+    with np.errstate(under="ignore"):
+        return np.exp(-a * a) * h
+
+
+# The standard normal CDF Phi(x) = erfc(-x / sqrt 2) / 2 in float32 with one smooth fit and
+# no branches: erfc(z) = t exp(-z^2 + c(t)) for z >= 0, t = 2 / (2 + z) in (0, 1], where
+# c(t) = log(erfc(z) exp(z^2) / t) is smooth; c is a degree-10 Chebyshev fit in 2t - 1
+# made at import from math.erfc. Phi(-|x|) then has relative accuracy (no 1 - erf
+# cancellation in the left tail) and Phi(x) is within 3e-7 of exact everywhere: float32's
+# own rounding, at a fifth of the cost of ``erf`` above. float64 uses ``erf``.
+
+
+def _erfc_exponent_fit(degree: int = 10, nodes: int = 400) -> np.ndarray:
+    u = np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes)
+    t = np.clip((u + 1) / 2, 1e-3, 1.0)
+    z = 2 / t - 2
+    # erfc(z) exp(z^2), by its asymptotic series where exp(z^2) would overflow
+    scaled = [math.erfc(v) * math.exp(v * v) if v < 26 else
+              (1 - 1 / (2 * v * v) + 3 / (4 * v ** 4) - 15 / (8 * v ** 6)) / (v * math.sqrt(
+                  math.pi)) for v in z]
+    values = np.log(np.array(scaled) / t)
+    cheb = np.polynomial.chebyshev.chebfit(2 * t - 1, values, degree)
+    return np.polynomial.chebyshev.cheb2poly(cheb)[::-1]  # highest power first, for Horner
+
+
+_ERFC_EXPONENT = _erfc_exponent_fit()
+
+
+def normal_cdf(x):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 elementwise (float64 to ~1e-16, float32 to 3e-7)."""
+    if x.dtype == np.float64:
+        z = x * _INV_SQRT_2
+        cdf = erf(z)
+        cdf += 1
+        cdf *= 0.5
+        left = z <= -1  # the left tail from erfc itself: no 1 + erf cancellation
+        if array_module(x) is np and left.any():
+            cdf[left] = 0.5 * _erfc_from_one(-z[left])
+        return cdf
+    xp = array_module(x)
+    dtype = x.dtype
+    x32 = x.astype(np.float32, copy=False)
+    z = xp.abs(x32)
+    z *= np.float32(_INV_SQRT_2)
+    t = z + np.float32(2)
+    xp.divide(np.float32(2), t, out=t)
+    u = t * np.float32(2)
+    u -= np.float32(1)
+    acc = xp.full_like(x32, np.float32(_ERFC_EXPONENT[0]))
+    for c in _ERFC_EXPONENT[1:]:
+        acc *= u
+        acc += np.float32(c)
+    z *= z
+    acc -= z
+    xp.exp(acc, out=acc)
+    acc *= t
+    acc *= np.float32(0.5)  # Phi(-|x|)
+    cdf = xp.where(x32 < 0, acc, np.float32(1) - acc)
+    return cdf.astype(dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------- linear
@@ -336,9 +406,7 @@ class Gelu(Function):
             ctx.save_for_backward(x, t)
             ctx.approximate = "tanh"
             return x * t
-        cdf = erf(x * x.dtype.type(_INV_SQRT_2))
-        cdf += 1
-        cdf *= 0.5
+        cdf = normal_cdf(x)
         ctx.save_for_backward(x, cdf)
         ctx.approximate = "none"
         return x * cdf
