@@ -44,7 +44,8 @@ IMPORTS = ("import tinytorch, tinytorch.nn, tinytorch.nn.functional, tinytorch.o
 def python(args: list[str], cwd: Path, extra_env=None) -> subprocess.CompletedProcess:
     """Run Python in ``cwd`` so that it imports that tree's tinytorch, never this one's."""
     env = {k: v for k, v in os.environ.items() if k != probe.ENV_VAR}
-    env.update(PYTHONPATH=str(cwd), HYPOTHESIS_PROFILE="default", PYTHONDONTWRITEBYTECODE="1")
+    env.update(PYTHONPATH=str(cwd), HYPOTHESIS_PROFILE="default", PYTHONDONTWRITEBYTECODE="1",
+               TINYTORCH_COURSE_MAX_EXAMPLES="10")
     env.update(extra_env or {})
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)

@@ -44,7 +44,8 @@ def cmd_list(args) -> int:
         mine = [r for r in regions if r.assignment == number]
         print(f"assignment {number}: {assignment.title}  ({assignment.page})")
         for r in mine:
-            print(f"  {r.path}:{r.begin}  {r.qualname}: {r.what}")
+            where = "" if r.qualname.split(".")[-1] in r.what else f"  (in {r.qualname})"
+            print(f"  {r.path}:{r.begin}  {r.what}{where}")
         if not mine:
             print("  (no solution regions marked)")
         if args.tests:
