@@ -27,7 +27,7 @@ def run_tinytorch(data: str, iters: int, env: dict, out_dir: str) -> dict:
     subprocess.run([sys.executable, str(ROOT / "examples" / "train_gpt.py"), "--data", data,
                     "--max-iters", str(iters), "--eval-interval", str(iters), "--eval-iters",
                     "1", "--sample-tokens", "0", "--no-progress", "--out-dir", out_dir],
-                   env=env, check=True, capture_output=True)
+                   env=env, check=True, capture_output=True, text=True)
     m = json.loads((Path(out_dir) / "metrics.json").read_text())
     return {"wall": 1000 * m["train_seconds_this_run"] / iters,
             "cpu": 1000 * m["cpu_seconds_this_run"] / iters}
@@ -70,4 +70,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"{' '.join(e.cmd[1:3])} failed:\n{e.stderr}")
