@@ -343,8 +343,8 @@ def test_sdpa_dropout_gradcheck_with_fixed_mask():
 
 
 @pytest.mark.parametrize("vocab", [7, 5000])
-def test_embedding_backward_paths_match_torch(vocab):
-    """Small vocabularies take the one-hot product, large ones sort + reduceat."""
+def test_embedding_backward_matches_torch(vocab):
+    """Sort + reduceat sums repeated rows like PyTorch, for small and large vocabularies."""
     torch = pytest.importorskip("torch")
     r = _rng(0)
     idx = r.integers(0, vocab, (40, 30))
@@ -358,6 +358,14 @@ def test_embedding_backward_paths_match_torch(vocab):
         torch.tensor(g))
     np.testing.assert_allclose(ours.grad.numpy(), ref.grad.numpy(), rtol=1e-5, atol=1e-5)
     assert (ours.grad.numpy()[2] == 0).all()
+
+
+def test_embedding_empty_indices():
+    w = tt.randn(5, 3, requires_grad=True)
+    out = F.embedding(tt.zeros(0, 2, dtype=tt.int64), w)
+    assert tuple(out.shape) == (0, 2, 3)
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), 0.0)
 
 
 def test_embedding_bad_index_errors():

@@ -438,15 +438,14 @@ class Gelu(Function):
 
 # ----------------------------------------------------------------------------- embedding
 
-# Measured with benchmarks/bench_nn.py (float32, one thread, median ms):
-#   V=65    n=768  d=128: np.add.at 0.85, one-hot product 0.15, sort + reduceat 0.13
-#   V=65    n=2048 d=384: np.add.at 10.8, one-hot product 1.23, sort + reduceat 1.22
-#   V=2048  n=2048 d=384: np.add.at 10.9, one-hot product 49.2, sort + reduceat 8.9
-#   V=50304 n=512  d=256: np.add.at 8.5,  one-hot product 228,  sort + reduceat 8.9
-# np.add.at is never the best; the one-hot product only ties sort + reduceat while its
-# (V, n) matrix is small, and loses by 5-25x beyond. So: one-hot below this many V x n
-# entries, sort + reduceat above.
-_ONE_HOT_MAX_ELEMENTS = 1 << 18
+# How to sum the rows: measured with benchmarks/bench_nn.py (float32, one thread, process
+# CPU time, median ms over 5 alternating rounds):
+#   V=65    n=768  d=128: np.add.at 0.87, one-hot product 0.15, sort + reduceat 0.13
+#   V=65    n=2048 d=384: np.add.at 6.8,  one-hot product 1.31, sort + reduceat 1.12
+#   V=2048  n=2048 d=384: np.add.at 7.1,  one-hot product 33.1, sort + reduceat 4.9
+#   V=50304 n=512  d=256: np.add.at 2.0,  one-hot product 140,  sort + reduceat 1.49
+# sort + np.add.reduceat is the fastest at every size (the one-hot product ties it only
+# for tiny vocabularies and loses up to 90x beyond), so the CPU path always uses it.
 
 
 def embedding_backward(indices, g, num_embeddings, padding_idx):
@@ -460,10 +459,8 @@ def embedding_backward(indices, g, num_embeddings, padding_idx):
     if xp is not np:
         dw = xp.zeros((num_embeddings, dim), dtype=g.dtype)
         backend.scatter_add(xp, dw, flat, g2)
-    elif n * num_embeddings <= _ONE_HOT_MAX_ELEMENTS:
-        one_hot = np.zeros((num_embeddings, n), dtype=g.dtype)
-        one_hot[flat, np.arange(n)] = 1
-        dw = one_hot @ g2
+    elif n == 0:
+        dw = np.zeros((num_embeddings, dim), dtype=g.dtype)
     else:
         order = np.argsort(flat, kind="stable")
         sorted_idx = flat[order]
