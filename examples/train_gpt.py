@@ -40,6 +40,9 @@ DEFAULTS = dict(
 )
 # the flags that fix the model's shape: taken from the checkpoint on --resume
 MODEL_KEYS = ("n_layer", "n_head", "n_embd", "block_size", "bias", "dtype")
+# what a checkpoint needs so that --resume can continue exactly
+RESUME_KEYS = ("model", "optimizer", "iter_num", "best_val_loss", "settings", "tokenizer",
+               "rng_state", "history")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,9 +196,18 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(cli.out_dir if cli.out_dir is not None else DEFAULTS["out_dir"])
     ckpt_path = out_dir / CHECKPOINT_NAME
     ckpt = common.load_checkpoint(ckpt_path) if cli.resume else None
+    tokenizer = None
+    if ckpt is not None:
+        missing = [k for k in RESUME_KEYS if k not in ckpt]
+        if missing or not all(k in ckpt["settings"] for k in MODEL_KEYS):
+            raise ExampleError(f"{str(ckpt_path)!r} cannot be resumed: it lacks "
+                               f"{', '.join(missing) or 'model settings'}")
+        try:
+            tokenizer = CharTokenizer.from_state_dict(ckpt["tokenizer"])
+        except ValueError as e:
+            raise ExampleError(f"{str(ckpt_path)!r}: {e}") from None
     s = resolve_settings(cli, ckpt["settings"] if ckpt else None)
     s.out_dir = str(out_dir)
-    tokenizer = CharTokenizer.from_state_dict(ckpt["tokenizer"]) if ckpt else None
     tokenizer, splits, source = prepare_data(s, tokenizer)
     out_dir = common.ensure_writable_dir(out_dir)
 

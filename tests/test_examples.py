@@ -199,7 +199,7 @@ def test_out_dir_not_writable(tmp_path):
         assert list(locked.iterdir()) == []
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "missing"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "missing", "foreign"])
 def test_corrupted_checkpoint_on_resume(trained_dir, tmp_path, damage):
     out = tmp_path / "out"
     out.mkdir()
@@ -208,8 +208,13 @@ def test_corrupted_checkpoint_on_resume(trained_dir, tmp_path, damage):
         (out / "ckpt.safetensors").write_bytes(good[: len(good) // 2])
     elif damage == "garbage":
         (out / "ckpt.safetensors").write_bytes(b"\x80\x04not a checkpoint at all" * 10)
+    elif damage == "foreign":  # a valid safetensors file, but somebody else's
+        import tinytorch
+
+        tinytorch.save({"weight": tinytorch.ones(2, 2)}, out / "ckpt.safetensors")
     r = run("train_gpt.py", "--resume", "--max-iters", "4", "--out-dir", str(out))
-    expected = "no checkpoint" if damage == "missing" else "cannot load checkpoint"
+    expected = {"missing": "no checkpoint", "foreign": "not a train_gpt.py checkpoint"}.get(
+        damage, "cannot load checkpoint")
     assert_one_line_error(r, expected, "ckpt.safetensors")
     names = sorted(p.name for p in out.iterdir())
     assert names == ([] if damage == "missing" else ["ckpt.safetensors"])
