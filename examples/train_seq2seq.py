@@ -43,12 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     a("--n-layer", type=int, default=2, help="encoder and decoder layers (default: 2)")
     a("--d-ff", type=int, default=128, help="feed-forward width (default: 128)")
     a("--dropout", type=float, default=0.0, help="dropout probability (default: 0.0)")
-    a("--steps", type=int, default=1500, help="training steps (default: 1500)")
+    a("--pre-norm", action="store_true", help="LayerNorm before each sublayer (modern "
+      "practice) instead of after it (the paper)")
+    a("--steps", type=int, default=2000, help="training steps (default: 2000)")
     a("--batch-size", type=int, default=64, help="sequences per step (default: 64)")
     a("--warmup", type=int, default=200, help="warm-up steps of the paper's learning-rate "
       "rule (default: 200)")
-    a("--lr-factor", type=float, default=1.0, help="scale of the paper's learning-rate rule "
-      "(default: 1.0)")
+    a("--lr-factor", type=float, default=0.5, help="scale of the paper's learning-rate rule "
+      "(default: 0.5)")
     a("--label-smoothing", type=float, default=0.1, help="(default: 0.1)")
     a("--beam-size", type=int, default=4, help="beam width for the beam-search accuracy "
       "(default: 4)")
@@ -151,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     vocab = FIRST_SYMBOL + args.symbols
     config = TransformerConfig(src_vocab_size=vocab, tgt_vocab_size=vocab,
                                d_model=args.d_model, n_head=args.n_head, n_layer=args.n_layer,
-                               d_ff=args.d_ff, dropout=args.dropout, max_len=args.max_len + 2,
+                               d_ff=args.d_ff, dropout=args.dropout,
+                               norm_first=args.pre_norm, max_len=args.max_len + 2,
                                pad_id=PAD, bos_id=BOS, eos_id=EOS)
     model = Transformer(config)
     criterion = LabelSmoothingLoss(smoothing=args.label_smoothing, ignore_index=PAD)
