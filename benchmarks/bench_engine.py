@@ -75,10 +75,44 @@ def mlp_step(framework: str, batch: int = 256, width: int = 1024, depth: int = 3
     return step
 
 
+def mlp_step_numpy(batch: int = 256, width: int = 1024, depth: int = 3, lr: float = 1e-3):
+    """The same MLP step written by hand in NumPy: the floor a framework on NumPy can reach."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    scale = np.float32(1 / math.sqrt(width))
+    weights = [rng.standard_normal((width, width), dtype=np.float32) * scale
+               for _ in range(depth)]
+    biases = [np.zeros(width, np.float32) for _ in range(depth)]
+    x = rng.standard_normal((batch, width), dtype=np.float32)
+    target = rng.standard_normal((batch, width), dtype=np.float32)
+    lr = np.float32(lr)
+
+    def step():
+        acts = [x]
+        for w, b in zip(weights, biases):
+            acts.append(np.maximum(acts[-1] @ w + b, 0))
+        diff = acts[-1] - target
+        g = diff * np.float32(2 / diff.size)
+        for i in reversed(range(depth)):
+            g = g * (acts[i + 1] > 0)
+            grad_w = acts[i].T @ g
+            grad_b = g.sum(axis=0)
+            if i:
+                g = g @ weights[i].T
+            weights[i] -= lr * grad_w
+            biases[i] -= lr * grad_b
+
+    return step
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (median)")
     parser.add_argument("--quick", action="store_true", help="a smaller MLP, for a smoke run")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS/OpenMP threads per framework (default 1: robust on a "
+                             "shared machine; 0 leaves the libraries' defaults)")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401  (only to know whether the oracle is installed)
@@ -92,21 +126,23 @@ def main(argv=None) -> None:
                    for f in frameworks]
     print(f"(a) per-op overhead: {CHAIN_OPS} elementwise ops on 16 floats, fwd + bwd",
           file=sys.stderr)
-    chain = compare(chain_cases, rounds=args.rounds)
+    threads = args.threads or None
+    chain = compare(chain_cases, rounds=args.rounds, threads=threads)
+    print_table(chain, baseline, title=f"(a) per-op overhead, microseconds per op "
+                                       f"({CHAIN_OPS} ops, forward + backward)",
+                unit_divisor=CHAIN_OPS / 1000, unit="us/op")
 
     mlp_params = {"batch": 64, "width": 256} if args.quick else {}
     mlp_cases = [Case(f, "bench_engine:mlp_step", {"framework": f, **mlp_params})
                  for f in frameworks]
     mlp_cases.append(Case("tinytorch (no mallopt)", "bench_engine:mlp_step",
                           {"framework": "tinytorch", **mlp_params}, env=NO_MALLOPT))
+    mlp_cases.append(Case("numpy by hand", "bench_engine:mlp_step_numpy", mlp_params))
     size = mlp_params or {"batch": 256, "width": 1024}
     print(f"(b) MLP training step: 3 layers, batch {size['batch']}, width {size['width']}, "
-          f"float32", file=sys.stderr)
-    mlp = compare(mlp_cases, rounds=args.rounds)
+          f"float32, {args.threads or 'default'} thread(s)", file=sys.stderr)
+    mlp = compare(mlp_cases, rounds=args.rounds, threads=threads)
 
-    print_table(chain, baseline, title=f"(a) per-op overhead, microseconds per op "
-                                       f"({CHAIN_OPS} ops, forward + backward)",
-                unit_divisor=CHAIN_OPS / 1000, unit="us/op")
     print_table(mlp, baseline, title="(b) MLP training step (matmul-bound), ms per step")
 
 

@@ -46,6 +46,17 @@ class Case:
     env: dict = field(default_factory=dict)
 
 
+def thread_env(threads: int) -> dict:
+    """Environment that caps the BLAS/OpenMP thread pools of NumPy and PyTorch.
+
+    On a shared, loaded machine multi-threaded BLAS can collapse (spinning threads waiting
+    for a descheduled sibling: a 2-thread NumPy step measured 120x slower than 1 thread),
+    so benchmarks default to one thread per framework, which compares engines fairly.
+    """
+    n = str(int(threads))
+    return {"OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
+
+
 def load_target(target: str) -> Callable:
     """The function named by ``"module:function"`` (modules are looked up in benchmarks/)."""
     module_name, _, func_name = target.partition(":")
@@ -79,10 +90,16 @@ def time_step(step: Callable[[], object], warmup: int = 3, repeat: int = 10,
 
 
 def run_in_subprocess(case: Case, warmup: int = 3, repeat: int = 10,
-                      min_seconds: float = 0.2, timeout: float = 600) -> float:
-    """Time ``case`` in a fresh Python process; returns median milliseconds per step."""
+                      min_seconds: float = 0.2, timeout: float = 600,
+                      threads: int | None = None) -> float:
+    """Time ``case`` in a fresh Python process; returns median milliseconds per step.
+
+    ``threads`` caps the thread pools (see ``thread_env``); None leaves them as they are.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, env.get("PYTHONPATH")) if p)
+    if threads is not None:
+        env.update(thread_env(threads))
     env.update({k: str(v) for k, v in case.env.items()})
     spec = json.dumps({"params": case.params, "warmup": warmup, "repeat": repeat,
                        "min_seconds": min_seconds})
@@ -95,7 +112,8 @@ def run_in_subprocess(case: Case, warmup: int = 3, repeat: int = 10,
 
 
 def compare(cases: list[Case], rounds: int = 5, warmup: int = 3, repeat: int = 10,
-            min_seconds: float = 0.2, verbose: bool = True) -> dict[str, list[float]]:
+            min_seconds: float = 0.2, verbose: bool = True,
+            threads: int | None = None) -> dict[str, list[float]]:
     """Time every case once per round, alternating cases, in separate processes.
 
     Returns ``{label: [ms of round 1, ms of round 2, ...]}``; take medians across rounds
@@ -105,7 +123,7 @@ def compare(cases: list[Case], rounds: int = 5, warmup: int = 3, repeat: int = 1
     for r in range(rounds):
         order = cases if r % 2 == 0 else list(reversed(cases))  # neither always goes first
         for case in order:
-            ms = run_in_subprocess(case, warmup, repeat, min_seconds)
+            ms = run_in_subprocess(case, warmup, repeat, min_seconds, threads=threads)
             results[case.label].append(ms)
             if verbose:
                 print(f"  round {r + 1}/{rounds}  {case.label:<28} {ms:10.3f} ms",
@@ -119,17 +137,22 @@ def median(values: list[float]) -> float:
 
 def ratio_table(results: dict[str, list[float]], baseline: str, unit_divisor: float = 1.0,
                 unit: str = "ms") -> str:
-    """A text table of median times and ratios to ``baseline`` (ratio > 1: slower).
+    """A text table of median and min times, and their ratios to ``baseline`` (> 1: slower).
 
     ``unit_divisor`` rescales the medians (e.g. per-op microseconds: ``ops / 1000``).
     """
     base = median(results[baseline])
     width = max(len(k) for k in results) + 2
-    lines = [f"{'':<{width}}{'median ' + unit:>14}{'min':>12}{'max':>12}{'vs ' + baseline:>14}"]
+    base_min = min(results[baseline])
+    lines = [f"{'':<{width}}{'median ' + unit:>14}{'min':>12}{'max':>12}"
+             f"{'median ratio':>14}{'min ratio':>11}"]
     for label, values in results.items():
         m = median(values)
         lines.append(f"{label:<{width}}{m / unit_divisor:14.3f}{min(values) / unit_divisor:12.3f}"
-                     f"{max(values) / unit_divisor:12.3f}{m / base:13.2f}x")
+                     f"{max(values) / unit_divisor:12.3f}{m / base:13.2f}x"
+                     f"{min(values) / base_min:10.2f}x")
+    lines.append(f"(ratios are to {baseline}; > 1 means slower. On a shared machine the min "
+                 f"ratio is the less noisy one.)")
     return "\n".join(lines)
 
 

@@ -207,6 +207,6 @@ def _check_same_device(fn, args):
                            f"but found tensors on devices {devs}")
 
 
-def array_module(array):
-    """``numpy`` or ``cupy`` for an array: the one device switch ops use (``xp``)."""
-    return backend.get_array_module(array)
+# ``numpy`` or ``cupy`` for an array: the one device switch ops use (``xp``); an alias,
+# not a wrapper, because every op calls it
+array_module = backend.get_array_module

@@ -16,17 +16,24 @@ from ..autograd.function import Function, array_module
 
 def promote(out, a, b):
     """Cast ``out`` to PyTorch's result dtype of ``a op b`` where NumPy's rule differs."""
-    if getattr(a, "dtype", None) is getattr(b, "dtype", 0) or (
-            type(b) is float and a.dtype.kind == "f") or (
-            type(a) is float and getattr(b, "dtype", None) is not None and b.dtype.kind == "f"):
-        return out  # the common cases: same dtype, or a float tensor with a Python float
+    # the common cases first, cheapest test first: a float array with a Python float
+    # (NumPy keeps the array's dtype, as PyTorch does), or two arrays of one dtype
+    if b.__class__ is float:
+        if a.__class__ is not float and a.dtype.kind == "f":
+            return out
+    elif a.__class__ is float:
+        if b.dtype.kind == "f":
+            return out
+    elif getattr(a, "dtype", None) is getattr(b, "dtype", 0):
+        return out
     want = backend.result_type(a, b).np
     return out if out.dtype == want else out.astype(want)
 
 
 def as_float(x):
     """Integer and bool arrays become the default float dtype (like torch's true division)."""
-    if getattr(x, "dtype", np.dtype("f")).kind in "biu":
+    dt = getattr(x, "dtype", None)
+    if dt is not None and dt.kind in "biu":
         return x.astype(backend.get_default_dtype().np)
     return x
 
