@@ -672,3 +672,37 @@ def test_tril_plus_strict_triu_is_whole(data, device):
     t = tt.tensor(x, device=device)
     k = kw["diagonal"]
     assert (t.tril(k) + t.triu(k + 1)).equal(t)
+
+
+# ------------------------------------------------------------------ the strategies themselves
+
+@given(data=st.data())
+def test_noncontiguous_strategy_gives_equal_strided_views(data, device):
+    (x,), _ = data.draw(unary(min_dims=1))
+    t = tt.tensor(x, device=device, requires_grad=True)
+    view = data.draw(noncontiguous(t))
+    assert view.shape == t.shape and view.dtype == t.dtype and view.requires_grad
+    np.testing.assert_array_equal(view.detach().cpu().numpy(), x)
+    if x.size > 1 and max(x.shape) > 1:
+        assert not view.is_contiguous() or view.data.base is not None
+
+
+@given(data=st.data())
+def test_broadcastable_shapes_broadcast(data):
+    n = data.draw(st.integers(1, 4))
+    shapes_ = data.draw(broadcastable_shapes(n, max_dims=4))
+    assert len(shapes_) == n
+    np.broadcast_shapes(*shapes_)  # raises if they do not broadcast
+
+
+@given(data=st.data())
+def test_tensors_strategy_respects_bounds_and_dtype(data):
+    from tinytorch.testing import tensors
+
+    low, high = data.draw(st.sampled_from([(-1.0, 1.0), (0.5, 2.0)]))
+    dtype = data.draw(st.sampled_from([tt.float32, tt.float64]))
+    t = data.draw(tensors(shapes(max_dims=2), dtype=dtype, low=low, high=high,
+                          requires_grad=True))
+    assert t.dtype == dtype and t.requires_grad
+    values = t.detach().numpy()
+    assert np.isfinite(values).all() and (values >= low).all() and (values <= high).all()
