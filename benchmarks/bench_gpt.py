@@ -3,6 +3,7 @@
     python benchmarks/bench_gpt.py                        # S, M, L and generation, 3 rounds
     python benchmarks/bench_gpt.py --configs S --rounds 2 --no-generation
     python benchmarks/bench_gpt.py --profile S            # cProfile of the tinytorch step
+    python benchmarks/bench_gpt.py --threads 1 --cpu-time # on a busy shared machine
 
 A training step is forward, backward, AdamW and zero_grad. A third column times the
 hand-written NumPy step of ``numpy_gpt.py`` (no framework). The PyTorch twin below is the
