@@ -133,6 +133,25 @@ def test_repr_matches_torch():
     assert repr(ours) == repr(ref)
 
 
+def test_multihead_attention_repr_matches_torch():
+    torch = pytest.importorskip("torch")
+    assert repr(nn.MultiheadAttention(8, 2)) == repr(torch.nn.MultiheadAttention(8, 2))
+
+
+def test_deepcopy_gives_independent_parameters():
+    import copy
+
+    m = nn.Sequential(nn.Linear(2, 3), nn.LayerNorm(3))
+    clone = copy.deepcopy(m)
+    assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight.requires_grad
+    assert clone[0].weight is not m[0].weight
+    np.testing.assert_array_equal(clone[0].weight.detach().numpy(),
+                                  m[0].weight.detach().numpy())
+    with tt.no_grad():
+        clone[0].weight.data[...] = 0
+    assert m[0].weight.detach().numpy().any()
+
+
 def test_train_eval_and_apply():
     m = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Dropout(0.5)))
     assert m.training and m[1][0].training

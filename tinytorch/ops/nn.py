@@ -364,16 +364,20 @@ class LayerNorm(Function):
         if nb:
             db = (xp.ones(rows, dtype=g.dtype) @ g2).reshape(ctx.norm_shape)
         if nx:
-            d_hat = g2 * weight.reshape(-1) if weight is not None else g2.copy()
+            # dx is built in place in one array of the input's shape that owns its memory,
+            # so the engine can hand it on without a copy; d2 is its (rows, width) view
+            dx = g * weight if weight is not None else g.copy()
+            if not dx.flags.c_contiguous:
+                dx = xp.ascontiguousarray(dx)
+            d2 = dx.reshape(rows, width)
             averager = xp.full(width, 1 / width, dtype=g.dtype)
-            mean_d = (d_hat @ averager)[:, None]
-            mean_dx = xp.einsum("ij,ij->i", d_hat, x_hat)[:, None]
+            mean_d = (d2 @ averager)[:, None]
+            mean_dx = xp.einsum("ij,ij->i", d2, x_hat)[:, None]
             mean_dx *= 1 / width
             correction = x_hat * mean_dx
             correction += mean_d
-            d_hat -= correction
-            d_hat *= rstd
-            dx = d_hat.reshape(ctx.shape)
+            d2 -= correction
+            d2 *= rstd
         return dx, dw, db, None, None
         # END SOLUTION
 
