@@ -305,3 +305,13 @@ def test_custom_function_wrong_gradient_shape_is_reported(device):
 
     with pytest.raises(RuntimeError, match=r"\(1,\).*\(2, 2\)"):
         BadShape.apply(leaf(np.ones((2, 2)), device)).sum().backward()
+
+
+def test_backward_inputs_limits_accumulation(device):
+    a = leaf([1.0, 2.0], device)
+    b = leaf([3.0, 4.0], device)
+    (a * b).sum().backward(inputs=[a])
+    assert b.grad is None
+    np.testing.assert_allclose(a.grad.cpu().numpy(), [3.0, 4.0])
+    (a * b).sum().backward(inputs=a)
+    np.testing.assert_allclose(a.grad.cpu().numpy(), [6.0, 8.0])

@@ -266,7 +266,20 @@ class Tensor:
                 raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the "
                                    f"tensor has shape {tuple(self.data.shape)}")
             g = g.astype(self.data.dtype, copy=False)
-        engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph))
+        if inputs is None:
+            engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph))
+            return None
+        # only the given tensors accumulate, as in PyTorch's backward(inputs=...)
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        grads = engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph),
+                                    inputs=inputs)
+        for t, grad in zip(inputs, grads):
+            if grad is None:
+                continue
+            if t.grad is None:
+                t.grad = Tensor._make(grad.copy())
+            else:
+                t.grad.data += grad
         return None
 
     def register_hook(self, hook):
