@@ -28,6 +28,8 @@ CASES = {
     "softmax (48,256,256)": ("softmax", {"shape": (48, 256, 256)}),
     "cross_entropy (768,65)": ("cross_entropy", {"rows": 768, "vocab": 65}),
     "cross_entropy (512,50304)": ("cross_entropy", {"rows": 512, "vocab": 50304}),
+    "log_softmax+nll_loss (768,65)": ("log_softmax_nll", {"rows": 768, "vocab": 65}),
+    "log_softmax+nll_loss (512,50304)": ("log_softmax_nll", {"rows": 512, "vocab": 50304}),
     "layer_norm (12,64,128)": ("layer_norm", {"shape": (12, 64, 128)}),
     "layer_norm (8,256,384)": ("layer_norm", {"shape": (8, 256, 384)}),
     "gelu tanh (12,64,512)": ("gelu", {"shape": (12, 64, 512), "approximate": "tanh"}),
@@ -85,6 +87,10 @@ def _make_case(lib, op, opts):
         x = leaf((opts["rows"], opts["vocab"]), 2)
         t = lib.tensor(rng.integers(0, opts["vocab"], opts["rows"]))
         inputs, run = [x], lambda: F.cross_entropy(x, t).backward()
+    elif op == "log_softmax_nll":  # the unfused pair, for comparison with cross_entropy
+        x = leaf((opts["rows"], opts["vocab"]), 2)
+        t = lib.tensor(rng.integers(0, opts["vocab"], opts["rows"]))
+        inputs, run = [x], lambda: F.nll_loss(F.log_softmax(x, dim=-1), t).backward()
     elif op == "layer_norm":
         shape = opts["shape"]
         x, w, b, g = leaf(shape), leaf(shape[-1:]), leaf(shape[-1:]), const(shape)
@@ -220,11 +226,11 @@ def main() -> None:
     def median(fw, name):
         return statistics.median(run[name] for run in runs[fw])
 
-    print(f"{'forward + backward, float32':36s} {'tinytorch':>11s} {'PyTorch':>11s} "
+    print(f"{'forward + backward, float32':40s} {'tinytorch':>11s} {'PyTorch':>11s} "
           f"{'ratio':>7s}")
     for name in runs["torch"][0]:
         ours, ref = median("tinytorch", name), median("torch", name)
-        print(f"{name:36s} {ours * 1e3:9.3f}ms {ref * 1e3:9.3f}ms {ours / ref:6.2f}x")
+        print(f"{name:40s} {ours * 1e3:9.3f}ms {ref * 1e3:9.3f}ms {ours / ref:6.2f}x")
     strategies = [k for k in runs["tinytorch"][0] if k.startswith("strategy ")]
     if strategies:
         print("\nembedding backward strategies (NumPy, median ms)")
