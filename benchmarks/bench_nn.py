@@ -1,12 +1,16 @@
 """Forward + backward of the fused nn ops, tinytorch against PyTorch (CPU), ratios printed.
 
-    python benchmarks/bench_nn.py [--rounds 5] [--only sdpa]
+    python benchmarks/bench_nn.py [--rounds 5] [--only sdpa] [--threads 1 --cpu-time]
 
 Each framework is timed in its own process (their thread pools fight when they share one),
 and the processes alternate over several rounds; the table shows the median over rounds
 of each case's median time per iteration, and tinytorch / PyTorch. The embedding section
 also times the three ways of summing the backward (np.add.at, one-hot product,
 sort + np.add.reduceat) at both vocabulary sizes, which is how the backward chooses.
+
+On a shared, busy machine multi-threaded wall-clock figures swing by 10-100x (BLAS and
+PyTorch worker threads wait on descheduled peers); ``--threads 1 --cpu-time`` times each
+process's own CPU time on one thread, which stays steady under load.
 """
 
 from __future__ import annotations
