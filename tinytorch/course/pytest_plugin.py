@@ -88,18 +88,21 @@ def _limit_hypothesis_examples() -> None:
     """Cap hypothesis' examples per property when ``TINYTORCH_COURSE_MAX_EXAMPLES`` is set.
 
     The round trip asks whether tests fail on the stubs and pass on the solutions, not how
-    hard the properties are searched (the main suite does that), so it runs a few examples.
+    hard the properties are searched (the main suite does that), so it runs a few examples,
+    the same ones every time, and does not shrink the failures it expects.
     """
     cap = os.environ.get(MAX_EXAMPLES_ENV)
     if not cap:
         return
     try:
-        from hypothesis import settings
+        from hypothesis import Phase, settings
     except ImportError:
         return
     current = settings()
     settings.register_profile("course-capped", parent=current,
-                              max_examples=min(int(cap), current.max_examples))
+                              max_examples=min(int(cap), current.max_examples),
+                              phases=(Phase.explicit, Phase.generate), derandomize=True,
+                              database=None)
     settings.load_profile("course-capped")
 
 
