@@ -173,17 +173,23 @@ def _make_region(path, lines, functions, begin, end, match) -> Region:
 
 def stub_lines(region: Region) -> list[str]:
     """The student edition's lines between the markers: what is expected, then the raise."""
+    from .assignments import ASSIGNMENTS  # the course's pages; markers work without them
+
     ind = region.indent
-    what = region.what.replace("\\", "\\\\")
+    page = ASSIGNMENTS[region.assignment].page if region.assignment in ASSIGNMENTS \
+        else "docs/course/"
+    # the marker syntax keeps quotes and backslashes out of the text: it needs no escaping
+    raise_line = f'{ind}raise NotImplementedError("{region.message}")'
+    if len(raise_line) > 99:
+        raise_line = f'{ind}raise NotImplementedError(\n{ind}    "{region.message}")'
     return [
-        f'{ind}"""Assignment {region.assignment}, yours to write: {what}.',
+        f'{ind}"""Assignment {region.assignment}, yours to write: {region.what}.',
         "",
-        f"{ind}Replace this docstring and the raise below with the body of "
-        f"`{region.qualname}`;",
-        f"{ind}its docstring and docs/course/ give the math. Check your work with",
-        f"{ind}`python -m tinytorch.course grade {region.assignment}`.",
+        f"{ind}Replace this docstring and the raise below with your code for this part of",
+        f"{ind}`{region.qualname}`. {page} explains what to compute; check your",
+        f"{ind}work with `python -m tinytorch.course grade {region.assignment}`.",
         f'{ind}"""',
-        f"{ind}raise NotImplementedError({region.message!r})",
+        *raise_line.split("\n"),
     ]
 
 
