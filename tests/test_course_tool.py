@@ -208,6 +208,10 @@ def test_stub_assignment_finds_the_stub_inside_wrappers():
             raise RuntimeError("while running the model") from inner
     except RuntimeError as outer:
         assert stub_assignment(outer) == (5, "assignment 5: attention")
+    # a stub reached in a subprocess (an example script) appears only in the message
+    crashed = AssertionError("Traceback (most recent call last):\n  ...\n"
+                             "NotImplementedError: assignment 7: Block.forward: residuals\n")
+    assert stub_assignment(crashed) == (7, "assignment 7: Block.forward: residuals")
     assert stub_assignment(NotImplementedError("not a course stub")) is None
     assert stub_assignment(ValueError("assignment 5: looks like one")) is None
 

@@ -50,7 +50,7 @@ class _Recorder:
             if call.excinfo is not None:
                 result.message = call.excinfo.exconly().strip()
                 entry = call.excinfo.traceback[-1]
-                result.where = f"{entry.path}:{entry.lineno + 1}"
+                result.where = f"{_relative(entry.path)}:{entry.lineno + 1}"
             else:
                 result.message = str(report.longrepr).strip()
 
@@ -58,6 +58,14 @@ class _Recorder:
         if report.failed:
             self.collection_errors.append(GradedTest(report.nodeid or "<collection>", "error",
                                                      str(report.longrepr).strip()))
+
+
+def _relative(path) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _skip_reason(report) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,23 @@ def item_assignment(item) -> int | None:
 
 
 def stub_assignment(exc: BaseException | None) -> tuple[int, str] | None:
-    """(assignment, message) when ``exc`` is, or wraps, a course stub's NotImplementedError."""
+    """(assignment, message) when ``exc`` is, or wraps, a course stub's NotImplementedError.
+
+    A stub reached in a subprocess (an example script a test runs) shows up only as text in
+    the failure's message, so the messages are searched too.
+    """
+    found = _stub_in_chain(exc)
+    if found is None and exc is not None:
+        match = _STUB_TEXT.search(str(exc))
+        if match:
+            found = int(match.group(2)), match.group(1)
+    return found
+
+
+_STUB_TEXT = re.compile(r"NotImplementedError: (assignment ([1-9][0-9]*): [^\n'\"]*)")
+
+
+def _stub_in_chain(exc):
     seen = set()
     stack = [exc]
     while stack:
