@@ -49,8 +49,7 @@ class _Recorder:
             result.outcome = "failed" if call.when == "call" else "error"
             if call.excinfo is not None:
                 result.message = call.excinfo.exconly().strip()
-                entry = call.excinfo.traceback[-1]
-                result.where = f"{_relative(entry.path)}:{entry.lineno + 1}"
+                result.where = _where(call.excinfo.traceback)
             else:
                 result.message = str(report.longrepr).strip()
 
@@ -58,6 +57,17 @@ class _Recorder:
         if report.failed:
             self.collection_errors.append(GradedTest(report.nodeid or "<collection>", "error",
                                                      str(report.longrepr).strip()))
+
+
+def _where(traceback) -> str:
+    """The deepest frame worth reading: not gradcheck's own raise, not a library's."""
+    for entry in reversed(traceback):
+        path = str(entry.path)
+        if path.endswith(("autograd/gradcheck.py", "autograd\\gradcheck.py")) or \
+                "site-packages" in path:
+            continue
+        return f"{_relative(entry.path)}:{entry.lineno + 1}"
+    return ""
 
 
 def _relative(path) -> str:
@@ -98,8 +108,9 @@ class Score:
 def run_graded_tests(assignment: int, pytest_args=()) -> Score:
     """Run ``pytest -m assignmentN`` in this process and collect every test's result."""
     recorder = _Recorder()
-    args = ["-m", f"assignment{assignment}", "--tb=no", "-q", "-p", "no:cacheprovider",
-            *pytest_args]
+    # the table below is the report: no tracebacks, no short summary, no warning summary
+    args = ["-m", f"assignment{assignment}", "--tb=no", "-q", "-rN", "--disable-warnings",
+            "-p", "no:cacheprovider", *pytest_args]
     pytest.main(args, plugins=[recorder])
     results = recorder.collection_errors + list(recorder.results.values())
     return Score(assignment, results)
