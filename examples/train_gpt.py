@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--n-embd", "embedding width (divisible by --n-head)", type=int)
     add("--block-size", "context length in characters", type=int)
     add("--dropout", "dropout probability", type=float)
+    g.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None,
+                   help="biases in the Linear layers and LayerNorms, as GPT-2 (default: "
+                        "True; nanoGPT's train.py uses --no-bias)")
     g = p.add_argument_group("optimisation")
     add("--batch-size", "sequences per iteration", type=int)
     add("--max-iters", "total training iterations (on --resume: the new total)", type=int)

@@ -108,7 +108,7 @@ def test_resume_continues_exactly(tmp_path):
                     encoding="utf-8")
     # dropout on, so the random state of the dropout masks must be restored too
     common = [*TINY, "--data", str(text), "--dropout", "0.1", "--eval-interval", "4",
-              "--warmup-iters", "2", "--sample-tokens", "0", "--dtype", "float64"]
+              "--warmup-iters", "2", "--sample-tokens", "0", "--dtype", "float64", "--no-bias"]
     whole, split = tmp_path / "whole", tmp_path / "split"
     r = run("train_gpt.py", *common, "--max-iters", "10", "--out-dir", str(whole))
     assert r.returncode == 0, r.stderr
@@ -128,6 +128,7 @@ def test_resume_continues_exactly(tmp_path):
     assert a["history"]["evals"] == [e for e in b["history"]["evals"] if e["iter"] != 5]
     assert a["best_val_loss"] == b["best_val_loss"]
     assert a["model"].keys() == b["model"].keys()
+    assert not any(name.endswith("bias") for name in a["model"])  # --no-bias kept on resume
     for name in a["model"]:
         assert np.array_equal(a["model"][name].numpy(), b["model"][name].numpy()), name
     ma = json.loads((whole / "metrics.json").read_text())
