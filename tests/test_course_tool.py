@@ -373,3 +373,7 @@ def test_cli_reports_errors_without_a_traceback(tmp_path):
     assert "Traceback" not in res.stderr
     res = run(["-m", "tinytorch.course", "grade", "9"], REPO)
     assert res.returncode == 2 and "no assignment 9" in res.stderr
+    build_edition(repo, tmp_path / "student", 1)
+    res = run(["-m", "tinytorch.course", "restore", "-n", "1", "--reference",
+               str(tmp_path / "student"), "--into", str(tmp_path / "student")], REPO)
+    assert res.returncode == 2 and "is a student edition, not the reference" in res.stderr

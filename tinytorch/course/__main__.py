@@ -101,6 +101,9 @@ def cmd_grade(args) -> int:
 
 
 def cmd_restore(args) -> int:
+    if read_edition(args.reference) is not None:
+        raise ValueError(f"{args.reference} is a student edition, not the reference; pass "
+                         f"--reference with the repository the edition was built from")
     restored = restore_edition(args.into, args.reference, {args.assignment})
     print(f"restored {len(restored)} region(s) of assignment {args.assignment} into "
           f"{args.into}")
