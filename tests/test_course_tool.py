@@ -227,6 +227,8 @@ def test_format_score_shows_failures_and_counts_only_graded_outcomes():
     assert "Jacobian mismatch for input 0 (shape (2, 3))" in table
     assert "at tinytorch/ops/x.py:12" in table
     assert "elementwise, reduction and matmul backward" in table
+    skipped = format_score(Score(5, [GradedTest("t.py::test_a", "skipped", "not yet")]))
+    assert "no graded test ran: all 1 were skipped" in skipped and "total" not in skipped
 
 
 # --- whole trees: a tiny repository with a package, tests and the plugin --------------------

@@ -137,6 +137,9 @@ def format_score(score: Score) -> str:
         lines.append(f"no graded tests of assignment {score.assignment} were collected")
         return "\n".join(lines)
     skipped = len(score.results) - score.possible
+    if not score.possible:
+        lines.append(f"no graded test ran: all {skipped} were skipped (see the reasons above)")
+        return "\n".join(lines)
     percent = 100.0 * score.earned / score.possible if score.possible else 0.0
     total = f"total: {score.earned}/{score.possible} points ({percent:.0f}%)"
     if skipped:
