@@ -268,3 +268,11 @@ def test_cuda_unavailable_is_reported():
         pytest.skip("CuPy and a GPU are available here")
     with pytest.raises(RuntimeError, match="CuPy"):
         tt.zeros(2).cuda()
+
+
+def test_tensor_class_constructor_gives_the_default_float_dtype_like_torch_Tensor():
+    # torch.Tensor(data) is a float tensor whatever the data; torch.tensor infers the dtype
+    assert tt.Tensor([1, 2]).dtype is tt.float32
+    assert tt.Tensor([True, False]).tolist() == [1.0, 0.0]
+    assert tt.Tensor([1, 2], dtype=tt.int64).dtype is tt.int64
+    assert tt.tensor([1, 2]).dtype is tt.int64

@@ -4,21 +4,61 @@ The public API mirrors PyTorch's names and meanings; ``import tinytorch as torch
 PyTorch-style tutorial code. See docs/ for the guide and the table of differences.
 """
 
-from . import backend
-from .backend import (bool_ as bool, cuda_is_available, device, double, dtype, float, float16,
-                      float32, float64, get_default_dtype, half, int, int32, int64, long,
-                      set_default_dtype, uint8)
-from .tensor import Size, Tensor
-from .creation import *  # noqa: F401,F403  (factories and functional forms)
-from .creation import (arange, as_tensor, cat, concat, empty, empty_like, eye, from_numpy, full,
-                       full_like, is_tensor, linspace, multinomial, ones, ones_like, rand,
-                       rand_like, randint, randn, randn_like, randperm, stack, tensor, tril,
-                       triu, where, zeros, zeros_like)
-from .random import get_rng_state, manual_seed, seed, set_rng_state
+from . import autograd, backend, nn, optim
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from . import autograd
-from . import nn, optim
+from .backend import bool_ as bool
+from .backend import (
+    cuda_is_available,
+    device,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    uint8,
+)
+from .creation import *  # noqa: F401,F403  (factories and functional forms)
+from .creation import (
+    arange,
+    as_tensor,
+    cat,
+    concat,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    is_tensor,
+    linspace,
+    multinomial,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    stack,
+    tensor,
+    tril,
+    triu,
+    where,
+    zeros,
+    zeros_like,
+)
+from .random import get_rng_state, manual_seed, seed, set_rng_state
 from .serialization import *  # noqa: F401,F403  (save, load)
+from .tensor import Size, Tensor
 
 
 class _Cuda:

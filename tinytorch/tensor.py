@@ -42,6 +42,10 @@ class Tensor:
     __array_priority__ = 1000  # ndarray op Tensor defers to Tensor's reflected operators
 
     def __init__(self, data=None, *, dtype=None, device=None, requires_grad=False):
+        # like torch.Tensor(data): the default float dtype unless one is given
+        # (tinytorch.tensor(data) infers the dtype from the data instead)
+        if dtype is None:
+            dtype = backend.get_default_dtype()
         arr = as_array(data if data is not None else [], dtype=dtype, device=device)
         self.data = arr
         self.grad = None

@@ -15,7 +15,7 @@ from .. import backend
 from ..ops import elementwise as E
 from ..ops import nn as N
 from ..ops import reduce as R
-from ..tensor import Tensor, _dim
+from ..tensor import Tensor, _dim, as_array
 
 __all__ = ["linear", "relu", "gelu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout",
            "layer_norm", "embedding", "cross_entropy", "nll_loss", "mse_loss", "pad",
@@ -265,7 +265,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     n_q, n_k = q_shape[-2], k_shape[-2]
     if attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
-            attn_mask = Tensor(attn_mask, device=query.device)
+            attn_mask = Tensor._make(as_array(attn_mask, device=query.device))
         if attn_mask.dtype is not backend.bool_ and attn_mask.dtype != query.dtype:
             raise RuntimeError(f"scaled_dot_product_attention: attn_mask must be bool or "
                                f"{query.dtype} like the query, got {attn_mask.dtype}")

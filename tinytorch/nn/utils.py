@@ -36,6 +36,10 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
             norms = [xp.abs(g.data).max() if g.data.size else xp.zeros((), g.data.dtype)
                      for g in grads]
             total = xp.stack([n.astype(xp.float64) for n in norms]).max()
+        elif norm_type == 2.0:
+            # one BLAS dot per gradient: no temporaries (this runs every training step)
+            total = math.sqrt(sum(float(xp.vdot(g.data.ravel(), g.data.ravel()))
+                                  for g in grads))
         else:
             total = sum(xp.sum(xp.abs(g.data.astype(xp.float64)) ** norm_type)
                         for g in grads) ** (1.0 / norm_type)
@@ -48,7 +52,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
         if coef < 1.0:
             for g in grads:
                 g.data *= g.data.dtype.type(coef)
-    return Tensor(xp.asarray(total_f, dtype=grads[0].data.dtype))
+    return Tensor(xp.asarray(total_f), dtype=grads[0].dtype)
 
 
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
