@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     a("--dropout", type=float, default=0.0, help="dropout probability (default: 0.0)")
     a("--pre-norm", action="store_true", help="LayerNorm before each sublayer (modern "
       "practice) instead of after it (the paper)")
-    a("--steps", type=int, default=2000, help="training steps (default: 2000)")
+    a("--steps", type=int, default=3000, help="training steps (default: 3000)")
     a("--batch-size", type=int, default=64, help="sequences per step (default: 64)")
     a("--warmup", type=int, default=200, help="warm-up steps of the paper's learning-rate "
       "rule (default: 200)")
