@@ -1,6 +1,6 @@
 """Train the encoder-decoder Transformer to reverse (or copy) random sequences.
 
-    python examples/train_seq2seq.py                  # reverse, about a minute on 2 cores
+    python examples/train_seq2seq.py                  # reverse, about 75 s on one core
     python examples/train_seq2seq.py --task copy
 
 The synthetic task of the Annotated Transformer: the source is a random string of symbols
