@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import backend
 from ..tensor import Tensor
 
 
@@ -15,7 +16,9 @@ class Parameter(Tensor):
 
         src = data if data is not None else zeros(0)
         arr = src.data if isinstance(src, Tensor) else Tensor(src).data
-        Tensor.__init__(self, arr)
+        # keep the source's dtype, as torch.nn.Parameter does (Tensor(data) would cast
+        # to the default float dtype)
+        Tensor.__init__(self, arr, dtype=backend.dtype_of(arr))
         if requires_grad:
             self.requires_grad_(True)
 
