@@ -39,5 +39,20 @@ def device() -> str:
             pytest.skip("TINYTORCH_TEST_DEVICE=cuda but CuPy with a GPU is not available")
     return TEST_DEVICE
 
+@pytest.fixture(autouse=True, scope="session")
+def _single_threaded_torch():
+    """PyTorch's thread pool fights NumPy's for the two cores; the oracle's tiny ops need
+    one thread anyway. Without torch installed this does nothing."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 # the course: assignment marks, and what a student edition skips (tinytorch/course)
 pytest_plugins = ["tinytorch.course.pytest_plugin"]

@@ -15,20 +15,6 @@ from tinytorch.optim import lr_scheduler
 STEPS = 20
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_torch():
-    """PyTorch's thread pool fights NumPy's for the cores; tiny ops need one thread anyway."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class Scaled:
     """A picklable-free callable lambda, so LambdaLR's state dict keeps its attributes."""
 

@@ -33,20 +33,6 @@ CASES = [
 CASE_IDS = [f"{name}-{i}" for i, (name, *_) in enumerate(CASES)]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_torch():
-    """PyTorch's thread pool fights NumPy's for the cores; tiny ops need one thread anyway."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _initial_arrays(dtype=np.float64):
     rng = np.random.default_rng(1234)
     return [rng.standard_normal(s).astype(dtype) for s in SHAPES]

@@ -24,20 +24,6 @@ safetensors_numpy = pytest.importorskip("safetensors.numpy")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_torch():
-    """PyTorch's thread pool fights NumPy's for the cores; tiny ops need one thread anyway."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _assert_same_tensor(a, b):
     assert isinstance(b, tinytorch.Tensor)
     assert a.dtype == b.dtype and tuple(a.shape) == tuple(b.shape)
