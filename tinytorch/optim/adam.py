@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from .optimizer import Optimizer, ScratchBuffers, chunked
+from .optimizer import Optimizer, ScratchBuffers, chunked, effective_grad
 
 __all__ = ["Adam", "AdamW"]
 
@@ -151,16 +151,7 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: Scrat
     for p, g, m, v, vmax in chunked(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq):
         tmp = scratch.like(p, 0)
         if maximize or l2:
-            eff = scratch.like(p, 1)  # the effective gradient, never written into .grad
-            if l2:
-                xp.multiply(p, l2, out=eff)
-                if maximize:
-                    eff -= g
-                else:
-                    eff += g
-            else:
-                xp.negative(g, out=eff)
-            g = eff
+            g = effective_grad(xp, p, g, l2, maximize, scratch.like(p, 1))
         # m <- m + (1 - β1)(g - m): the lerp PyTorch uses
         xp.subtract(g, m, out=tmp)
         tmp *= 1 - beta1

@@ -298,6 +298,19 @@ def chunked(*arrays):
         yield tuple(None if f is None else f[start:stop] for f in flats)
 
 
+def effective_grad(xp, param, grad, weight_decay: float, maximize: bool, out):
+    """The gradient an update follows: ``±grad + weight_decay * param`` (L2 decay; minus when
+    maximizing), written into ``out`` so ``.grad`` itself is never changed."""
+    if weight_decay != 0:
+        xp.multiply(param, weight_decay, out=out)
+        if maximize:
+            out -= grad
+        else:
+            out += grad
+        return out
+    return xp.negative(grad, out=out) if maximize else grad
+
+
 class ScratchBuffers:
     """Reusable temporaries for in-place updates, one flat buffer per (backend, dtype, slot)."""
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import backend
 from ..tensor import Tensor
-from .optimizer import Optimizer, ScratchBuffers, chunked
+from .optimizer import Optimizer, ScratchBuffers, chunked, effective_grad
 
 __all__ = ["SGD"]
 
@@ -91,16 +91,7 @@ def sgd_update(param, grad, momentum_buffer, scratch: ScratchBuffers, *, lr: flo
     xp = backend.get_array_module(param)
     for p, g, b in chunked(param, grad, momentum_buffer):
         if maximize or weight_decay != 0:
-            eff = scratch.like(p, 1)  # the effective gradient, never written into .grad
-            if weight_decay != 0:
-                xp.multiply(p, weight_decay, out=eff)
-                if maximize:
-                    eff -= g
-                else:
-                    eff += g
-            else:
-                xp.negative(g, out=eff)
-            g = eff
+            g = effective_grad(xp, p, g, weight_decay, maximize, scratch.like(p, 1))
         tmp = scratch.like(p, 0)
         if b is not None:
             if first_step:
