@@ -705,3 +705,14 @@ def test_tensors_strategy_respects_bounds_and_dtype(data):
     assert t.dtype == dtype and t.requires_grad
     values = t.detach().numpy()
     assert np.isfinite(values).all() and (values >= low).all() and (values <= high).all()
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 0}, {"dim": 0, "keepdim": True},
+                                    {"correction": 0}])
+def test_std_of_a_constant_has_zero_gradient_like_torch(kwargs):
+    # sqrt's derivative is infinite at 0; PyTorch defines std's gradient there as 0
+    a = tt.tensor([0.25, 0.25, 0.25], dtype=tt.float64, requires_grad=True)
+    out = a.std(**kwargs)
+    assert np.all(out.detach().numpy() == 0)
+    out.sum().backward()
+    assert a.grad.tolist() == [0.0, 0.0, 0.0]

@@ -571,7 +571,7 @@ class Tensor:
         return R.Var.apply(self, dim, _correction(unbiased, correction), keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        return R.Std.apply(self, dim, _correction(unbiased, correction), keepdim)
 
     def max(self, dim=None, keepdim=False):
         """Without ``dim`` the largest element; with ``dim`` a ``(values, indices)`` pair."""

@@ -96,6 +96,32 @@ class Var(Function):
             return g * scale * centered, None, None, None
 
 
+class Std(Function):
+    """out = sqrt(var(a));  da = g (a - mean) / ((n - correction) out), and 0 where out == 0
+    (PyTorch's choice for constant inputs, instead of 0 / 0)"""
+
+    @staticmethod
+    def forward(ctx, a, dim, correction, keepdim):
+        var = Var.forward(ctx, a, dim, correction, True)  # saves the centered input
+        xp = array_module(var)
+        std = xp.sqrt(var)
+        (centered,) = ctx.saved_tensors
+        ctx.save_for_backward(centered, std)
+        ctx.keepdim = keepdim  # Var.forward recorded True
+        return std if keepdim else std.reshape([n for i, n in enumerate(a.shape)
+                                                if i not in ctx.axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        centered, std = ctx.saved_tensors
+        xp = array_module(g)
+        g = expand_reduced(g, centered.shape, ctx.axes, ctx.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = g / (ctx.denom * std) if ctx.denom > 0 else g * float("nan")
+            scale = xp.where(std == 0, 0, scale) if ctx.denom > 0 else scale
+        return scale * centered, None, None, None
+
+
 class MaxMin(Function):
     """Values and indices of the max (or min) along one dim;  da = g scattered to the index"""
 
