@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 
@@ -16,6 +15,7 @@ import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from models.gpt import GPT, GPTConfig, KVCache
 from tinytorch.autograd import gradcheck
+from tinytorch.testing import parameters_replaced
 
 TINY = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=8)
 
@@ -30,29 +30,6 @@ def tiny_gpt(seed: int = 0, config: GPTConfig = TINY, dtype=torch.float64,
 
 def tokens(rng: np.random.Generator, shape, vocab: int, device: str = "cpu"):
     return torch.tensor(rng.integers(0, vocab, size=shape), dtype=torch.long, device=device)
-
-
-@contextlib.contextmanager
-def parameters_replaced(model: nn.Module, replacements: dict):
-    """Run ``model`` with some parameters swapped for other tensors (a tied one everywhere).
-
-    Like ``torch.func.functional_call``: gradients then flow into the replacements, which
-    is what gradcheck needs (it differentiates with respect to its own leaf copies).
-    """
-    originals = dict(model.named_parameters())
-    slots = [(module, attr, originals_name)
-             for originals_name, p in originals.items() if originals_name in replacements
-             for module in model.modules() for attr, q in list(module.named_parameters(
-                 recurse=False)) if q is p]
-    for module, attr, name in slots:
-        delattr(module, attr)
-        object.__setattr__(module, attr, replacements[name])
-    try:
-        yield model
-    finally:
-        for module, attr, name in slots:
-            object.__delattr__(module, attr)
-            setattr(module, attr, originals[name])
 
 
 # ----------------------------------------------------------------------------- basics

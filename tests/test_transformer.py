@@ -3,7 +3,6 @@ training helpers, PyTorch's nn.Transformer as the oracle, and learning to revers
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
@@ -12,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinytorch as torch
-import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from models.transformer import (
     LabelSmoothingLoss,
@@ -24,6 +22,7 @@ from models.transformer import (
     target_mask,
 )
 from tinytorch.autograd import gradcheck
+from tinytorch.testing import parameters_replaced
 
 PAD, BOS, EOS = 0, 1, 2
 V = 9  # tiny vocabulary: pad, bos, eos and six symbols
@@ -47,25 +46,6 @@ def padded_rows(rng: np.random.Generator, lengths, width: int, vocab: int = V, s
         if start is not None:
             rows[b, 0] = start
     return torch.tensor(rows)
-
-
-@contextlib.contextmanager
-def parameters_replaced(model: nn.Module, replacements: dict):
-    """Run ``model`` with some parameters swapped for other tensors (a tied one everywhere),
-    like ``torch.func.functional_call``, so gradients flow into the replacements."""
-    originals = dict(model.named_parameters())
-    slots = [(module, attr, name) for name, p in originals.items() if name in replacements
-             for module in model.modules()
-             for attr, q in list(module.named_parameters(recurse=False)) if q is p]
-    for module, attr, name in slots:
-        delattr(module, attr)
-        object.__setattr__(module, attr, replacements[name])
-    try:
-        yield model
-    finally:
-        for module, attr, name in slots:
-            object.__delattr__(module, attr)
-            setattr(module, attr, originals[name])
 
 
 # ----------------------------------------------------------------------------- masks

@@ -17,6 +17,7 @@ Requires ``hypothesis`` (in the ``test`` extra); importing ``tinytorch`` alone d
 
 from __future__ import annotations
 
+import contextlib
 from typing import Sequence
 
 import numpy as np
@@ -27,7 +28,7 @@ from .. import backend
 from ..tensor import Tensor
 
 __all__ = ["shapes", "broadcastable_shapes", "arrays", "tensors", "tensor_tuples",
-           "noncontiguous", "assert_close"]
+           "noncontiguous", "assert_close", "parameters_replaced"]
 
 Shape = tuple
 
@@ -140,3 +141,33 @@ def assert_close(actual, expected, rtol: float = 1e-7, atol: float = 1e-7,
     if check_dtype and a.dtype != e.dtype:
         raise AssertionError(f"dtypes differ: actual {a.dtype}, expected {e.dtype}")
     np.testing.assert_allclose(a, e, rtol=rtol, atol=atol)
+
+
+@contextlib.contextmanager
+def parameters_replaced(model, replacements: dict):
+    """Run ``model`` with some parameters (by ``named_parameters`` name) swapped for other
+    tensors, a tied parameter everywhere it is used.
+
+    Like ``torch.func.functional_call``: gradients then flow into the replacements, which is
+    what ``gradcheck`` needs to check a whole model (it differentiates with respect to its
+    own leaf copies of the inputs)::
+
+        names = [n for n, _ in model.named_parameters()]
+        def loss_of(*leaves):
+            with parameters_replaced(model, dict(zip(names, leaves))):
+                return model(x, y)[1]
+        gradcheck(loss_of, [p.detach().requires_grad_() for p in model.parameters()])
+    """
+    originals = dict(model.named_parameters())
+    slots = [(module, attr, name) for name, p in originals.items() if name in replacements
+             for module in model.modules()
+             for attr, q in list(module.named_parameters(recurse=False)) if q is p]
+    for module, attr, name in slots:
+        delattr(module, attr)
+        object.__setattr__(module, attr, replacements[name])
+    try:
+        yield model
+    finally:
+        for module, attr, name in slots:
+            object.__delattr__(module, attr)
+            setattr(module, attr, originals[name])
