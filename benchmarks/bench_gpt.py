@@ -92,6 +92,16 @@ def write_weights(dims, path: str) -> int:
 # ----------------------------------------------------------------------------- tinytorch
 
 
+def timed_steps(step, data, first_loss: float) -> dict:
+    """Median milliseconds of ``step(x, y)`` over the batches (every worker's timing loop)."""
+    times = []
+    for x, y in data:
+        start = clock()
+        step(x, y)
+        times.append(clock() - start)
+    return {"ms": 1e3 * statistics.median(times), "first_loss": first_loss}
+
+
 def tinytorch_worker(dims, weights: str, steps: int, profile: bool = False) -> dict:
     import numpy as np
 
@@ -125,12 +135,7 @@ def tinytorch_worker(dims, weights: str, steps: int, profile: bool = False) -> d
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
         return {}
-    times = []
-    for x, y in data[1:]:
-        start = clock()
-        step(x, y)
-        times.append(clock() - start)
-    return {"ms": 1e3 * statistics.median(times), "first_loss": first_loss}
+    return timed_steps(step, data[1:], first_loss)
 
 
 def tinytorch_generation_worker(dims, weights: str, tokens: int) -> dict:
@@ -246,12 +251,7 @@ def torch_worker(dims, weights: str, steps: int) -> dict:
         return loss.item()
 
     first_loss = step(*data[0])
-    times = []
-    for x, y in data[1:]:
-        start = clock()
-        step(x, y)
-        times.append(clock() - start)
-    return {"ms": 1e3 * statistics.median(times), "first_loss": first_loss}
+    return timed_steps(step, data[1:], first_loss)
 
 
 def numpy_worker(dims, weights: str, steps: int) -> dict:
@@ -266,12 +266,7 @@ def numpy_worker(dims, weights: str, steps: int) -> dict:
                      lr=LEARNING_RATE, betas=BETAS, weight_decay=WEIGHT_DECAY)
     data = batches(dims, steps + 1)
     first_loss = model.step(*data[0])
-    times = []
-    for x, y in data[1:]:
-        start = clock()
-        model.step(x, y)
-        times.append(clock() - start)
-    return {"ms": 1e3 * statistics.median(times), "first_loss": first_loss}
+    return timed_steps(model.step, data[1:], first_loss)
 
 
 def torch_generation_worker(dims, weights: str, tokens: int) -> dict:
