@@ -13,7 +13,7 @@ import common
 from common import CHECKPOINT_NAME, ExampleError
 
 import tinytorch
-from models.gpt import GPT, GPTConfig
+from tinytorch.models.gpt import GPT, GPTConfig
 from tinytorch.data import CharTokenizer
 
 

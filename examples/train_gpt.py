@@ -25,7 +25,7 @@ import numpy as np
 from common import CHECKPOINT_NAME, ExampleError
 
 import tinytorch
-from models.gpt import GPT, GPTConfig
+from tinytorch.models.gpt import GPT, GPTConfig
 from tinytorch.data import CharTokenizer, default_corpus, get_batch, read_text, train_val_split
 
 # nanoGPT's CPU configuration for shakespeare_char (its README: val loss 1.88 after 2000

@@ -24,7 +24,7 @@ from common import ExampleError
 
 import tinytorch
 import tinytorch.nn.functional as F
-from models.transformer import LabelSmoothingLoss, Transformer, TransformerConfig, noam_lr
+from tinytorch.models.transformer import LabelSmoothingLoss, Transformer, TransformerConfig, noam_lr
 
 PAD, BOS, EOS = 0, 1, 2
 FIRST_SYMBOL = 3  # ids 3 .. 3 + symbols - 1 are the symbols

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import tinytorch as torch
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
-from models.gpt import GPT, GPTConfig, KVCache
+from tinytorch.models.gpt import GPT, GPTConfig, KVCache
 from tinytorch.autograd import gradcheck
 from tinytorch.testing import parameters_replaced
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import tinytorch as torch
 import tinytorch.nn.functional as F
-from models.transformer import (
+from tinytorch.models.transformer import (
     LabelSmoothingLoss,
     Transformer,
     TransformerConfig,

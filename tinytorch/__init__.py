@@ -86,10 +86,10 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # ``from tinytorch import GPT``: the model lives in the top-level ``models`` package,
-    # imported lazily so that ``import tinytorch`` stays light and free of cycles
+    # ``from tinytorch import GPT``: the model lives in ``tinytorch.models``, imported
+    # lazily so that ``import tinytorch`` stays light and free of cycles
     if name in ("GPT", "GPTConfig"):
-        from models import gpt
+        from .models import gpt
 
         return getattr(gpt, name)
     raise AttributeError(f"module 'tinytorch' has no attribute {name!r}")

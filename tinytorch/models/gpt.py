@@ -1,0 +1,336 @@
+"""GPT: a decoder-only Transformer language model (GPT-2's architecture), on tinytorch.
+
+The model reads like nanoGPT's: a token embedding plus a learned position embedding, a
+stack of pre-LayerNorm blocks (causal self-attention, then a 4x GELU MLP, each added back
+to the residual stream), a final LayerNorm, and a language-model head that shares its
+matrix with the token embedding. Shapes are commented where they change, with
+B = batch, T = sequence length, C = n_embd, nh = n_head, hs = C // nh.
+
+    from tinytorch import GPT
+    model = GPT()                                   # a small default model
+    logits, loss = model(idx, targets)              # idx: (B, T) int64 token ids
+    out = model.generate(idx, max_new_tokens=100, top_k=10)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+
+import tinytorch as torch
+import tinytorch.nn as nn
+import tinytorch.nn.functional as F
+
+
+@dataclass
+class GPTConfig:
+    """The hyper-parameters of a GPT. The defaults make a small model (vocab 100)."""
+
+    vocab_size: int = 100
+    block_size: int = 64  # longest sequence the position embedding covers
+    n_layer: int = 2
+    n_head: int = 2
+    n_embd: int = 32
+    dropout: float = 0.0
+    bias: bool = True  # biases in the Linear layers and LayerNorms, as GPT-2
+
+
+class KVCache:
+    """The keys and values of every position seen so far, one ``(k, v)`` pair per layer.
+
+    Generation with a cache runs only the new position through the network: its query
+    attends to the cached keys and values of the prefix, so a token costs one position
+    instead of the whole prefix. Each ``k``/``v`` is (B, nh, T_cached, hs).
+    """
+
+    def __init__(self, n_layer: int):
+        self.layers: list = [None] * n_layer
+
+    def __len__(self) -> int:
+        """The number of cached positions."""
+        first = self.layers[0]
+        return 0 if first is None else first[0].size(2)
+
+    def clear(self) -> None:
+        self.layers = [None] * len(self.layers)
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head self-attention where each position sees only itself and the past."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        if config.n_embd % config.n_head != 0:
+            raise ValueError(f"n_embd ({config.n_embd}) must be divisible by n_head "
+                             f"({config.n_head})")
+        # query, key and value projections of all heads in one matrix: one matmul, not three
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.dropout = config.dropout
+
+    def forward(self, x, cache: KVCache | None = None, layer: int = 0):
+        # BEGIN SOLUTION assignment=7 "CausalSelfAttention.forward: heads, cache, causal SDPA"
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        # (B, T, C) -> (B, nh, T, hs): every head attends independently
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+
+        past = 0
+        if cache is not None:
+            if cache.layers[layer] is not None:
+                past_k, past_v = cache.layers[layer]
+                past = past_k.size(2)
+                k = torch.cat([past_k, k], dim=2)  # (B, nh, past + T, hs)
+                v = torch.cat([past_v, v], dim=2)
+            cache.layers[layer] = (k, v)
+
+        dropout_p = self.dropout if self.training else 0.0
+        if past == 0:
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=True)
+        elif T == 1:
+            # one new query after the cached prefix: it may see every key, no mask needed
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
+        else:
+            # several new queries: query i sits at position past + i and sees keys <= it
+            mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(past)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble the heads side by side
+        return self.resid_dropout(self.c_proj(y))
+        # END SOLUTION
+
+
+class MLP(nn.Module):
+    """The position-wise feed-forward network: expand 4x, GELU (tanh form), project back."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU(approximate="tanh")  # GPT-2's own GELU, and cheap in NumPy
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+
+class Block(nn.Module):
+    """One Transformer block: x + attn(ln(x)), then x + mlp(ln(x)) (pre-LayerNorm)."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(self, x, cache: KVCache | None = None, layer: int = 0):
+        # BEGIN SOLUTION assignment=7 "Block.forward: pre-LayerNorm residual attention and MLP"
+        x = x + self.attn(self.ln_1(x), cache, layer)
+        x = x + self.mlp(self.ln_2(x))
+        return x
+        # END SOLUTION
+
+
+class GPT(nn.Module):
+    """The GPT language model: token ids (B, T) -> next-token logits (B, T, vocab)."""
+
+    def __init__(self, config: GPTConfig | None = None):
+        super().__init__()
+        config = config if config is not None else GPTConfig()
+        self.config = config
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(config.vocab_size, config.n_embd),
+            wpe=nn.Embedding(config.block_size, config.n_embd),
+            drop=nn.Dropout(config.dropout),
+            h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+            ln_f=nn.LayerNorm(config.n_embd, bias=config.bias),
+        ))
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        # weight tying: the output layer reads logits off the token embedding matrix itself,
+        # so the two are one parameter (one gradient sum, one update, saved once)
+        self.transformer.wte.weight = self.lm_head.weight
+
+        self.apply(self._init_weights)
+        # GPT-2: the residual stream sums 2 * n_layer projections; scaling their initial
+        # weights by 1/sqrt(2 n_layer) keeps its variance from growing with depth
+        for name, p in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def num_params(self, non_embedding: bool = True) -> int:
+        """The number of parameters (the tied matrix counted once).
+
+        By default the position embedding is left out, as nanoGPT reports it; the token
+        embedding stays in because it is also the output layer's weight.
+        """
+        n = sum(p.numel() for p in self.parameters())
+        if non_embedding:
+            n -= self.transformer.wpe.weight.numel()
+        return n
+
+    def forward(self, idx, targets=None, cache: KVCache | None = None):
+        """Logits (B, T, vocab) for every position, and the cross-entropy loss if targets.
+
+        ``targets`` (B, T) holds the next token of each position; entries equal to -1 are
+        ignored. With a ``cache``, ``idx`` holds only the positions after the cached ones.
+        """
+        if idx.dim() != 2:
+            raise ValueError(f"GPT expects token ids of shape (B, T), got {tuple(idx.shape)}")
+        B, T = idx.size()
+        past = len(cache) if cache is not None else 0
+        if past + T > self.config.block_size:
+            raise ValueError(f"cannot forward a sequence of length {past + T}: the block size "
+                             f"(longest sequence) is {self.config.block_size}")
+        pos = torch.arange(past, past + T, dtype=torch.long, device=idx.device)  # (T,)
+
+        tok_emb = self.transformer.wte(idx)  # (B, T, C)
+        pos_emb = self.transformer.wpe(pos)  # (T, C), broadcast over the batch
+        x = self.transformer.drop(tok_emb + pos_emb)
+        for layer, block in enumerate(self.transformer.h):
+            x = block(x, cache, layer)
+        x = self.transformer.ln_f(x)
+        logits = self.lm_head(x)  # (B, T, vocab)
+
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1),
+                                   ignore_index=-1)
+        return logits, loss
+
+    def configure_optimizers(self, weight_decay: float, learning_rate: float,
+                             betas: tuple[float, float] = (0.9, 0.95)):
+        """AdamW that decays the matrices (2-D and up) and leaves biases and gains alone.
+
+        Weight decay pulls weights towards zero; that regularises matrices that mix
+        features, but would only distort biases and LayerNorm gains. Each parameter
+        (the tied embedding once) lands in exactly one group.
+        """
+        params = [p for p in self.parameters() if p.requires_grad]
+        decay = [p for p in params if p.dim() >= 2]
+        no_decay = [p for p in params if p.dim() < 2]
+        groups = [{"params": decay, "weight_decay": weight_decay},
+                  {"params": no_decay, "weight_decay": 0.0}]
+        return torch.optim.AdamW(groups, lr=learning_rate, betas=betas)
+
+    # ------------------------------------------------------------------ generation
+    def next_logits(self, idx, cache: KVCache | None = None):
+        """Logits (B, vocab) of the token that follows ``idx`` (B, T), last ``block_size`` kept.
+
+        Without a cache the whole (cropped) context runs through the network. With one,
+        only the positions not cached yet do. Past ``block_size`` the context window
+        slides, every position's embedding changes and the cached keys go stale, so the
+        cache is rebuilt from the cropped window: the logits stay exactly those of the
+        uncached path. Runs under no_grad.
+        """
+        context = idx[:, -self.config.block_size:]
+        with torch.no_grad():
+            if cache is None:
+                logits, _ = self(context)
+                return logits[:, -1, :]
+            if idx.size(1) > self.config.block_size or len(cache) > idx.size(1):
+                cache.clear()
+            logits, _ = self(context[:, len(cache):], cache=cache)
+            return logits[:, -1, :]
+
+    def generate(self, idx, max_new_tokens: int, temperature: float = 1.0,
+                 top_k: int | None = None, top_p: float | None = None,
+                 use_cache: bool = True):
+        """Extend ``idx`` (B, T) by ``max_new_tokens`` sampled tokens, returning (B, T + new).
+
+        ``temperature`` divides the logits (below 1 sharper, above 1 flatter); ``top_k``
+        keeps only the k likeliest tokens; ``top_p`` keeps the smallest set of likeliest
+        tokens whose probabilities sum to at least p (nucleus sampling).
+        """
+        if temperature <= 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
+        if top_p is not None and not 0.0 < top_p <= 1.0:
+            raise ValueError(f"top_p must be in (0, 1], got {top_p}")
+        was_training = self.training
+        self.eval()
+        cache = KVCache(self.config.n_layer) if use_cache else None
+        with torch.no_grad():
+            # BEGIN SOLUTION assignment=7 "generate: sample one token at a time"
+            for _ in range(max_new_tokens):
+                logits = self.next_logits(idx, cache) / temperature  # (B, vocab)
+                if top_k is not None:
+                    kth = logits.topk(min(top_k, logits.size(-1)), dim=-1).values[:, -1:]
+                    logits = logits.masked_fill(logits < kth, float("-inf"))
+                probs = F.softmax(logits, dim=-1)
+                if top_p is not None:
+                    probs = _nucleus(probs, top_p)
+                idx_next = torch.multinomial(probs, num_samples=1)  # (B, 1)
+                idx = torch.cat([idx, idx_next], dim=1)
+            # END SOLUTION
+        self.train(was_training)
+        return idx
+
+    # ------------------------------------------------------------------ checkpoints
+    @classmethod
+    def from_pretrained(cls, path: str) -> "GPT":
+        """Load a GPT-2 saved in Hugging Face's layout: ``config.json`` + ``model.safetensors``.
+
+        Hugging Face's GPT-2 stores its projections as ``Conv1D`` weights of shape
+        (in, out); a Linear keeps (out, in), so those four matrices are transposed.
+        """
+        from safetensors.numpy import load_file
+
+        with open(os.path.join(path, "config.json")) as f:
+            hf = json.load(f)
+        activation = hf.get("activation_function", "gelu_new")
+        if activation not in ("gelu_new", "gelu_pytorch_tanh"):
+            raise ValueError(f"{path}: activation_function {activation!r} is not GPT-2's "
+                             f"tanh GELU ('gelu_new'), which this GPT uses")
+        config = GPTConfig(vocab_size=hf["vocab_size"], block_size=hf["n_positions"],
+                           n_layer=hf["n_layer"], n_head=hf["n_head"], n_embd=hf["n_embd"])
+        model = cls(config)
+
+        tensors = load_file(os.path.join(path, "model.safetensors"))
+        # GPT2LMHeadModel prefixes names with "transformer.", a bare GPT2Model does not
+        weights = {(k if k.startswith(("transformer.", "lm_head.")) else "transformer." + k): v
+                   for k, v in tensors.items()}
+        conv1d = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight",
+                  "mlp.c_proj.weight")
+        own = model.state_dict()
+        missing = [k for k in own if k not in weights and k != "lm_head.weight"]
+        if missing:
+            raise KeyError(f"{path}: model.safetensors lacks {missing[:5]}"
+                           f"{' ...' if len(missing) > 5 else ''}")
+        with torch.no_grad():
+            for name, param in model.named_parameters():
+                key = name if name in weights else "transformer.wte.weight"  # tied lm_head
+                array = weights[key]
+                if name.endswith(conv1d):
+                    array = array.T
+                if tuple(array.shape) != tuple(param.shape):
+                    raise ValueError(f"{path}: {key} has shape {tuple(array.shape)}, the model "
+                                     f"expects {tuple(param.shape)}")
+                param.copy_(torch.tensor(array.copy(), dtype=param.dtype))
+        return model
+
+
+def _nucleus(probs, top_p: float):
+    """Zero all but the smallest set of likeliest tokens holding ``top_p`` of the mass."""
+    sorted_probs, _ = probs.sort(dim=-1, descending=True)
+    # a token is kept while the mass of the likelier ones is still below p, so the
+    # likeliest token always survives; the last kept probability is the cut-off
+    mass_before = sorted_probs.cumsum(dim=-1) - sorted_probs
+    n_kept = (mass_before < top_p).sum(dim=-1, keepdim=True)  # (B, 1), at least 1
+    cutoff = sorted_probs.gather(-1, n_kept - 1)
+    kept = probs.masked_fill(probs < cutoff, 0.0)
+    return kept / kept.sum(dim=-1, keepdim=True)
