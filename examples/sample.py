@@ -13,8 +13,8 @@ import common
 from common import CHECKPOINT_NAME, ExampleError
 
 import tinytorch
-from tinytorch.models.gpt import GPT, GPTConfig
 from tinytorch.data import CharTokenizer
+from tinytorch.models.gpt import GPT, GPTConfig
 
 
 def build_parser() -> argparse.ArgumentParser:

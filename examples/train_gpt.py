@@ -25,8 +25,8 @@ import numpy as np
 from common import CHECKPOINT_NAME, ExampleError
 
 import tinytorch
-from tinytorch.models.gpt import GPT, GPTConfig
 from tinytorch.data import CharTokenizer, default_corpus, get_batch, read_text, train_val_split
+from tinytorch.models.gpt import GPT, GPTConfig
 
 # nanoGPT's CPU configuration for shakespeare_char (its README: val loss 1.88 after 2000
 # iterations). None means "derived": lr_decay_iters follows max_iters.

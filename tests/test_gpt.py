@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 import tinytorch as torch
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
-from tinytorch.models.gpt import GPT, GPTConfig, KVCache
 from tinytorch.autograd import gradcheck
+from tinytorch.models.gpt import GPT, GPTConfig, KVCache
 from tinytorch.testing import parameters_replaced
 
 TINY = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=8)

@@ -116,7 +116,7 @@ def test_layer_gradcheck(name, ours, ref, shapes):
     def fn(*xs):
         return _call_with_parameters(module, xs[n:], *xs[:n])
 
-    assert gradcheck(fn, inputs + [tt.tensor(p.data.copy(), requires_grad=True)
+    assert gradcheck(fn, inputs + [tt.tensor(p._data.copy(), requires_grad=True)
                                    for p in params])
 
 
@@ -262,7 +262,7 @@ def test_mha_gradcheck_float64():
     def fn(q, kv, *ps):
         return _call_with_parameters(mha, ps, q, kv, kv, key_padding_mask=mask)
 
-    leaves = [tt.tensor(p.data.copy(), requires_grad=True) for p in params]
+    leaves = [tt.tensor(p._data.copy(), requires_grad=True) for p in params]
     assert gradcheck(fn, [q, kv] + leaves)
 
 

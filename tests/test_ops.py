@@ -683,7 +683,7 @@ def test_noncontiguous_strategy_gives_equal_strided_views(data, device):
     assert view.shape == t.shape and view.dtype == t.dtype and view.requires_grad
     np.testing.assert_array_equal(view.detach().cpu().numpy(), x)
     if x.size > 1 and max(x.shape) > 1:
-        assert not view.is_contiguous() or view.data.base is not None
+        assert not view.is_contiguous() or view._data.base is not None
 
 
 @given(data=st.data())

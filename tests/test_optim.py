@@ -122,15 +122,15 @@ def test_parameters_without_grad_are_skipped_and_get_no_state():
 ])
 def test_update_is_in_place_and_leaves_grad_and_graph_alone(make, device):
     p = nn.Parameter(tinytorch.randn(CHUNK_ELEMENTS + 5, dtype=tinytorch.float64).to(device))
-    array = p.data
+    array = p._data
     start = array.copy()
     opt = make([p])
     (p * p).sum().backward()
-    grad_before = p.grad.data.copy()
+    grad_before = p.grad._data.copy()
     opt.step()
-    assert p.data is array, "the optimizer must update the model's own array"
+    assert p._data is array, "the optimizer must update the model's own array"
     assert not bool((array == start).all())
-    assert bool((p.grad.data == grad_before).all())
+    assert bool((p.grad._data == grad_before).all())
     assert p.grad_fn is None and p.requires_grad and p.is_leaf
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import tinytorch as torch
 import tinytorch.nn.functional as F
+from tinytorch.autograd import gradcheck
 from tinytorch.models.transformer import (
     LabelSmoothingLoss,
     Transformer,
@@ -21,7 +22,6 @@ from tinytorch.models.transformer import (
     padding_mask,
     target_mask,
 )
-from tinytorch.autograd import gradcheck
 from tinytorch.testing import parameters_replaced
 
 PAD, BOS, EOS = 0, 1, 2

@@ -158,7 +158,7 @@ def multinomial(probs: Tensor, num_samples: int, replacement: bool = False,
                 generator=None) -> Tensor:
     """Sample indices from each row of (unnormalised, non-negative) ``probs``."""
     g = generator or _random.default_generator()
-    p = backend.to_numpy(probs.data).astype(np.float64)
+    p = backend.to_numpy(probs._data).astype(np.float64)
     rows = p.reshape(-1, p.shape[-1])
     if (rows < 0).any() or not np.isfinite(rows).all():
         raise RuntimeError("multinomial: probability tensor contains inf, nan or negative values")
@@ -199,9 +199,9 @@ def stack(tensors, dim=0) -> Tensor:
 def where(condition, input=None, other=None) -> Tensor:
     """``input`` where ``condition`` holds, else ``other`` (broadcast together)."""
     if input is None and other is None:
-        nonzero = condition._xp.nonzero(condition.data)
+        nonzero = condition._xp.nonzero(condition._data)
         return tuple(Tensor._make(i.astype(np.int64)) for i in nonzero)
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {backend.dtype_of(cond)}")

@@ -103,7 +103,7 @@ def _encode(obj, path: list[str], arrays: dict, where: str):
     if isinstance(obj, (np.bool_, np.integer, np.floating)):
         return obj.item()
     if isinstance(obj, Tensor):
-        node = {"tensor": _add_array(arrays, path, backend.to_numpy(obj.data))}
+        node = {"tensor": _add_array(arrays, path, backend.to_numpy(obj._data))}
         if obj.device.type != "cpu":
             node["device"] = obj.device.type
         if obj.requires_grad:

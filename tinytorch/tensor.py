@@ -37,7 +37,7 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array on a device, recording the ops that made it for ``backward``."""
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray op Tensor defers to Tensor's reflected operators
 
@@ -47,7 +47,7 @@ class Tensor:
         if dtype is None:
             dtype = backend.get_default_dtype()
         arr = as_array(data if data is not None else [], dtype=dtype, device=device)
-        self.data = arr
+        self._data = arr
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
@@ -60,7 +60,9 @@ class Tensor:
     def _make(cls, array) -> "Tensor":
         """Wrap a backend array without copying or checking (the fast path of every op)."""
         t = object.__new__(cls)
-        t.data = array
+        if isinstance(array, np.generic):  # NumPy reductions return scalars: keep 0-d arrays
+            array = np.asarray(array)
+        t._data = array
         t.requires_grad = False
         t.grad = None
         t.grad_fn = None
@@ -70,23 +72,40 @@ class Tensor:
 
     # ------------------------------------------------------------------ metadata
     @property
+    def data(self) -> "Tensor":
+        """PyTorch's ``.data``: a Tensor sharing this one's storage, outside the graph.
+
+        (The raw backend array is ``self._data``; ``t.numpy()`` gives it on the CPU.)
+        """
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        # ``p.data = other`` swaps the storage, keeping ``p`` (its grad, its identity)
+        arr = value._data if isinstance(value, Tensor) else as_array(value)
+        if self.requires_grad and arr.dtype.kind != "f":
+            raise RuntimeError(f"data set to a tensor of dtype {backend.dtype_of(arr)} "
+                               f"on a tensor that requires grad")
+        self._data = arr
+
+    @property
     def shape(self) -> Size:
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     def size(self, dim=None):
-        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     @property
     def dtype(self) -> backend.dtype:
-        return backend.dtype_of(self.data)
+        return backend.dtype_of(self._data)
 
     @property
     def device(self) -> backend.device:
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def _xp(self):
-        return backend.get_array_module(self.data)
+        return backend.get_array_module(self._data)
 
     @property
     def is_cuda(self) -> bool:
@@ -94,34 +113,34 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._data.itemsize
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
                                f"got {self.dtype}")
         if not requires_grad and self.grad_fn is not None:
@@ -144,14 +163,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                f"to a Python scalar")
-        return self.data.reshape(()).item() if backend.get_array_module(self.data) is np \
-            else backend.to_numpy(self.data).reshape(()).item()
+        return self._data.reshape(()).item() if backend.get_array_module(self._data) is np \
+            else backend.to_numpy(self._data).reshape(()).item()
 
     def tolist(self):
-        return backend.to_numpy(self.data).tolist()
+        return backend.to_numpy(self._data).tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         if self.requires_grad and not force:
@@ -159,10 +178,10 @@ class Tensor:
                                "Use tensor.detach().numpy() instead.")
         if self.device.type != "cpu" and not force:
             raise TypeError("can't convert cuda tensor to numpy. Use Tensor.cpu() first.")
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        arr = backend.to_numpy(self.data)
+        arr = backend.to_numpy(self._data)
         return arr if dtype is None else arr.astype(dtype)
 
     def __float__(self):
@@ -172,18 +191,18 @@ class Tensor:
         return builtins.int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} elements is "
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} elements is "
                                f"ambiguous")
         return builtins.bool(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return builtins.int(self.item())
 
     def detach(self) -> "Tensor":
-        return Tensor._make(self.data)
+        return Tensor._make(self._data)
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -191,7 +210,7 @@ class Tensor:
         return self
 
     def clone(self) -> "Tensor":
-        return E.Add.apply(self, 0) if self.requires_grad else Tensor._make(self.data.copy())
+        return E.Add.apply(self, 0) if self.requires_grad else Tensor._make(self._data.copy())
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False) -> "Tensor":
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
@@ -206,7 +225,7 @@ class Tensor:
         out = self
         if dtype is not None:
             d = backend.to_dtype(dtype)
-            if d.np != self.data.dtype:
+            if d.np != self._data.dtype:
                 out = E.Cast.apply(out, d.np)
         if device is not None:
             dev = backend.to_device(device)
@@ -258,18 +277,18 @@ class Tensor:
                                "a grad_fn (did you forget requires_grad=True, or call it "
                                "under no_grad?)")
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
                                    f"this tensor has shape {tuple(self.shape)}: pass "
                                    f"backward(gradient=...) of that shape")
-            g = self._xp.ones(self.data.shape, dtype=self.data.dtype)
+            g = self._xp.ones(self._data.shape, dtype=self._data.dtype)
         else:
-            g = gradient.data if isinstance(gradient, Tensor) else as_array(
+            g = gradient._data if isinstance(gradient, Tensor) else as_array(
                 gradient, device=self.device)
-            if tuple(g.shape) != tuple(self.data.shape):
+            if tuple(g.shape) != tuple(self._data.shape):
                 raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the "
-                                   f"tensor has shape {tuple(self.data.shape)}")
-            g = g.astype(self.data.dtype, copy=False)
+                                   f"tensor has shape {tuple(self._data.shape)}")
+            g = g.astype(self._data.dtype, copy=False)
         if inputs is None:
             engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph))
             return None
@@ -283,7 +302,7 @@ class Tensor:
             if t.grad is None:
                 t.grad = Tensor._make(grad.copy())
             else:
-                t.grad.data += grad
+                t.grad._data += grad
         return None
 
     def register_hook(self, hook):
@@ -337,11 +356,11 @@ class Tensor:
 
     def __floordiv__(self, other):
         other = _raw(other)
-        return Tensor._make(E.promote(self.data // other, self.data, other))
+        return Tensor._make(E.promote(self._data // other, self._data, other))
 
     def __mod__(self, other):
         other = _raw(other)
-        return Tensor._make(E.promote(self.data % other, self.data, other))
+        return Tensor._make(E.promote(self._data % other, self._data, other))
 
     # in-place arithmetic: allowed on tensors outside the graph (like parameter updates
     # under no_grad); on a tensor that needs grad it would corrupt saved values
@@ -350,13 +369,13 @@ class Tensor:
             raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                "in-place operation (wrap it in tinytorch.no_grad())")
         other = _raw(other)
-        result = op(self.data, other)
-        if result.dtype != self.data.dtype:
-            if result.dtype.kind == "f" and self.data.dtype.kind != "f":
+        result = op(self._data, other)
+        if result.dtype != self._data.dtype:
+            if result.dtype.kind == "f" and self._data.dtype.kind != "f":
                 raise RuntimeError(f"result type {backend.dtype_of(result)} can't be cast to "
                                    f"the desired output type {self.dtype}")
-            result = result.astype(self.data.dtype)
-        self.data[...] = result
+            result = result.astype(self._data.dtype)
+        self._data[...] = result
         return self
 
     def __iadd__(self, other):
@@ -392,9 +411,9 @@ class Tensor:
     def copy_(self, src):
         src = _raw(src)
         if tuple(getattr(src, "shape", ())) not in ((), ) and \
-                np.broadcast_shapes(np.shape(src), self.data.shape) != self.data.shape:
+                np.broadcast_shapes(np.shape(src), self._data.shape) != self._data.shape:
             raise RuntimeError(f"copy_: source shape {np.shape(src)} does not broadcast to "
-                               f"{tuple(self.data.shape)}")
+                               f"{tuple(self._data.shape)}")
         return self._inplace(backend.move(src, self.device), lambda a, b: b)
 
     def clamp_(self, min=None, max=None):
@@ -405,11 +424,11 @@ class Tensor:
             raise RuntimeError("setitem on a tensor that requires grad is not supported "
                                "(it would silently break its gradient); use torch.where, "
                                "masked_fill, or do it under no_grad()")
-        self.data[_index(index, self)] = _raw(value)
+        self._data[_index(index, self)] = _raw(value)
 
     # comparisons: not differentiable, bool results
     def _compare(self, other, op):
-        return Tensor._make(op(self.data, _raw(other)))
+        return Tensor._make(op(self._data, _raw(other)))
 
     def __eq__(self, other):
         return self._compare(other, lambda a, b: a == b)
@@ -450,44 +469,44 @@ class Tensor:
         return self >= other
 
     def __invert__(self):
-        return Tensor._make(~self.data)
+        return Tensor._make(~self._data)
 
     def __and__(self, other):
-        return Tensor._make(self.data & _raw(other))
+        return Tensor._make(self._data & _raw(other))
 
     def __or__(self, other):
-        return Tensor._make(self.data | _raw(other))
+        return Tensor._make(self._data | _raw(other))
 
     def __xor__(self, other):
-        return Tensor._make(self.data ^ _raw(other))
+        return Tensor._make(self._data ^ _raw(other))
 
     def logical_not(self):
-        return Tensor._make(self._xp.logical_not(self.data))
+        return Tensor._make(self._xp.logical_not(self._data))
 
     def equal(self, other) -> bool:
-        return self.shape == other.shape and builtins.bool((self.data == other.data).all())
+        return self.shape == other.shape and builtins.bool((self._data == other._data).all())
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-        return builtins.bool(self._xp.allclose(self.data, _raw(other), rtol=rtol, atol=atol,
+        return builtins.bool(self._xp.allclose(self._data, _raw(other), rtol=rtol, atol=atol,
                                                equal_nan=equal_nan))
 
     def isnan(self):
-        return Tensor._make(self._xp.isnan(self.data))
+        return Tensor._make(self._xp.isnan(self._data))
 
     def isinf(self):
-        return Tensor._make(self._xp.isinf(self.data))
+        return Tensor._make(self._xp.isinf(self._data))
 
     def isfinite(self):
-        return Tensor._make(self._xp.isfinite(self.data))
+        return Tensor._make(self._xp.isfinite(self._data))
 
     def any(self, dim=None, keepdim=False):
-        return Tensor._make(self._xp.asarray(self.data.any(axis=dim, keepdims=keepdim)))
+        return Tensor._make(self._xp.asarray(self._data.any(axis=dim, keepdims=keepdim)))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor._make(self._xp.asarray(self.data.all(axis=dim, keepdims=keepdim)))
+        return Tensor._make(self._xp.asarray(self._data.all(axis=dim, keepdims=keepdim)))
 
     def sign(self):
-        return Tensor._make(self._xp.sign(self.data))
+        return Tensor._make(self._xp.sign(self._data))
 
     # ------------------------------------------------------------------ math
     def add(self, other, alpha=1):
@@ -585,7 +604,7 @@ class Tensor:
         return self._extreme(dim, keepdim, False)
 
     def _extreme(self, dim, keepdim, is_max):
-        if self.data.size == 0:
+        if self._data.size == 0:
             raise RuntimeError(f"{'max' if is_max else 'min'}(): expected a non-empty tensor")
         if dim is None:
             return R.Amax.apply(self, None, False, is_max)
@@ -607,11 +626,11 @@ class Tensor:
 
     def _arg(self, dim, keepdim, fn):
         if dim is None:
-            out = fn(self.data.reshape(-1))
+            out = fn(self._data.reshape(-1))
             out = out.reshape((1,) * self.ndim) if keepdim else out
         else:
             dim = R.normalize_dims(dim, self.ndim)[0]
-            out = fn(self.data, axis=dim, keepdims=keepdim)
+            out = fn(self._data, axis=dim, keepdims=keepdim)
         return Tensor._make(self._xp.asarray(out, dtype=np.int64))
 
     def logsumexp(self, dim, keepdim=False):
@@ -626,22 +645,22 @@ class Tensor:
     def prod(self, dim=None, keepdim=False):
         if self.requires_grad:
             return self.log().sum(dim, keepdim).exp()
-        return Tensor._make(self._xp.asarray(self.data.prod(axis=dim, keepdims=keepdim)))
+        return Tensor._make(self._xp.asarray(self._data.prod(axis=dim, keepdims=keepdim)))
 
     def cumsum(self, dim):
         if self.requires_grad:
             raise NotImplementedError("cumsum is not differentiable in tinytorch")
-        return Tensor._make(self.data.cumsum(axis=dim))
+        return Tensor._make(self._data.cumsum(axis=dim))
 
     # ------------------------------------------------------------------ shape
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], (backend.dtype, np.dtype)):
             raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
-        shape = S.infer_shape(_shape_args(shape), self.data.size, "view")
+        shape = S.infer_shape(_shape_args(shape), self._data.size, "view")
         return S.Reshape.apply(self, shape, True)
 
     def reshape(self, *shape):
-        shape = S.infer_shape(_shape_args(shape), self.data.size, "reshape")
+        shape = S.infer_shape(_shape_args(shape), self._data.size, "reshape")
         return S.Reshape.apply(self, shape, False)
 
     def view_as(self, other):
@@ -731,7 +750,7 @@ class Tensor:
         return x
 
     def contiguous(self):
-        return self if self.data.flags.c_contiguous else S.Contiguous.apply(self)
+        return self if self._data.flags.c_contiguous else S.Contiguous.apply(self)
 
     def split(self, split_size_or_sections, dim=0):
         dim = _dim(dim, self.ndim)
@@ -773,24 +792,24 @@ class Tensor:
         return S.Index.apply(self, _index(index, self))
 
     def masked_fill(self, mask, value):
-        mask = mask.data if isinstance(mask, Tensor) else backend.move(np.asarray(mask),
+        mask = mask._data if isinstance(mask, Tensor) else backend.move(np.asarray(mask),
                                                                         self.device)
         if mask.dtype != np.bool_:
             raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with "
                                f"dtype {backend.dtype_of(mask)}")
         try:
-            np.broadcast_shapes(mask.shape, self.data.shape)
+            np.broadcast_shapes(mask.shape, self._data.shape)
         except ValueError:
             raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not "
                                f"broadcast to the tensor's shape {tuple(self.shape)}") from None
         if isinstance(value, Tensor):
             if value.ndim:
                 raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
-            value = value.data
+            value = value._data
         return S.MaskedFill.apply(self, mask, value)
 
     def masked_fill_(self, mask, value):
-        return self._inplace(0, lambda a, b: self.masked_fill(mask, value).data)
+        return self._inplace(0, lambda a, b: self.masked_fill(mask, value)._data)
 
     def tril(self, diagonal=0):
         return S.Triangle.apply(self, diagonal, False)
@@ -808,7 +827,7 @@ class Tensor:
     def sort(self, dim=-1, descending=False):
         """``(values, indices)`` sorted along ``dim``; the values carry the gradient."""
         dim = _dim(dim, self.ndim)
-        key = self.data if self.data.dtype.kind in "fi" else self.data.astype(np.int64)
+        key = self._data if self._data.dtype.kind in "fi" else self._data.astype(np.int64)
         order = self._xp.argsort(-key if descending else key, axis=dim, kind="stable")
         return MinMaxResult(self.gather(dim, order), Tensor._make(order.astype(np.int64)))
 
@@ -822,7 +841,7 @@ class Tensor:
         if not 0 <= k <= size:
             raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size "
                                f"{size}")
-        order = self.sort(dim, descending=largest).indices.data
+        order = self.sort(dim, descending=largest).indices._data
         order = self._xp.take(order, self._xp.arange(k), axis=dim)
         return MinMaxResult(self.gather(dim, order), Tensor._make(order))
 
@@ -833,7 +852,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
-        arr = backend.to_numpy(self.data)
+        arr = backend.to_numpy(self._data)
         body = _format_array(arr)
         extras = []
         if self.device.type != "cpu":
@@ -867,7 +886,7 @@ class Tensor:
                                "support the deepcopy protocol")
         new = object.__new__(type(self))
         memo[id(self)] = new
-        new.data = self.data.copy()
+        new._data = self._data.copy()
         new.requires_grad = self.requires_grad
         new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
         new.grad_fn = None
@@ -915,7 +934,7 @@ def as_array(data, dtype=None, device=None):
     """A backend array from Python data, NumPy/CuPy arrays or Tensors (PyTorch's dtype rules)."""
     dev = backend.to_device(device) if device is not None else None
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif backend.is_array(data):
         arr = data
     elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
@@ -950,7 +969,7 @@ def as_array(data, dtype=None, device=None):
 
 def _unwrap_nested(data):
     if isinstance(data, Tensor):
-        return backend.to_numpy(data.data)
+        return backend.to_numpy(data._data)
     if isinstance(data, (list, tuple)) and any(isinstance(x, (Tensor, list, tuple))
                                                for x in data):
         return [_unwrap_nested(x) for x in data]
@@ -958,7 +977,7 @@ def _unwrap_nested(data):
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _operand(other, like):
@@ -1006,7 +1025,7 @@ def _index(index, t):
             if it.device != t.device:
                 raise RuntimeError(f"indexing a tensor on {t.device} with an index on "
                                    f"{it.device}")
-            it = it.data
+            it = it._data
         elif isinstance(it, list):
             it = t._xp.asarray(it)
         if backend.is_array(it):

@@ -17,9 +17,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None):
         if g is None:
             if t.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = t._xp.ones(t.shape, dtype=t.data.dtype)
+            g = t._xp.ones(t.shape, dtype=t._data.dtype)
         else:
-            g = g.data if hasattr(g, "data") else g
+            g = g._data if hasattr(g, "data") else g
         grads.append(g)
     run_backward(tensors, grads, retain_graph=bool(retain_graph))
 
@@ -38,8 +38,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
         if g is None:
             if o.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = o._xp.ones(o.shape, dtype=o.data.dtype)
-        gs.append(g.data if isinstance(g, Tensor) else g)
+            g = o._xp.ones(o.shape, dtype=o._data.dtype)
+        gs.append(g._data if isinstance(g, Tensor) else g)
     res = run_backward(outputs, gs, retain_graph=bool(retain_graph), inputs=inputs)
     out = []
     for r in res:

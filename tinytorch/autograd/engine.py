@@ -119,7 +119,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
                 if parent is None or g is None:
                     continue
                 if isinstance(g, Tensor):
-                    g = g.data
+                    g = g._data
                 shape, dtype, nr = meta
                 if g.shape != shape:
                     g = sum_to_shape(g, shape)
@@ -173,7 +173,7 @@ def _retain_output_grads(node, grads, capture):
         if t.grad is None:
             t.grad = function.Tensor._make(grads[i].copy())
         else:
-            t.grad.data = t.grad.data + grads[i]
+            t.grad._data = t.grad._data + grads[i]
 
 
 def _deliver(leaf, g, capture, handed):
@@ -191,5 +191,5 @@ def _deliver(leaf, g, capture, handed):
         handed.add(id(g))
         leaf.grad = function.Tensor._make(g)
     else:
-        leaf.grad.data += g
+        leaf.grad._data += g
     # END SOLUTION

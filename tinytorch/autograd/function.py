@@ -117,7 +117,7 @@ class Function:
         record = False
         for a in args:
             if isinstance(a, Tensor):
-                raw.append(a.data)
+                raw.append(a._data)
                 if a.requires_grad:
                     needs.append(True)
                     record = True
@@ -137,7 +137,7 @@ class Function:
 
         if out.__class__ is not tuple:  # the common case: one output
             if isinstance(out, Tensor):
-                out = out.data
+                out = out._data
             result = Tensor._make(out)
             if record and out.dtype.kind == "f" and (
                     not ctx._non_differentiable or id(out) not in ctx._non_differentiable):
@@ -146,7 +146,7 @@ class Function:
                 result.grad_fn = ctx
             return result
 
-        outputs = tuple(o.data if isinstance(o, Tensor) else o for o in out)
+        outputs = tuple(o._data if isinstance(o, Tensor) else o for o in out)
         ctx.num_outputs = len(outputs)
         if not record:
             return tuple(Tensor._make(o) for o in outputs)
@@ -173,7 +173,7 @@ def _link(ctx, args, needs):
         if n:
             node = a.grad_fn
             next_functions.append(a if node is None else node)
-            data = a.data
+            data = a._data
             input_meta.append((data.shape, data.dtype, a._output_nr))
         else:
             next_functions.append(None)
@@ -200,7 +200,7 @@ def _broadcast_error(fn, raw, err):
 
 
 def _check_same_device(fn, args):
-    modules = {backend.get_array_module(a.data) for a in args if isinstance(a, Tensor)}
+    modules = {backend.get_array_module(a._data) for a in args if isinstance(a, Tensor)}
     if len(modules) > 1:
         devs = [str(a.device) for a in args if isinstance(a, Tensor)]
         raise RuntimeError(f"{fn.__name__}: expected all tensors to be on the same device, "

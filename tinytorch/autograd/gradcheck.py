@@ -55,7 +55,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     # work on private leaf copies so the caller's tensors are never perturbed
     leaves = list(inputs)
     for i in checked:
-        leaves[i] = Tensor._make(inputs[i].data.copy()).requires_grad_(True)
+        leaves[i] = Tensor._make(inputs[i]._data.copy()).requires_grad_(True)
 
     with enable_grad():
         outs = _as_outputs(fn(*leaves))
@@ -63,13 +63,13 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         raise ValueError("gradcheck: fn returned no floating point tensor")
     rng = np.random.default_rng(seed)
     cotangents = [rng.standard_normal(o.shape) for o in outs]
-    xp = backend.get_array_module(outs[0].data)
-    cot_dev = [xp.asarray(c, dtype=o.data.dtype) for c, o in zip(cotangents, outs)]
+    xp = backend.get_array_module(outs[0]._data)
+    cot_dev = [xp.asarray(c, dtype=o._data.dtype) for c, o in zip(cotangents, outs)]
 
     def scalar(values):
         with no_grad():
             os = _as_outputs(fn(*values))
-        return sum(float((backend.to_numpy(o.data).astype(np.float64) * c).sum())
+        return sum(float((backend.to_numpy(o._data).astype(np.float64) * c).sum())
                    for o, c in zip(os, cotangents))
 
     # analytical: one backward of sum(out * v)
@@ -85,8 +85,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     for i in checked:
         x = leaves[i]
         analytical = np.zeros(x.shape) if x.grad is None else \
-            backend.to_numpy(x.grad.data).astype(np.float64)
-        flat = x.data.reshape(-1)  # a view: perturbs x in place
+            backend.to_numpy(x.grad._data).astype(np.float64)
+        flat = x._data.reshape(-1)  # a view: perturbs x in place
         n = flat.size
         positions = range(n) if max_elements is None or n <= max_elements else \
             sorted(rng.choice(n, size=max_elements, replace=False).tolist())

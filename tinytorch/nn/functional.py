@@ -220,7 +220,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if tensor.dtype is not backend.int64:
         raise RuntimeError(f"one_hot is only applicable to index tensor of dtype int64, got "
                            f"{tensor.dtype}")
-    idx = tensor.data
+    idx = tensor._data
     xp = tensor._xp
     if num_classes == -1:
         if idx.size == 0:
@@ -342,7 +342,7 @@ def _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, like):
     xp = like._xp
     parts = []
     if attn_mask is not None:
-        m = attn_mask.data
+        m = attn_mask._data
         if m.ndim == 2:
             if m.shape != (n_q, n_k):
                 raise RuntimeError(f"multi_head_attention: 2-D attn_mask must have shape "
@@ -357,7 +357,7 @@ def _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, like):
                                f"shape {tuple(m.shape)}")
         parts.append(m)
     if key_padding_mask is not None:
-        m = key_padding_mask.data
+        m = key_padding_mask._data
         if m.shape != (n, n_k):
             raise RuntimeError(f"multi_head_attention: key_padding_mask must have shape "
                                f"{(n, n_k)}, got {tuple(m.shape)}")
@@ -369,7 +369,7 @@ def _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, like):
         for p in parts[1:]:
             blocked = blocked | p
         return Tensor._make(~blocked)
-    dtype = like.data.dtype
+    dtype = like._data.dtype
     total = None
     for p in parts:
         f = xp.where(p, dtype.type(-np.inf), dtype.type(0)) if p.dtype == np.bool_ \

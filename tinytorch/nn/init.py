@@ -24,8 +24,8 @@ def _fill(tensor: Tensor, values) -> Tensor:
     """Write host values into the tensor's array in place (outside autograd)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init expects a Tensor, got {type(tensor).__name__}")
-    arr = np.asarray(values, dtype=tensor.data.dtype)
-    tensor.data[...] = backend.move(arr, tensor.device)
+    arr = np.asarray(values, dtype=tensor._data.dtype)
+    tensor._data[...] = backend.move(arr, tensor.device)
     return tensor
 
 

@@ -255,10 +255,10 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 value = state_dict[key]
-                arr = value.data if isinstance(value, Tensor) else value
+                arr = value._data if isinstance(value, Tensor) else value
                 arr = backend.move(backend.to_numpy(arr) if not backend.is_array(arr)
                                    else arr, target.device)
-                target.data[...] = arr.astype(target.data.dtype, copy=False)
+                target._data[...] = arr.astype(target._data.dtype, copy=False)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ modes and moves
@@ -284,7 +284,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on self."""
@@ -299,12 +299,12 @@ class Module:
             for m in self.modules():
                 for p in m._parameters.values():
                     if p is not None:
-                        p.data = convert(p.data, True)
+                        p._data = convert(p._data, True)
                         if p.grad is not None:
-                            p.grad.data = convert(p.grad.data, True)
+                            p.grad._data = convert(p.grad._data, True)
                 for name, b in m._buffers.items():
                     if b is not None:
-                        m._buffers[name] = Tensor._make(convert(b.data, False))
+                        m._buffers[name] = Tensor._make(convert(b._data, False))
         return self
 
     def to(self, *args, **kwargs) -> Module:

@@ -15,7 +15,7 @@ class Parameter(Tensor):
         from ..creation import zeros
 
         src = data if data is not None else zeros(0)
-        arr = src.data if isinstance(src, Tensor) else Tensor(src).data
+        arr = src._data if isinstance(src, Tensor) else Tensor(src)._data
         # keep the source's dtype, as torch.nn.Parameter does (Tensor(data) would cast
         # to the default float dtype)
         Tensor.__init__(self, arr, dtype=backend.dtype_of(arr))

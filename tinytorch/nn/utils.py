@@ -33,15 +33,15 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     norm_type = float(norm_type)
     with grad_mode.no_grad():
         if norm_type == math.inf:
-            norms = [xp.abs(g.data).max() if g.data.size else xp.zeros((), g.data.dtype)
+            norms = [xp.abs(g._data).max() if g._data.size else xp.zeros((), g._data.dtype)
                      for g in grads]
             total = xp.stack([n.astype(xp.float64) for n in norms]).max()
         elif norm_type == 2.0:
             # one BLAS dot per gradient: no temporaries (this runs every training step)
-            total = math.sqrt(sum(float(xp.vdot(g.data.ravel(), g.data.ravel()))
+            total = math.sqrt(sum(float(xp.vdot(g._data.ravel(), g._data.ravel()))
                                   for g in grads))
         else:
-            total = sum(xp.sum(xp.abs(g.data.astype(xp.float64)) ** norm_type)
+            total = sum(xp.sum(xp.abs(g._data.astype(xp.float64)) ** norm_type)
                         for g in grads) ** (1.0 / norm_type)
         total_f = float(total)
         if error_if_nonfinite and not math.isfinite(total_f):
@@ -51,7 +51,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
         coef = min(1.0, float(max_norm) / (total_f + 1e-6))
         if coef < 1.0:
             for g in grads:
-                g.data *= g.data.dtype.type(coef)
+                g._data *= g._data.dtype.type(coef)
     return Tensor(xp.asarray(total_f), dtype=grads[0].dtype)
 
 
@@ -62,7 +62,7 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
     for p in _as_list(parameters):
         if p.grad is not None:
             xp = p.grad._xp
-            xp.clip(p.grad.data, -c, c, out=p.grad.data)
+            xp.clip(p.grad._data, -c, c, out=p.grad._data)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -92,5 +92,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     offset = 0
     for p in params:
         n = p.numel()
-        p.data[...] = vec.data[offset:offset + n].reshape(p.data.shape)
+        p._data[...] = vec._data[offset:offset + n].reshape(p._data.shape)
         offset += n

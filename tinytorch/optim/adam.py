@@ -1,4 +1,4 @@
-"""Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), updating ``p.data`` in place."""
+"""Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), updating ``p._data`` in place."""
 
 from __future__ import annotations
 
@@ -79,15 +79,15 @@ class Adam(Optimizer):
                     continue
                 state = self.state[p]
                 if not state:
-                    _init_state(state, p.data, group["amsgrad"])
+                    _init_state(state, p._data, group["amsgrad"])
                 step = _advance_step(state)
                 max_sq = state.get("max_exp_avg_sq") if group["amsgrad"] else None
                 if group["amsgrad"] and max_sq is None:
                     # a group switched to amsgrad after training started: start the max at v
                     max_sq = state["max_exp_avg_sq"] = Tensor._make(
-                        state["exp_avg_sq"].data.copy())
-                adam_update(p.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data,
-                            None if max_sq is None else max_sq.data, self._scratch,
+                        state["exp_avg_sq"]._data.copy())
+                adam_update(p._data, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                            None if max_sq is None else max_sq._data, self._scratch,
                             lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                             weight_decay=group["weight_decay"], step=step,
                             decoupled=group["decoupled_weight_decay"],
@@ -132,8 +132,8 @@ def _advance_step(state: dict) -> float:
     step_t = state["step"]
     if not isinstance(step_t, Tensor):  # a state dict written with a plain number
         step_t = state["step"] = Tensor._make(np.array(step_t, dtype=np.float32))
-    step_t.data += 1
-    return float(step_t.data)
+    step_t._data += 1
+    return float(step_t._data)
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: ScratchBuffers, *,

@@ -9,7 +9,7 @@ itself) to a dict of its buffers (``exp_avg``, ``momentum_buffer``, ``step``, ..
 across all groups, in order, so a state dict can be saved with ``tinytorch.save`` and loaded
 into an optimizer built over the same parameters in the same order.
 
-Updates work on the backend arrays in place (``p.data``): no graph is recorded, and the
+Updates work on the backend arrays in place (``p._data``): no graph is recorded, and the
 arrays the model holds are the ones that change.
 """
 
@@ -144,7 +144,7 @@ class Optimizer:
                 else:
                     p.grad.grad_fn = None
                     p.grad.requires_grad = False
-                    p.grad.data.fill(0)
+                    p.grad._data.fill(0)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update the parameters once; ``closure`` re-evaluates the loss and returns it."""
@@ -237,14 +237,14 @@ class Optimizer:
         g = p.grad
         if g is None:
             return None
-        arr = g.data if isinstance(g, Tensor) else g
-        if arr.shape != p.data.shape:
+        arr = g._data if isinstance(g, Tensor) else g
+        if arr.shape != p._data.shape:
             raise RuntimeError(f"{type(self).__name__}.step: a parameter of shape "
-                               f"{tuple(p.data.shape)} has a .grad of shape {tuple(arr.shape)}")
-        if arr.dtype != p.data.dtype:
+                               f"{tuple(p._data.shape)} has a .grad of shape {tuple(arr.shape)}")
+        if arr.dtype != p._data.dtype:
             raise RuntimeError(f"{type(self).__name__}.step: a parameter of dtype "
-                               f"{backend.dtype_of(p.data)} has a .grad of dtype {arr.dtype}")
-        if backend.get_array_module(arr) is not backend.get_array_module(p.data):
+                               f"{backend.dtype_of(p._data)} has a .grad of dtype {arr.dtype}")
+        if backend.get_array_module(arr) is not backend.get_array_module(p._data):
             raise RuntimeError(f"{type(self).__name__}.step: a parameter on {p.device} has "
                                f"a .grad on {backend.device_of(arr)}")
         return arr
@@ -253,17 +253,17 @@ class Optimizer:
 def _cast_state(p: Tensor, value, index, key=None):
     """A copy of one parameter's saved state, its tensors moved to ``p``'s device/dtype."""
     if isinstance(value, Tensor):
-        arr = value.data
+        arr = value._data
         if key == "step":
             # the step counter stays a float32 scalar on the host, as in PyTorch
             return Tensor._make(np.array(backend.to_numpy(arr), dtype=np.float32))
-        if arr.shape != p.data.shape and arr.ndim != 0:
+        if arr.shape != p._data.shape and arr.ndim != 0:
             raise ValueError(f"loaded optimizer state {key!r} of parameter {index} has shape "
                              f"{tuple(arr.shape)} but the parameter has shape "
-                             f"{tuple(p.data.shape)}")
+                             f"{tuple(p._data.shape)}")
         arr = backend.move(arr, p.device)
         xp = backend.get_array_module(arr)
-        dtype = p.data.dtype if arr.dtype.kind == "f" and p.data.dtype.kind == "f" \
+        dtype = p._data.dtype if arr.dtype.kind == "f" and p._data.dtype.kind == "f" \
             else arr.dtype
         return Tensor._make(xp.array(arr, dtype=dtype, order="C", copy=True))
     if isinstance(value, dict):

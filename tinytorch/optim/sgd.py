@@ -67,17 +67,17 @@ class SGD(Optimizer):
                     state = self.state[p]
                     buf_t = state.get("momentum_buffer")
                     if buf_t is None:
-                        xp = backend.get_array_module(p.data)
+                        xp = backend.get_array_module(p._data)
                         # a new buffer: sgd_update fills it with the first gradient
                         buf_t = state["momentum_buffer"] = Tensor._make(
-                            xp.empty(p.data.shape, dtype=p.data.dtype))
+                            xp.empty(p._data.shape, dtype=p._data.dtype))
                         first = True
                     else:
                         first = False
-                    buf = buf_t.data
+                    buf = buf_t._data
                 else:
                     first = False
-                sgd_update(p.data, grad, buf, self._scratch, lr=group["lr"], momentum=momentum,
+                sgd_update(p._data, grad, buf, self._scratch, lr=group["lr"], momentum=momentum,
                            dampening=group["dampening"], weight_decay=group["weight_decay"],
                            nesterov=group["nesterov"], maximize=group["maximize"],
                            first_step=first)

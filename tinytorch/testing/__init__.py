@@ -100,7 +100,7 @@ def noncontiguous(t: Tensor) -> st.SearchStrategy[Tensor]:
     The view is made with NumPy on a larger or transposed buffer, so the values (and shape)
     match ``t`` while the strides differ; the result is a leaf like ``t``.
     """
-    arr = t.data
+    arr = t._data
     xp = backend.get_array_module(arr)
 
     def strided(step: int) -> Tensor:
@@ -132,10 +132,10 @@ def _leaf_like(t: Tensor, array) -> Tensor:
 def assert_close(actual, expected, rtol: float = 1e-7, atol: float = 1e-7,
                  check_dtype: bool = True) -> None:
     """Assert two tensors (or arrays) are equal within tolerance, naming shapes and dtypes."""
-    a = backend.to_numpy(actual.data if isinstance(actual, Tensor) else np.asarray(actual))
+    a = backend.to_numpy(actual._data if isinstance(actual, Tensor) else np.asarray(actual))
     e = np.asarray(expected.detach().cpu().numpy() if hasattr(expected, "detach") and not
                    isinstance(expected, Tensor) else backend.to_numpy(
-                       expected.data if isinstance(expected, Tensor) else np.asarray(expected)))
+                       expected._data if isinstance(expected, Tensor) else np.asarray(expected)))
     if a.shape != e.shape:
         raise AssertionError(f"shapes differ: actual {a.shape}, expected {e.shape}")
     if check_dtype and a.dtype != e.dtype:
