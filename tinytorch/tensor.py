@@ -14,8 +14,10 @@ import numpy as np
 from . import backend
 from .autograd import engine, grad_mode
 from .autograd import function as _function_module
+from .autograd import graph as _graph
 from .autograd.function import Function
 from .ops import elementwise as E
+from .ops import inplace as Inplace
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
@@ -37,7 +39,10 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array on a device, recording the ops that made it for ``backward``."""
 
+    # _version_counter, _base and the hook tables are set only when first needed (an op's
+    # output never pays for them); read them with getattr(t, name, None)
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad",
+                 "_version_counter", "_base", "_backward_hooks", "_post_accumulate_hooks",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray op Tensor defers to Tensor's reflected operators
 
@@ -202,7 +207,9 @@ class Tensor:
         return builtins.int(self.item())
 
     def detach(self) -> "Tensor":
-        return Tensor._make(self._data)
+        out = Tensor._make(self._data)
+        out._version_counter = _function_module.new_version_counter(self)  # as PyTorch's
+        return out
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -267,15 +274,16 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
         A scalar needs no ``gradient``; a non-scalar needs one of its own shape (the
-        vector of the vector-Jacobian product).
+        vector of the vector-Jacobian product). With ``create_graph=True`` the backward
+        pass is itself recorded, so the ``.grad`` it leaves can be differentiated again
+        (``retain_graph`` then defaults to True).
         """
-        if create_graph:
-            raise NotImplementedError("create_graph=True (higher-order gradients) is not "
-                                      "supported by tinytorch")
         if not self.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have "
                                "a grad_fn (did you forget requires_grad=True, or call it "
                                "under no_grad?)")
+        if retain_graph is None:
+            retain_graph = create_graph
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
@@ -283,30 +291,63 @@ class Tensor:
                                    f"backward(gradient=...) of that shape")
             g = self._xp.ones(self._data.shape, dtype=self._data.dtype)
         else:
-            g = gradient._data if isinstance(gradient, Tensor) else as_array(
-                gradient, device=self.device)
-            if tuple(g.shape) != tuple(self._data.shape):
-                raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the "
-                                   f"tensor has shape {tuple(self._data.shape)}")
-            g = g.astype(self._data.dtype, copy=False)
+            if tuple(gradient.shape) != tuple(self._data.shape):
+                raise RuntimeError(f"backward: gradient has shape {tuple(gradient.shape)} but "
+                                   f"the tensor has shape {tuple(self._data.shape)}")
+            if isinstance(gradient, Tensor):
+                g = gradient if create_graph and gradient.requires_grad else \
+                    gradient._data.astype(self._data.dtype, copy=False)
+            else:
+                g = as_array(gradient, device=self.device).astype(self._data.dtype,
+                                                                  copy=False)
         if inputs is None:
-            engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph))
+            engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph),
+                                create_graph=create_graph)
             return None
         # only the given tensors accumulate, as in PyTorch's backward(inputs=...)
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         grads = engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph),
-                                    inputs=inputs)
+                                    inputs=inputs, create_graph=create_graph)
         for t, grad in zip(inputs, grads):
             if grad is None:
                 continue
-            if t.grad is None:
+            if isinstance(grad, Tensor):  # the walk on Tensors
+                t.grad = grad if t.grad is None else t.grad + grad
+            elif t.grad is None:
                 t.grad = Tensor._make(grad.copy())
             else:
                 t.grad._data += grad
         return None
 
     def register_hook(self, hook):
-        raise NotImplementedError("tensor hooks are not supported by tinytorch")
+        """Call ``hook(grad)`` whenever the gradient of this tensor is computed; a Tensor
+        it returns replaces the gradient. Returns a handle whose ``remove()`` undoes it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        node = self.grad_fn
+        if node is None:
+            hooks = getattr(self, "_backward_hooks", None)
+            if hooks is None:
+                hooks = self._backward_hooks = {}
+        else:
+            if node.hooks is None:
+                node.hooks = {}
+            hooks = node.hooks.setdefault(self._output_nr, {})
+        return _graph.add_hook(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on a leaf after its ``.grad`` has been accumulated."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        hooks = getattr(self, "_post_accumulate_hooks", None)
+        if hooks is None:
+            hooks = self._post_accumulate_hooks = {}
+        return _graph.add_hook(hooks, hook)
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):
@@ -362,12 +403,32 @@ class Tensor:
         other = _raw(other)
         return Tensor._make(E.promote(self._data % other, self._data, other))
 
-    # in-place arithmetic: allowed on tensors outside the graph (like parameter updates
-    # under no_grad); on a tensor that needs grad it would corrupt saved values
-    def _inplace(self, other, op):
-        if grad_mode.is_grad_enabled() and (self.requires_grad and self.is_leaf):
-            raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                               "in-place operation (wrap it in tinytorch.no_grad())")
+    # ------------------------------------------------------------------ in-place
+    # Every in-place write bumps the version counter that a tensor shares with its views and
+    # its detach()es, so backward can refuse values that changed after an op saved them.
+    # A new in-place method ``foo_`` goes through ``_inplace(other, array_op, out_of_place)``
+    # (``out_of_place()`` returns the new value as a Tensor, recorded in the graph when one
+    # is needed); code that writes ``t._data`` itself calls ``t._bump_version()`` after.
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's storage has seen (PyTorch's ``_version``)."""
+        return _function_module.new_version_counter(self)[0]
+
+    def _bump_version(self) -> None:
+        """Record one in-place write (shared with views); every ``_`` method calls it."""
+        try:
+            self._version_counter[0] += 1
+        except AttributeError:
+            self._version_counter = [1]
+
+    def _inplace(self, other, op, out_of_place=None):
+        """``self = op(self, other)`` in place. When grad is recorded and ``self`` or
+        ``other`` requires it, the value comes from ``out_of_place()`` and ``self`` takes
+        its ``grad_fn``, so gradients stay right; else ``op`` runs on the raw arrays."""
+        if grad_mode._enabled and (self.requires_grad or (
+                isinstance(other, Tensor) and other.requires_grad)):
+            self._check_inplace_in_graph()
+            return self._commit_inplace(out_of_place())
         other = _raw(other)
         result = op(self._data, other)
         if result.dtype != self._data.dtype:
@@ -376,55 +437,103 @@ class Tensor:
                                    f"the desired output type {self.dtype}")
             result = result.astype(self._data.dtype)
         self._data[...] = result
+        self._bump_version()
+        return self
+
+    def _check_inplace_in_graph(self) -> None:
+        """PyTorch's refusals: a leaf that requires grad, or a view of one; and tinytorch's
+        own: a view of a tensor in the graph (PyTorch would rebase the base's grad_fn)."""
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        base = getattr(self, "_base", None)
+        if base is not None:
+            if base.requires_grad and base.grad_fn is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being "
+                                   "used in an in-place operation.")
+            raise RuntimeError(
+                f"in-place operation on a view (shape {tuple(self.shape)}) of a tensor "
+                f"recorded in the graph: tinytorch does not rebase a base's grad_fn as "
+                f"PyTorch does. Compute the result out of place, or write through the "
+                f"base with base[index] = value")
+
+    def _commit_inplace(self, out: "Tensor") -> "Tensor":
+        """Write ``out`` (computed out of place) into ``self``'s array; ``self`` becomes the
+        output of ``out``'s node."""
+        if out._data.dtype != self._data.dtype:
+            if out._data.dtype.kind == "f" and self._data.dtype.kind != "f":
+                raise RuntimeError(f"result type {out.dtype} can't be cast to the desired "
+                                   f"output type {self.dtype}")
+            out = out.to(self.dtype)
+        node = out.grad_fn
+        if node is not None:
+            _function_module.keep_saved_copy(node, self._data)
+        self._data[...] = out._data
+        self._bump_version()
+        if node is not None:
+            self.grad_fn = node
+            self._output_nr = out._output_nr
+            self.requires_grad = True
         return self
 
     def __iadd__(self, other):
-        return self._inplace(other, lambda a, b: a + b)
+        return self._inplace(other, lambda a, b: a + b, lambda: self + other)
 
     def __isub__(self, other):
-        return self._inplace(other, lambda a, b: a - b)
+        return self._inplace(other, lambda a, b: a - b, lambda: self - other)
 
     def __imul__(self, other):
-        return self._inplace(other, lambda a, b: a * b)
+        return self._inplace(other, lambda a, b: a * b, lambda: self * other)
 
     def __itruediv__(self, other):
-        return self._inplace(other, lambda a, b: a / b)
+        return self._inplace(other, lambda a, b: a / b, lambda: self / other)
 
     def add_(self, other, alpha=1):
-        return self._inplace(other, lambda a, b: a + alpha * b)
+        return self._inplace(other, lambda a, b: a + alpha * b,
+                             lambda: self.add(other, alpha=alpha))
 
     def sub_(self, other, alpha=1):
-        return self._inplace(other, lambda a, b: a - alpha * b)
+        return self._inplace(other, lambda a, b: a - alpha * b,
+                             lambda: self.sub(other, alpha=alpha))
 
     def mul_(self, other):
-        return self._inplace(other, lambda a, b: a * b)
+        return self._inplace(other, lambda a, b: a * b, lambda: self * other)
 
     def div_(self, other):
-        return self._inplace(other, lambda a, b: a / b)
+        return self._inplace(other, lambda a, b: a / b, lambda: self / other)
 
     def zero_(self):
-        return self._inplace(0, lambda a, b: a * 0)
+        return self._inplace(0, lambda a, b: a * 0, lambda: Inplace.Fill.apply(self, 0.0))
 
     def fill_(self, value):
-        return self._inplace(value, lambda a, b: self._xp.full_like(a, b))
+        return self._inplace(value, lambda a, b: self._xp.full_like(a, b),
+                             lambda: Inplace.Fill.apply(self, value))
 
     def copy_(self, src):
-        src = _raw(src)
-        if tuple(getattr(src, "shape", ())) not in ((), ) and \
-                np.broadcast_shapes(np.shape(src), self._data.shape) != self._data.shape:
-            raise RuntimeError(f"copy_: source shape {np.shape(src)} does not broadcast to "
+        src_raw = _raw(src)
+        if tuple(getattr(src_raw, "shape", ())) not in ((), ) and \
+                np.broadcast_shapes(np.shape(src_raw), self._data.shape) != self._data.shape:
+            raise RuntimeError(f"copy_: source shape {np.shape(src_raw)} does not broadcast to "
                                f"{tuple(self._data.shape)}")
-        return self._inplace(backend.move(src, self.device), lambda a, b: b)
+        if isinstance(src, Tensor) and src.requires_grad and src.device != self.device:
+            src = src.to(self.device)
+        elif not isinstance(src, Tensor) or not src.requires_grad:
+            src = backend.move(src_raw, self.device)
+        return self._inplace(src, lambda a, b: b, lambda: Inplace.CopyFrom.apply(self, src))
 
     def clamp_(self, min=None, max=None):
-        return self._inplace(0, lambda a, b: self._xp.clip(a, min, max))
+        return self._inplace(0, lambda a, b: self._xp.clip(a, min, max),
+                             lambda: self.clamp(min, max))
 
     def __setitem__(self, index, value):
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError("setitem on a tensor that requires grad is not supported "
-                               "(it would silently break its gradient); use torch.where, "
-                               "masked_fill, or do it under no_grad()")
-        self._data[_index(index, self)] = _raw(value)
+        index = _index(index, self)
+        if grad_mode._enabled and (self.requires_grad or (
+                isinstance(value, Tensor) and value.requires_grad)):
+            self._check_inplace_in_graph()
+            self._commit_inplace(Inplace.IndexPut.apply(self, index, value))
+            return
+        self._data[index] = _raw(value)
+        self._bump_version()
 
     # comparisons: not differentiable, bool results
     def _compare(self, other, op):
@@ -809,7 +918,8 @@ class Tensor:
         return S.MaskedFill.apply(self, mask, value)
 
     def masked_fill_(self, mask, value):
-        return self._inplace(0, lambda a, b: self.masked_fill(mask, value)._data)
+        return self._inplace(value, lambda a, b: self.masked_fill(mask, value)._data,
+                             lambda: self.masked_fill(mask, value))
 
     def tril(self, diagonal=0):
         return S.Triangle.apply(self, diagonal, False)
