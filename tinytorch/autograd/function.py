@@ -267,7 +267,8 @@ def _share_version_counter(base, view) -> None:
     if owner is None or not (owner is a or owner is a.base):
         return
     view._version_counter = new_version_counter(base)
-    view._base = getattr(base, "_base", None) or base
+    root = getattr(base, "_base", None)
+    view._base = base if root is None else root
 
 
 def _record_saved_versions(ctx, args, results) -> None:

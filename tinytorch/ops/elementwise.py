@@ -367,3 +367,79 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):
         return g, None
+
+
+# ----------------------------------------------------------------------------- double backward
+# Under create_graph=True the engine runs each op's ``tensor_backward`` on Tensors (see
+# autograd/function.py). A backward written only with operators that arrays and Tensors
+# share is its own Tensor version; the others get a Tensor twin here.
+def _raw(x):
+    return getattr(x, "_data", x)
+
+
+def _pow_tensor_backward(ctx, g):
+    a, b, out = ctx.saved_tensors
+    na, nb = ctx.needs_input_grad
+    da = g * b * a ** (b - 1) if na else None
+    db = None
+    if nb:
+        loga = a.log() if hasattr(a, "_data") else math.log(a)
+        db = g * Where.apply(_raw(out) == 0, 0.0, out * loga)
+    return da, db
+
+
+def _abs_tensor_backward(ctx, g):
+    (a,) = ctx.saved_tensors
+    return Mul.apply(g, array_module(_raw(a)).sign(_raw(a)))
+
+
+def _sin_tensor_backward(ctx, g):
+    (a,) = ctx.saved_tensors
+    return g * Cos.apply(a)
+
+
+def _cos_tensor_backward(ctx, g):
+    (a,) = ctx.saved_tensors
+    return -g * Sin.apply(a)
+
+
+def _clamp_tensor_backward(ctx, g):
+    a, lo, hi = ctx.saved_tensors
+    ar, lor, hir = _raw(a), _raw(lo), _raw(hi)
+    keep = True
+    if lo is not None:
+        keep = keep & (ar >= lor)
+    if hi is not None:
+        keep = keep & (ar <= hir)
+    na, nlo, nhi = ctx.needs_input_grad
+    glo = Mul.apply(g, ar < lor) if nlo else None
+    ghi = Mul.apply(g, ar > hir) if nhi else None
+    return Mul.apply(g, keep), glo, ghi
+
+
+def _extreme_tensor_backward(ctx, g):
+    a, b = ctx.saved_tensors
+    ar, br = _raw(a), _raw(b)
+    better = (ar > br) if ctx.fn is Maximum else (ar < br)
+    wa = better + 0.5 * (ar == br)
+    return Mul.apply(g, wa), Mul.apply(g, 1 - wa)
+
+
+def _where_tensor_backward(ctx, g):
+    (cond,) = ctx.saved_tensors
+    _, na, nb = ctx.needs_input_grad
+    cond = _raw(cond)
+    return None, (Where.apply(cond, g, 0.0) if na else None), \
+        (Where.apply(cond, 0.0, g) if nb else None)
+
+
+for _fn in (Add, Sub, Mul, Div, Neg, Exp, Log, Sqrt, Tanh, Sigmoid, Relu, Cast):
+    _fn.tensor_backward = staticmethod(_fn.backward)
+Pow.tensor_backward = staticmethod(_pow_tensor_backward)
+Abs.tensor_backward = staticmethod(_abs_tensor_backward)
+Sin.tensor_backward = staticmethod(_sin_tensor_backward)
+Cos.tensor_backward = staticmethod(_cos_tensor_backward)
+Clamp.tensor_backward = staticmethod(_clamp_tensor_backward)
+Maximum.tensor_backward = staticmethod(_extreme_tensor_backward)
+Minimum.tensor_backward = staticmethod(_extreme_tensor_backward)
+Where.tensor_backward = staticmethod(_where_tensor_backward)

@@ -161,13 +161,14 @@ class Linear(Function):
         y = x2 @ weight.T
         if bias is not None:
             y += bias
-        ctx.save_for_backward(x2, weight)
+        ctx.save_for_backward(x, weight)  # x itself (not x2): double backward needs the input
         ctx.lead = lead
         return y.reshape(*lead, weight.shape[0])
 
     @staticmethod
     def backward(ctx, g):
-        x2, weight = ctx.saved_tensors
+        x, weight = ctx.saved_tensors
+        x2 = x.reshape(-1, x.shape[-1])
         nx, nw, nb = ctx.needs_input_grad
         g2 = g.reshape(-1, g.shape[-1])
         dx = (g2 @ weight).reshape(*ctx.lead, weight.shape[1]) if nx else None
@@ -264,7 +265,7 @@ class CrossEntropy(Function):
         per_row = per_row * valid
         probs /= total
         n_valid = int(valid.sum())
-        ctx.save_for_backward(probs, safe, valid)
+        ctx.save_for_backward(probs, safe, valid, logits)  # logits: for double backward
         ctx.shape, ctx.reduction, ctx.n_valid = logits.shape, reduction, n_valid
         ctx.smoothing = label_smoothing
         out = _reduce_rows(per_row, reduction, n_valid, xp)
@@ -276,7 +277,7 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         # BEGIN SOLUTION assignment=4 "CrossEntropy.backward: p - onehot (smoothed)"
-        probs, safe, valid = ctx.saved_tensors
+        probs, safe, valid, _ = ctx.saved_tensors
         xp = array_module(probs)
         scale = _row_scale(g, ctx.reduction, ctx.n_valid, valid, probs.dtype)[:, None]
         grad = probs * scale
@@ -339,8 +340,8 @@ class LayerNorm(Function):
         var += eps
         rstd = (1 / xp.sqrt(var))[:, None]
         x_hat *= rstd
-        ctx.save_for_backward(x_hat, rstd, weight)
-        ctx.shape, ctx.norm_shape = x.shape, x.shape[x.ndim - n_norm:]
+        ctx.save_for_backward(x_hat, rstd, weight, x)  # x: for double backward
+        ctx.shape, ctx.eps, ctx.norm_shape = x.shape, eps, x.shape[x.ndim - n_norm:]
         if weight is None:
             y = x_hat.copy() if bias is None else x_hat + bias.reshape(-1)
         else:
@@ -353,7 +354,7 @@ class LayerNorm(Function):
     @staticmethod
     def backward(ctx, g):
         # BEGIN SOLUTION assignment=4 "LayerNorm.backward: dx, dw, db"
-        x_hat, rstd, weight = ctx.saved_tensors
+        x_hat, rstd, weight, _ = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
         xp = array_module(g)
         rows, width = x_hat.shape
@@ -568,6 +569,7 @@ class ScaledDotProductAttention(Function):
         xp = array_module(q)
         dtype = q.dtype
         scale = dtype.type(scale)
+        v_in = v
         # scale the smaller operand and keep every batched product's operands row-major
         qs = q * scale
         kt = xp.ascontiguousarray(xp.swapaxes(k, -1, -2))
@@ -596,8 +598,9 @@ class ScaledDotProductAttention(Function):
             drop = keep_mask(probs.shape, dropout_p, xp, dtype)
             dropped = probs * drop
         out = dropped @ v
-        ctx.save_for_backward(qs, k, kt, v, probs, drop)
-        ctx.scale = scale
+        # q and the mask too, for double backward
+        ctx.save_for_backward(qs, k, kt, v, probs, drop, q, mask, v_in)
+        ctx.scale, ctx.is_causal = scale, is_causal
         if return_weights:
             return out, dropped
         return out
@@ -606,7 +609,7 @@ class ScaledDotProductAttention(Function):
     @staticmethod
     def backward(ctx, g, g_weights=None):
         # BEGIN SOLUTION assignment=5 "SDPA backward: dq, dk, dv, dM"
-        qs, k, kt, v, probs, drop = ctx.saved_tensors
+        qs, k, kt, v, probs, drop = ctx.saved_tensors[:6]
         nq, nk, nv, nm = ctx.needs_input_grad[:4]
         xp = array_module(g)
         g = _contiguous(xp, g)
@@ -665,3 +668,204 @@ class ConstantPad(Function):
         dx = xp.zeros(ctx.shape, dtype=g.dtype)
         dx[ctx.crop] = g[inner]
         return dx, None, None
+
+
+# ----------------------------------------------------------------------------- double backward
+# The Tensor versions of the backwards above, run under create_graph=True (see
+# autograd/function.py). The fused ops recompute what they need from their saved inputs
+# with small Tensor ops, so the backward pass is recorded and can be differentiated again.
+def _linear_tensor_backward(ctx, g):
+    x, weight = ctx.saved_tensors
+    nx, nw, nb = ctx.needs_input_grad
+    g2 = g.reshape(-1, g.shape[-1])
+    dx = (g2 @ weight).reshape(*ctx.lead, weight.shape[1]) if nx else None
+    dw = g2.transpose(0, 1) @ x.reshape(-1, x.shape[-1]) if nw else None
+    db = g2.sum(dim=0) if nb else None
+    return dx, dw, db
+
+
+def _rows_back_tensor(grad_rows, shape):
+    """``_reshape_rows`` on Tensors: (M, C) rows back to the (N, C, d...) layout."""
+    if len(shape) <= 2:
+        return grad_rows.reshape(shape)
+    moved = grad_rows.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))
+    order = (0, moved.ndim - 1) + tuple(range(1, moved.ndim - 1))
+    return moved.permute(order)
+
+
+def _row_scale_tensor(ctx, g, valid, dtype):
+    if ctx.reduction == "none":
+        return g.reshape(-1) * valid.astype(dtype)
+    s = g / float(ctx.n_valid) if ctx.reduction == "mean" else g
+    return s * valid.astype(dtype)
+
+
+def _cross_entropy_tensor_backward(ctx, g):
+    probs, safe, valid, logits = ctx.saved_tensors
+    safe, valid = safe._data, valid._data
+    shape = ctx.shape
+    if logits.ndim == 1:
+        rows = logits.reshape(1, -1)
+    elif logits.ndim == 2:
+        rows = logits
+    else:
+        order = (0,) + tuple(range(2, logits.ndim)) + (1,)
+        rows = logits.permute(order).reshape(-1, shape[1])
+    dtype = probs._data.dtype
+    xp = array_module(safe)
+    n_classes = rows.shape[1]
+    target = xp.zeros((safe.shape[0], n_classes), dtype=dtype)
+    target[xp.arange(safe.shape[0]), safe] = 1 - ctx.smoothing
+    if ctx.smoothing:
+        target += ctx.smoothing / n_classes
+    scale = _row_scale_tensor(ctx, g, valid, dtype).reshape(-1, 1)
+    grad = (rows.softmax(1) - target) * scale
+    return _rows_back_tensor(grad, shape), None, None, None, None
+
+
+def _nll_tensor_backward(ctx, g):
+    safe, valid = (t._data for t in ctx.saved_tensors)
+    dtype = g._data.dtype
+    xp = array_module(safe)
+    picked = xp.zeros(ctx.rows_shape, dtype=dtype)
+    picked[xp.arange(ctx.rows_shape[0]), safe] = -1
+    grad = _row_scale_tensor(ctx, g, valid, dtype).reshape(-1, 1) * picked
+    return _rows_back_tensor(grad, ctx.shape), None, None, None
+
+
+def _layer_norm_tensor_backward(ctx, g):
+    _x_hat, _rstd, weight, x = ctx.saved_tensors
+    nx, nw, nb = ctx.needs_input_grad[:3]
+    rows, width = _x_hat.shape
+    x2 = x.reshape(rows, width)
+    centered = x2 - x2.mean(dim=1, keepdim=True)
+    rstd = ((centered * centered).mean(dim=1, keepdim=True) + ctx.eps) ** -0.5
+    x_hat = centered * rstd
+    g2 = g.reshape(rows, width)
+    dw = (g2 * x_hat).sum(dim=0).reshape(ctx.norm_shape) if nw else None
+    db = g2.sum(dim=0).reshape(ctx.norm_shape) if nb else None
+    dx = None
+    if nx:
+        d = g2 * weight.reshape(-1) if weight is not None else g2
+        dx = rstd * (d - d.mean(dim=1, keepdim=True)
+                     - x_hat * (d * x_hat).mean(dim=1, keepdim=True))
+        dx = dx.reshape(ctx.shape)
+    return dx, dw, db, None, None
+
+
+class GeluDerivative(Function):
+    """out = gelu'(x);  dx = g gelu''(x), with (exact) gelu'' = phi(x) (2 - x^2) and (tanh)
+    gelu'' = 2 h' + x h'', h = (1 + t) / 2, t = tanh u, u = k (x + c x^3)"""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        xp = array_module(x)
+        if approximate == "tanh":
+            u_prime = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+            t = xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            return (1 + t) / 2 + x * (1 - t * t) / 2 * u_prime
+        return normal_cdf(x) + x * xp.exp(-x * x / 2) * _INV_SQRT_2PI
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        xp = array_module(x)
+        if ctx.approximate == "tanh":
+            u_prime = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+            u_second = _SQRT_2_OVER_PI * 6 * _GELU_CUBIC * x
+            t = xp.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            sech2 = 1 - t * t
+            h1 = sech2 / 2 * u_prime
+            h2 = (-2 * t * sech2 * u_prime * u_prime + sech2 * u_second) / 2
+            return g * (2 * h1 + x * h2), None
+        return g * xp.exp(-x * x / 2) * _INV_SQRT_2PI * (2 - x * x), None
+
+
+def _gelu_tensor_backward(ctx, g):
+    x, _ = ctx.saved_tensors
+    return g * GeluDerivative.apply(x, ctx.approximate), None
+
+
+class EmbeddingGrad(Function):
+    """out = Embedding's dW (g rows summed per index);  dg = gg[indices], 0 at padding_idx"""
+
+    @staticmethod
+    def forward(ctx, g, indices, num, padding_idx):
+        ctx.save_for_backward(indices)
+        ctx.padding_idx = padding_idx
+        return embedding_backward(indices, g, num, padding_idx)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (indices,) = ctx.saved_tensors
+        out = gg[indices]
+        if ctx.padding_idx is not None:
+            out = out * (indices != ctx.padding_idx)[..., None]
+        return out, None, None, None
+
+    @staticmethod
+    def tensor_backward(ctx, gg):
+        (indices,) = ctx.saved_tensors
+        indices = indices._data
+        out = Embedding.apply(gg, indices, None)
+        if ctx.padding_idx is not None:
+            out = out * (indices != ctx.padding_idx)[..., None]
+        return out, None, None, None
+
+
+def _embedding_tensor_backward(ctx, g):
+    (indices,) = ctx.saved_tensors
+    return EmbeddingGrad.apply(g, indices._data, ctx.num, ctx.padding_idx), None, None
+
+
+def _sdpa_tensor_backward(ctx, g, g_weights=None):
+    from .reduce import Softmax
+    from .shape import MaskedFill
+
+    _qs, k, _kt, _v, _probs, drop, q, mask, v = ctx.saved_tensors
+    nq, nk, nv, nm = ctx.needs_input_grad[:4]
+    scale = float(ctx.scale)
+    qs = q * scale
+    scores = qs @ k.transpose(-1, -2)
+    if ctx.is_causal:
+        scores = scores + causal_bias(array_module(q._data), scores.shape[-2],
+                                      scores.shape[-1], q._data.dtype)
+    if mask is not None:
+        if mask._data.dtype == np.bool_:
+            full = np.broadcast_shapes(mask.shape, scores.shape)
+            scores = MaskedFill.apply(scores.expand(full), ~mask._data, -np.inf)
+        else:
+            scores = scores + mask
+    probs = Softmax.apply(scores, scores.ndim - 1)
+    dropped = probs if drop is None else probs * drop._data
+    dv = dropped.transpose(-1, -2) @ g if nv else None
+    d_probs = g @ v.transpose(-1, -2)
+    if g_weights is not None:
+        d_probs = d_probs + g_weights
+    if drop is not None:
+        d_probs = d_probs * drop._data
+    d_scores = probs * (d_probs - (d_probs * probs).sum(dim=-1, keepdim=True))
+    dq = (d_scores @ k) * scale if nq else None
+    dk = d_scores.transpose(-1, -2) @ qs if nk else None
+    dm = d_scores if nm else None
+    return dq, dk, dv, dm, None, None, None, None
+
+
+def _constant_pad_tensor_backward(ctx, g):
+    from .shape import Index, IndexGrad
+
+    inner = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.grow))
+    return IndexGrad.apply(Index.apply(g, inner), ctx.shape, ctx.crop), None, None
+
+
+Linear.tensor_backward = staticmethod(_linear_tensor_backward)
+CrossEntropy.tensor_backward = staticmethod(_cross_entropy_tensor_backward)
+NLLLoss.tensor_backward = staticmethod(_nll_tensor_backward)
+LayerNorm.tensor_backward = staticmethod(_layer_norm_tensor_backward)
+Gelu.tensor_backward = staticmethod(_gelu_tensor_backward)
+Embedding.tensor_backward = staticmethod(_embedding_tensor_backward)
+Dropout.tensor_backward = staticmethod(Dropout.backward)
+ScaledDotProductAttention.tensor_backward = staticmethod(_sdpa_tensor_backward)
+ConstantPad.tensor_backward = staticmethod(_constant_pad_tensor_backward)

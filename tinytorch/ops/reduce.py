@@ -250,3 +250,63 @@ class LogSoftmax(Function):
         xp = array_module(y)
         return g - xp.exp(y) * g.sum(axis=ctx.dim, keepdims=True), None
         # END SOLUTION
+
+
+# ----------------------------------------------------------------------------- double backward
+# The Tensor versions of the backwards above, run under create_graph=True (see
+# autograd/function.py).
+def _sum_tensor_backward(ctx, g):
+    return expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdim).expand(ctx.shape), None, None
+
+
+def _mean_tensor_backward(ctx, g):
+    g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdim) / ctx.n
+    return g.expand(ctx.shape), None, None
+
+
+def _maxmin_tensor_backward(ctx, g, _g_idx):
+    from .shape import IndexGrad
+
+    (idx,) = ctx.saved_tensors
+    idx = getattr(idx, "_data", idx)
+    xp = array_module(idx)
+    if not ctx.keepdim:
+        g, idx = g.unsqueeze(ctx.dim), xp.expand_dims(idx, ctx.dim)
+    grids = list(xp.ogrid[tuple(slice(0, n) for n in idx.shape)])
+    grids[ctx.dim] = idx
+    return IndexGrad.apply(g, ctx.shape, tuple(grids)), None, None, None
+
+
+def _amax_tensor_backward(ctx, g):
+    from .elementwise import Mul
+
+    a, out = ctx.saved_tensors
+    a, out = getattr(a, "_data", a), getattr(out, "_data", out)
+    mask = a == out
+    weight = mask / mask.sum(axis=ctx.axes, keepdims=True)
+    return Mul.apply(expand_reduced(g, a.shape, ctx.axes, ctx.keepdim), weight), None, None, None
+
+
+def _logsumexp_tensor_backward(ctx, g):
+    a, _out = ctx.saved_tensors
+    g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
+    return g * (a - LogSumExp.apply(a, ctx.axes, True)).exp(), None, None
+
+
+def _softmax_tensor_backward(ctx, g):
+    (y,) = ctx.saved_tensors
+    return y * (g - (g * y).sum(dim=ctx.dim, keepdim=True)), None
+
+
+def _log_softmax_tensor_backward(ctx, g):
+    (y,) = ctx.saved_tensors
+    return g - y.exp() * g.sum(dim=ctx.dim, keepdim=True), None
+
+
+Sum.tensor_backward = staticmethod(_sum_tensor_backward)
+Mean.tensor_backward = staticmethod(_mean_tensor_backward)
+MaxMin.tensor_backward = staticmethod(_maxmin_tensor_backward)
+Amax.tensor_backward = staticmethod(_amax_tensor_backward)
+LogSumExp.tensor_backward = staticmethod(_logsumexp_tensor_backward)
+Softmax.tensor_backward = staticmethod(_softmax_tensor_backward)
+LogSoftmax.tensor_backward = staticmethod(_log_softmax_tensor_backward)

@@ -182,3 +182,65 @@ class Triangle(Function):
     def backward(ctx, g):
         xp = array_module(g)
         return (xp.triu(g, ctx.diagonal) if ctx.upper else xp.tril(g, ctx.diagonal)), None, None
+
+
+class IndexGrad(Function):
+    """out = zeros(shape) with g added at index (Index's backward, as an op of its own so a
+    backward pass can be differentiated);  dg = gg[index]"""
+
+    @staticmethod
+    def forward(ctx, g, shape, index):
+        ctx.index = index
+        xp = array_module(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        if _is_advanced(index):
+            backend.scatter_add(xp, out, index, g)
+        else:
+            out[index] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.index], None, None
+
+    @staticmethod
+    def tensor_backward(ctx, gg):
+        return Index.apply(gg, ctx.index), None, None
+
+
+# ----------------------------------------------------------------------------- double backward
+# The Tensor versions of the backwards above, run under create_graph=True (see
+# autograd/function.py); each is linear in g, so each is again a shape op.
+def _cat_tensor_backward(ctx, g):
+    out, start = [None], 0
+    lead = (slice(None),) * ctx.dim
+    for n in ctx.sizes:
+        out.append(Index.apply(g, lead + (slice(start, start + n),)))
+        start += n
+    return tuple(out)
+
+
+def _stack_tensor_backward(ctx, g):
+    lead = (slice(None),) * ctx.dim
+    return (None, *(Index.apply(g, lead + (i,)) for i in range(g.shape[ctx.dim])))
+
+
+def _masked_fill_tensor_backward(ctx, g):
+    (mask,) = ctx.saved_tensors
+    return MaskedFill.apply(g, getattr(mask, "_data", mask), 0.0), None, None
+
+
+Reshape.tensor_backward = staticmethod(lambda ctx, g: (g.reshape(ctx.shape), None, None))
+Permute.tensor_backward = staticmethod(lambda ctx, g: (g.permute(ctx.inverse), None))
+Expand.tensor_backward = staticmethod(Expand.backward)
+Contiguous.tensor_backward = staticmethod(Contiguous.backward)
+Cat.tensor_backward = staticmethod(_cat_tensor_backward)
+Stack.tensor_backward = staticmethod(_stack_tensor_backward)
+Index.tensor_backward = staticmethod(
+    lambda ctx, g: (IndexGrad.apply(g, ctx.shape, ctx.index), None))
+MaskedFill.tensor_backward = staticmethod(_masked_fill_tensor_backward)
+Triangle.tensor_backward = staticmethod(
+    lambda ctx, g: (Triangle.apply(g, ctx.diagonal, ctx.upper), None, None))
+# the outputs of these may be views of input 0: they share its version counter
+for _fn in (Reshape, Permute, Expand, Index):
+    _fn.is_view = True
