@@ -8,6 +8,8 @@ its gradient (Kahn's algorithm). Gradients that arrive at a leaf are summed into
 
 from __future__ import annotations
 
+import weakref
+
 from . import function, grad_mode
 from .function import Context
 
@@ -72,8 +74,35 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, create_
     With ``create_graph`` (or under ``detect_anomaly``) the walk is ``_run_backward_graph``,
     on Tensors; this one works on raw arrays and records nothing.
     """
-    if create_graph or grad_mode._anomaly_enabled:
-        return _run_backward_graph(tensors, grad_tensors, retain_graph, inputs, create_graph)
+    watched = _watch_non_leaves(inputs) if inputs is not None else None
+    try:
+        if create_graph or grad_mode._anomaly_enabled:
+            return _run_backward_graph(tensors, grad_tensors, retain_graph, inputs,
+                                       create_graph)
+        return _run_backward_arrays(tensors, grad_tensors, retain_graph, inputs)
+    finally:
+        if watched:
+            for node, entry in watched:
+                node.retained.remove(entry)
+
+
+def _watch_non_leaves(inputs):
+    """``autograd.grad`` with respect to a non-leaf: its gradient is taken when its node
+    runs, as ``retain_grad`` does, so register it there for this walk only."""
+    added = []
+    for t in inputs:
+        node = t.grad_fn
+        if node is not None:
+            if node.retained is None:
+                node.retained = []
+            entry = (t._output_nr, weakref.ref(t))
+            node.retained.append(entry)
+            added.append((node, entry))
+    return added
+
+
+def _run_backward_arrays(tensors, grad_tensors, retain_graph, inputs):
+    """The walk on raw arrays (no graph recorded): the hot path of every ``backward()``."""
     Tensor = function.Tensor
     capture = None
     if inputs is not None:
