@@ -169,7 +169,7 @@ class Function:
                     not ctx._non_differentiable or id(out) not in ctx._non_differentiable):
                 _link(ctx, args, needs)
                 if ctx._saved:
-                    _record_saved_versions(ctx, args, (result,))
+                    _record_saved_versions(ctx, args, (result,), (out,))
                 if grad_mode._anomaly_enabled:
                     _record_forward_trace(ctx)
                 result.requires_grad = True
@@ -192,7 +192,7 @@ class Function:
                 t._output_nr = i
             results.append(t)
         if ctx._saved:
-            _record_saved_versions(ctx, args, results)
+            _record_saved_versions(ctx, args, results, outputs)
         if grad_mode._anomaly_enabled:
             _record_forward_trace(ctx)
         return tuple(results)
@@ -271,11 +271,15 @@ def _share_version_counter(base, view) -> None:
     view._base = base if root is None else root
 
 
-def _record_saved_versions(ctx, args, results) -> None:
+def _record_saved_versions(ctx, args, results, raw_outputs) -> None:
     """For each saved array that is an input's or an output's own array, remember which one
     and its version now, so backward can tell if an in-place op changed it since."""
     records = []
-    for k, s in enumerate(ctx._saved):
+    saved = ctx._saved
+    for r, o in zip(results, raw_outputs):
+        if r._data is not o:  # a NumPy scalar forward returned, wrapped as a 0-d array
+            saved = ctx._saved = tuple(r._data if s is o else s for s in saved)
+    for k, s in enumerate(saved):
         if not hasattr(s, "shape"):
             continue
         for i, a in enumerate(args):

@@ -37,7 +37,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     must be float64: float32 differences are too coarse for these tolerances. With
     ``max_elements`` only that many randomly chosen entries of each input are perturbed
     (for whole-model checks). On failure the message names the input, the element index and
-    both values.
+    both values. The finite differences evaluate ``fn`` under ``no_grad`` (fast): a ``fn``
+    that differentiates inside (a gradient penalty) turns grad on itself, as
+    ``gradgradcheck`` does.
     """
     from ..tensor import Tensor
     from .grad_mode import enable_grad, no_grad
