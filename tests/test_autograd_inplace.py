@@ -135,6 +135,17 @@ def no_grad_update_then_backward(lib):
     return w.grad.numpy()
 
 
+def view_sees_in_place_on_its_base(lib):
+    """A view taken before an in-place op on its base gets a fresh grad_fn (PyTorch's)."""
+    x = _leaf(lib, (1.0, 2.0, 3.0))
+    b = x * 1
+    v = b[0:2]
+    w = v.view(2, 1)
+    b.mul_(x)
+    ((v * 1).sum() + w.sum() * 10).backward()
+    return x.grad.numpy()
+
+
 SAVED_CHANGED = "one of the variables needed for gradient computation has been modified by " \
                 "an inplace operation"
 PROGRAMS = [
@@ -154,6 +165,7 @@ PROGRAMS = [
     (copy_, np.array([2.0, 2.0, 2.0])),
     (masked_fill_, np.array([0.0, -2.0, 0.0])),
     (fill_with_tensor, np.array([0.0, 0.0, 9.0])),
+    (view_sees_in_place_on_its_base, np.array([22.0, 44.0, 0.0])),
 ]
 
 

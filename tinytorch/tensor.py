@@ -42,7 +42,8 @@ class Tensor:
     # _version_counter, _base and the hook tables are set only when first needed (an op's
     # output never pays for them); read them with getattr(t, name, None)
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad",
-                 "_version_counter", "_base", "_backward_hooks", "_post_accumulate_hooks",
+                 "_version_counter", "_base", "_view_fn", "_views", "_backward_hooks",
+                 "_post_accumulate_hooks",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray op Tensor defers to Tensor's reflected operators
 
@@ -474,6 +475,8 @@ class Tensor:
             self.grad_fn = node
             self._output_nr = out._output_nr
             self.requires_grad = True
+            if getattr(self, "_views", None):
+                _function_module.regenerate_views(self)
         return self
 
     def __iadd__(self, other):

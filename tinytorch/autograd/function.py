@@ -164,7 +164,7 @@ class Function:
                 out = out._data
             result = Tensor._make(out)
             if cls.is_view:
-                _share_version_counter(args[0], result)
+                _share_version_counter(cls, args, result)
             if record and out.dtype.kind == "f" and (
                     not ctx._non_differentiable or id(out) not in ctx._non_differentiable):
                 _link(ctx, args, needs)
@@ -259,16 +259,48 @@ def new_version_counter(t) -> list:
         return counter
 
 
-def _share_version_counter(base, view) -> None:
-    """A view's output shares the base's version counter (and remembers its base) when the
-    array really is a view of the base's array (a reshape may have had to copy)."""
+def _share_version_counter(cls, args, view) -> None:
+    """A view's output shares the base's version counter when the array really is a view of
+    the base's array (a reshape may have had to copy). It also remembers how it was made
+    and registers with the root tensor, so an in-place op recorded on the root can give the
+    view a fresh ``grad_fn`` (``regenerate_views``), as PyTorch does."""
+    import weakref
+
+    base = args[0]
     a, o = base._data, view._data
     owner = o.base
     if owner is None or not (owner is a or owner is a.base):
         return
     view._version_counter = new_version_counter(base)
     root = getattr(base, "_base", None)
-    view._base = base if root is None else root
+    root = view._base = base if root is None else root
+    view._view_fn = (base, cls, args[1:])
+    views = getattr(root, "_views", None)
+    if views is None:
+        views = root._views = []
+    elif len(views) >= 64:  # drop the dead ones now and then
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(view))
+
+
+def regenerate_views(root) -> None:
+    """After an in-place op recorded on ``root``: each live view of it is made again from
+    its (new) base, so gradients through the view see the in-place op."""
+    views = root._views
+    root._views = []  # the views made below are temporary: they do not register
+    try:
+        for ref in views:
+            view = ref()
+            if view is None:
+                continue
+            parent, cls, rest = view._view_fn
+            with grad_mode.enable_grad():
+                fresh = cls.apply(parent, *rest)
+            view.grad_fn = fresh.grad_fn
+            view._output_nr = fresh._output_nr
+            view.requires_grad = fresh.requires_grad
+    finally:
+        root._views = [r for r in views if r() is not None]
 
 
 def _record_saved_versions(ctx, args, results, raw_outputs) -> None:
