@@ -403,7 +403,8 @@ class Tensor:
         return self._inplace(other, lambda a, b: a / b)
 
     def zero_(self):
-        return self._inplace(0, lambda a, b: a * 0)
+        # a fill, not a multiply: NaN and inf become 0 too
+        return self._inplace(0, lambda a, b: self._xp.zeros_like(a))
 
     def fill_(self, value):
         return self._inplace(value, lambda a, b: self._xp.full_like(a, b))
@@ -643,14 +644,11 @@ class Tensor:
         return R.LogSoftmax.apply(self, _dim(dim, self.ndim))
 
     def prod(self, dim=None, keepdim=False):
-        if self.requires_grad:
-            return self.log().sum(dim, keepdim).exp()
-        return Tensor._make(self._xp.asarray(self._data.prod(axis=dim, keepdims=keepdim)))
+        dim = None if dim is None or self.ndim == 0 else _dim(dim, self.ndim)
+        return R.Prod.apply(self, dim, keepdim)
 
     def cumsum(self, dim):
-        if self.requires_grad:
-            raise NotImplementedError("cumsum is not differentiable in tinytorch")
-        return Tensor._make(self._data.cumsum(axis=dim))
+        return R.Cumsum.apply(self, _dim(dim, self.ndim))
 
     # ------------------------------------------------------------------ shape
     def view(self, *shape):

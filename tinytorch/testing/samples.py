@@ -361,3 +361,25 @@ def with_zeros(draw, strategy):
         zero = draw(arrays(a.shape, backend.bool_))
         out.append(np.where(zero & draw(st.booleans()), 0.0, a))
     return tuple(out), kw
+
+
+@st.composite
+def outer_inputs(draw):
+    """Two 1-d arrays (any lengths)."""
+    return (draw(arrays((draw(st.integers(1, 4)),), backend.float64)),
+            draw(arrays((draw(st.integers(1, 4)),), backend.float64))), {}
+
+
+@st.composite
+def sort_inputs(draw):
+    """Distinct values (ties would make the order ambiguous), a ``dim``, ``descending``."""
+    (x,), kw = draw(with_dim(distinct=True))
+    return (x,), {"dim": kw["dim"], "descending": draw(st.booleans())}
+
+
+@st.composite
+def topk_inputs(draw):
+    """Distinct values, ``k`` up to the size of ``dim`` (0 too), ``largest``."""
+    (x,), kw = draw(with_dim(distinct=True))
+    return (x,), {"k": draw(st.integers(0, x.shape[kw["dim"]])), "dim": kw["dim"],
+                  "largest": draw(st.booleans())}

@@ -23,14 +23,17 @@ from ..samples import (
     masked_fill_inputs,
     matmul_inputs,
     narrow_inputs,
+    outer_inputs,
     permute_inputs,
     repeat_inputs,
     reshape_inputs,
     scalar_and,
     select_inputs,
+    sort_inputs,
     split_inputs,
     squeeze_inputs,
     stack_inputs,
+    topk_inputs,
     transpose_inputs,
     triangle_inputs,
     unary,
@@ -107,6 +110,17 @@ def _narrow_ref(np, a, dim, start, length):
     return np.take(a, np.arange(start, start + length), axis=dim)
 
 
+def _sort_ref(np, a, dim, descending):
+    order = np.argsort(-a if descending else a, axis=dim, kind="stable")
+    return np.take_along_axis(a, order, axis=dim), order
+
+
+def _topk_ref(np, a, k, dim, largest):
+    values, order = _sort_ref(np, a, dim, largest)
+    keep = np.arange(k)
+    return np.take(values, keep, axis=dim), np.take(order, keep, axis=dim)
+
+
 def _prod_ref(np, a, dim=None, keepdim=False):
     return np.prod(a, axis=dim, keepdims=keepdim)
 
@@ -127,6 +141,10 @@ def _as(lib, array, like):
 
 FUNCTION, METHOD = "function", "method"
 
+# In-place ops on a tensor in the graph write the data but record no graph node yet (the
+# gradient would silently be wrong), so their rows check values only until they do.
+INPLACE_GRAD = False
+
 op_db = [
     # arithmetic, tensors and Python scalars on either side
     OpInfo("add", lambda lib, a, b: a + b, binary(), ref=lambda np, a, b: a + b,
@@ -135,22 +153,22 @@ op_db = [
     OpInfo("add_alpha", lambda lib, a, b: a.add(b, alpha=-1.5), binary(),
            ref=lambda np, a, b: a - 1.5 * b, covers=("Tensor.add",)),
     OpInfo("add_", lambda lib, a, b: a.clone().add_(b, alpha=2), binary(into_first=True),
-           ref=lambda np, a, b: a + 2 * b, covers=("Tensor.add_",)),
+           ref=lambda np, a, b: a + 2 * b, covers=("Tensor.add_",), differentiable=INPLACE_GRAD),
     OpInfo("sub", lambda lib, a, b: a - b, binary(), ref=lambda np, a, b: a - b,
            variants={METHOD: lambda lib, a, b: a.sub(b), FUNCTION: _fn("sub")},
            covers=("Tensor.sub", "tinytorch.sub"), assignment=1),
     OpInfo("sub_", lambda lib, a, b: a.clone().sub_(b), binary(into_first=True),
-           ref=lambda np, a, b: a - b, covers=("Tensor.sub_",)),
+           ref=lambda np, a, b: a - b, covers=("Tensor.sub_",), differentiable=INPLACE_GRAD),
     OpInfo("mul", lambda lib, a, b: a * b, binary(), ref=lambda np, a, b: a * b,
            variants={METHOD: lambda lib, a, b: a.mul(b), FUNCTION: _fn("mul")},
            covers=("Tensor.mul", "tinytorch.mul"), assignment=1),
     OpInfo("mul_", lambda lib, a, b: a.clone().mul_(b), binary(into_first=True),
-           ref=lambda np, a, b: a * b, covers=("Tensor.mul_",)),
+           ref=lambda np, a, b: a * b, covers=("Tensor.mul_",), differentiable=INPLACE_GRAD),
     OpInfo("div", lambda lib, a, b: a / b, binary(b_band=0.3), ref=lambda np, a, b: a / b,
            variants={METHOD: lambda lib, a, b: a.div(b), FUNCTION: _fn("div")},
            covers=("Tensor.div", "tinytorch.div"), assignment=1),
     OpInfo("div_", lambda lib, a, b: a.clone().div_(b), binary(b_band=0.3, into_first=True),
-           ref=lambda np, a, b: a / b, covers=("Tensor.div_",)),
+           ref=lambda np, a, b: a / b, covers=("Tensor.div_",), differentiable=INPLACE_GRAD),
     OpInfo("pow_tensor_tensor", lambda lib, a, b: a ** b, binary(low=0.3, high=3.0),
            ref=lambda np, a, b: a ** b,
            variants={METHOD: lambda lib, a, b: a.pow(b), FUNCTION: _fn("pow")},
@@ -220,7 +238,8 @@ op_db = [
                      "clip_function": lambda lib, a, min, max: lib.clip(a, min, max)},
            covers=("Tensor.clamp", "Tensor.clip", "tinytorch.clamp", "tinytorch.clip")),
     OpInfo("clamp_", lambda lib, a, min, max: a.clone().clamp_(min, max), clamp_inputs(),
-           ref=lambda np, a, min, max: np.clip(a, min, max), covers=("Tensor.clamp_",)),
+           ref=lambda np, a, min, max: np.clip(a, min, max), covers=("Tensor.clamp_",),
+           differentiable=INPLACE_GRAD),
     OpInfo("clamp_tensor_bounds", lambda lib, a, lo, hi: lib.clamp(a, lo, hi),
            clamp_tensor_inputs(), ref=lambda np, a, lo, hi: np.minimum(np.maximum(a, lo), hi)),
     OpInfo("maximum", lambda lib, a, b: lib.maximum(a, b), binary(distinct=True),
@@ -447,10 +466,48 @@ op_db = [
     OpInfo("masked_fill", lambda lib, a, mask, value: a.masked_fill(_as(lib, mask, a), value),
            masked_fill_inputs(), ref=lambda np, a, mask, value: np.where(mask, value, a),
            variants={FUNCTION: lambda lib, a, mask, value: lib.masked_fill(
-               a, _as(lib, mask, a), value),
-               "inplace": lambda lib, a, mask, value: a.clone().masked_fill_(
-                   _as(lib, mask, a), value)},
-           covers=("Tensor.masked_fill", "tinytorch.masked_fill", "Tensor.masked_fill_")),
+               a, _as(lib, mask, a), value)},
+           covers=("Tensor.masked_fill", "tinytorch.masked_fill")),
+    OpInfo("masked_fill_", lambda lib, a, mask, value: a.clone().masked_fill_(
+        _as(lib, mask, a), value), masked_fill_inputs(),
+           ref=lambda np, a, mask, value: np.where(mask, value, a),
+           covers=("Tensor.masked_fill_",), differentiable=INPLACE_GRAD),
+    OpInfo("fill_", lambda lib, a: a.clone().fill_(2.5), unary(),
+           ref=lambda np, a: np.full_like(a, 2.5), covers=("Tensor.fill_",),
+           differentiable=INPLACE_GRAD),
+    OpInfo("zero_", lambda lib, a: (a / a).zero_(), unary(),
+           ref=lambda np, a: np.zeros_like(a), covers=("Tensor.zero_",),
+           differentiable=INPLACE_GRAD),
+    OpInfo("copy_", lambda lib, a, b: a.clone().copy_(b), binary(into_first=True),
+           ref=lambda np, a, b: np.broadcast_to(b, a.shape).copy(), covers=("Tensor.copy_",),
+           differentiable=INPLACE_GRAD),
+    # copies and casts
+    OpInfo("clone", lambda lib, a: a.clone(), unary(), ref=lambda np, a: a.copy(),
+           covers=("Tensor.clone",)),
+    OpInfo("to_float64", lambda lib, a: a.to(lib.float64), unary(), ref=lambda np, a: a,
+           variants={"double": lambda lib, a: a.double(),
+                     "type_as": lambda lib, a: a.type_as(lib.zeros(1, dtype=lib.float64)),
+                     "to_device": lambda lib, a: a.to(a.device)},
+           covers=("Tensor.to", "Tensor.double", "Tensor.type_as")),
+    OpInfo("to_int", lambda lib, a: (a * 2).long(), unary(),
+           ref=lambda np, a: np.trunc(a * 2).astype(np.int64), differentiable=False,
+           variants={"to": lambda lib, a: (a * 2).to(lib.int64)}, covers=("Tensor.long",)),
+    OpInfo("to_int32", lambda lib, a: (a * 2).int(), unary(),
+           ref=lambda np, a: np.trunc(a * 2).astype(np.int32), differentiable=False,
+           covers=("Tensor.int",)),
+    OpInfo("to_bool", lambda lib, a: a.bool(), unary(kinks=(0.0,)), ref=lambda np, a: a != 0,
+           differentiable=False, covers=("Tensor.bool",)),
+    OpInfo("outer", lambda lib, a, b: lib.outer(a, b), outer_inputs(),
+           ref=lambda np, a, b: np.outer(a, b), covers=("tinytorch.outer",)),
+    # sorting and selection
+    OpInfo("sort", lambda lib, a, dim, descending: tuple(a.sort(dim, descending=descending)),
+           sort_inputs(), ref=_sort_ref, covers=("Tensor.sort",)),
+    OpInfo("argsort", lambda lib, a, dim, descending: a.argsort(dim, descending=descending),
+           sort_inputs(), ref=lambda np, a, dim, descending: _sort_ref(np, a, dim,
+                                                                        descending)[1],
+           differentiable=False, covers=("Tensor.argsort",)),
+    OpInfo("topk", lambda lib, a, k, dim, largest: tuple(a.topk(k, dim, largest=largest)),
+           topk_inputs(), ref=_topk_ref, covers=("Tensor.topk",)),
     OpInfo("tril", lambda lib, a, diagonal: a.tril(diagonal), triangle_inputs(),
            ref=lambda np, a, diagonal: np.tril(a, diagonal),
            variants={FUNCTION: lambda lib, a, diagonal: lib.tril(a, diagonal)},

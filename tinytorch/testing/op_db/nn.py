@@ -132,6 +132,33 @@ def sdpa_composite(lib, q, k, v, attn_mask=None, is_causal=False, scale=None):
     return weights @ v
 
 
+def mha_composite(lib, q, k, v, w_in, b_in, w_out, b_out, num_heads=2):
+    """Project q, k, v (rows of w_in), split E into heads, attend per head, merge, project
+    out; the weights are averaged over heads."""
+    n, lq, e = q.shape
+    d = e // num_heads
+    w_q, w_k, w_v = w_in.split(e)
+    b_q, b_k, b_v = b_in.split(e)
+
+    def heads(x, w, b):  # (N, L, E) -> (N, H, L, D)
+        return _linear_composite(lib, x, w, b).reshape(n, x.shape[1], num_heads,
+                                                       d).transpose(1, 2)
+
+    scores = heads(q, w_q, b_q) @ heads(k, w_k, b_k).transpose(-2, -1) / math.sqrt(d)
+    weights = softmax_composite(lib, scores, -1)  # (N, H, L, S)
+    out = (weights @ heads(v, w_v, b_v)).transpose(1, 2).reshape(n, lq, e)
+    return _linear_composite(lib, out, w_out, b_out), weights.mean(1)
+
+
+@st.composite
+def mha_inputs(draw):
+    """Batch-first query (N, L, 4), key and value (N, S, 4) and the projection parameters
+    for 2 heads."""
+    n, lq, lk, e = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3)), 4
+    shapes_ = [(n, lq, e), (n, lk, e), (n, lk, e), (3 * e, e), (3 * e,), (e, e), (e,)]
+    return tuple(draw(arrays(s, np.float64, -1.5, 1.5)) for s in shapes_), {}
+
+
 def _pad_ref(np_, x, pad, value=0.0):
     """Constant padding; a negative pad crops."""
     out = x
@@ -459,6 +486,13 @@ F_ROWS = [
         q, k, v), fixed(_randn(2, 3, 4, 5, seed=1), _randn(1, 3, 6, 5, seed=2),
                         _randn(2, 1, 6, 2, seed=3)),
            ref=sdpa_composite, ref_kind=COMPOSITE),
+    OpInfo("F.multi_head_attention_forward",
+           lambda lib, q, k, v, w_in, b_in, w_out, b_out: _F(lib).multi_head_attention_forward(
+               q, k, v, 2, w_in, b_in, w_out, b_out), mha_inputs(), ref=mha_composite,
+           ref_kind=COMPOSITE, covers=("F.multi_head_attention_forward",),
+           torch_reason="tinytorch's multi_head_attention_forward is batch-first with a short "
+                        "signature, not PyTorch's (nn.MultiheadAttention is compared in "
+                        "tests/test_nn_layers.py)"),
     OpInfo("F.pad", lambda lib, x, pad, value: _F(lib).pad(x, pad, value=value), pad_inputs(),
            ref=_pad_ref, covers=("F.pad",),
            errors=(ErrorInput(lambda lib, d: _F(lib).pad(lib.ones(2, 2, device=d), (1,)),
