@@ -4,7 +4,7 @@ The public API mirrors PyTorch's names and meanings; ``import tinytorch as torch
 PyTorch-style tutorial code. See docs/ for the guide and the table of differences.
 """
 
-from . import autograd, backend, nn, optim
+from . import _allocator, autograd, backend, nn, optim
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import bool_ as bool
 from .backend import (
@@ -120,6 +120,10 @@ from .random import get_rng_state, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor
 
+# process-wide malloc tuning, the one global side effect of importing tinytorch
+# (docs/differences.md lists it; TINYTORCH_KEEP_FREED_MEMORY=0 opts out)
+_allocator.keep_freed_memory()
+
 
 class _Cuda:
     """``tinytorch.cuda.is_available()`` as in PyTorch."""
@@ -134,10 +138,7 @@ class _Cuda:
 
     @staticmethod
     def synchronize() -> None:
-        if cuda_is_available():
-            import cupy
-
-            cupy.cuda.Device().synchronize()
+        backend.cuda_synchronize()
 
 
 cuda = _Cuda()

@@ -36,7 +36,7 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array on a device, recording the ops that made it for ``backward``."""
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray op Tensor defers to Tensor's reflected operators
 
@@ -50,7 +50,6 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
-        self._retains_grad = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -66,7 +65,6 @@ class Tensor:
         t.grad = None
         t.grad_fn = None
         t._output_nr = 0
-        t._retains_grad = False
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -158,7 +156,6 @@ class Tensor:
         if node.retained is None:
             node.retained = []
         node.retained.append((self._output_nr, weakref.ref(self)))
-        self._retains_grad = True
 
     # ------------------------------------------------------------------ conversion
     def item(self):
@@ -890,7 +887,6 @@ class Tensor:
         new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
         new.grad_fn = None
         new._output_nr = 0
-        new._retains_grad = False
         return new
 
 
@@ -972,7 +968,7 @@ def _format_array(arr: np.ndarray) -> str:
         finite = arr[np.isfinite(arr)]
         if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
             return np.array2string(arr, formatter={"float_kind": lambda v: (
-                f"{v:.0f}." if np.isfinite(v) else str(v).replace("inf", "inf"))}, **kw)
+                f"{v:.0f}." if np.isfinite(v) else str(v))}, **kw)
         return np.array2string(arr, precision=4, floatmode="fixed", suppress_small=False, **kw)
     if arr.dtype == np.bool_:
         width = 4 if arr.all() else 5  # PyTorch right-aligns True under False
