@@ -119,7 +119,7 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
         out = func(*xs)
         if out.numel() != 1:
             raise RuntimeError("The function given to hessian should return a single "
-                               "element _function.Tensor")
+                               "element Tensor")
         gs = _grads([out.reshape(())], xs, None, True)
         return gs[0] if single_in else gs
 
@@ -135,7 +135,7 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         out = func(*xs)
         if out.numel() != 1:
             raise RuntimeError("The function given to hvp/vhp should return a single "
-                               "element _function.Tensor")
+                               "element Tensor")
         gs = _grads([out.reshape(())], xs, None, True)
         hv = _grads(gs, xs, vs, create_graph)
     res = _finish(hv, create_graph)
