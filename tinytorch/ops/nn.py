@@ -398,7 +398,7 @@ class Gelu(Function):
     def forward(ctx, x, approximate):
         xp = array_module(x)
         if approximate == "tanh":
-            inner = x * x
+            inner = xp.asarray(x * x)  # a 0-d x gives a NumPy scalar: out= needs an array
             inner *= _GELU_CUBIC
             inner += 1
             inner *= x
@@ -420,7 +420,7 @@ class Gelu(Function):
         xp = array_module(x)
         if ctx.approximate == "tanh":
             # (1 - t^2) / 2 = 2 h (1 - h) with h = (1 + t) / 2
-            d = x * x
+            d = xp.asarray(x * x)
             d *= 3 * _GELU_CUBIC
             d += 1
             d *= x
@@ -429,7 +429,7 @@ class Gelu(Function):
             d *= 2 * _SQRT_2_OVER_PI
             d += half_one_plus
         else:
-            d = x * x
+            d = xp.asarray(x * x)
             d *= -0.5
             d = xp.exp(d, out=d)
             d *= x

@@ -81,14 +81,14 @@ class Var(Function):
         axes = normalize_dims(dim, a.ndim)
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         centered = a - a.mean(axis=axes, keepdims=True)
-        ctx.save_for_backward(centered)
+        ctx.save_for_backward(centered, a)  # a: for double backward
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom
 
     @staticmethod
     def backward(ctx, g):
-        (centered,) = ctx.saved_tensors
+        centered = ctx.saved_tensors[0]
         g = expand_reduced(g, centered.shape, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             # n <= correction: the variance is NaN (as in PyTorch), and so is its gradient
@@ -105,15 +105,15 @@ class Std(Function):
         var = Var.forward(ctx, a, dim, correction, True)  # saves the centered input
         xp = array_module(var)
         std = xp.sqrt(var)
-        (centered,) = ctx.saved_tensors
-        ctx.save_for_backward(centered, std)
+        centered, a = ctx.saved_tensors
+        ctx.save_for_backward(centered, std, a)
         ctx.keepdim = keepdim  # Var.forward recorded True
         return std if keepdim else std.reshape([n for i, n in enumerate(a.shape)
                                                 if i not in ctx.axes])
 
     @staticmethod
     def backward(ctx, g):
-        centered, std = ctx.saved_tensors
+        centered, std = ctx.saved_tensors[:2]
         xp = array_module(g)
         g = expand_reduced(g, centered.shape, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -367,3 +367,40 @@ Amax.tensor_backward = staticmethod(_amax_tensor_backward)
 LogSumExp.tensor_backward = staticmethod(_logsumexp_tensor_backward)
 Softmax.tensor_backward = staticmethod(_softmax_tensor_backward)
 LogSoftmax.tensor_backward = staticmethod(_log_softmax_tensor_backward)
+
+
+def _centered_tensor(ctx, a):
+    return a - a.mean(dim=ctx.axes, keepdim=True)
+
+
+def _var_tensor_backward(ctx, g):
+    _, a = ctx.saved_tensors
+    g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
+    scale = 2 / ctx.denom if ctx.denom > 0 else float("nan")
+    return g * scale * _centered_tensor(ctx, a), None, None, None
+
+
+def _std_tensor_backward(ctx, g):
+    from .elementwise import Where
+
+    _, std_saved, a = ctx.saved_tensors
+    centered = _centered_tensor(ctx, a)
+    g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
+    if ctx.denom <= 0:
+        return g * float("nan") * centered, None, None, None
+    std = ((centered * centered).sum(dim=ctx.axes, keepdim=True) / ctx.denom).sqrt()
+    zero = std_saved._data == 0
+    safe_std = Where.apply(zero, 1.0, std)  # 0 where std == 0, as the array backward
+    return Where.apply(zero, 0.0, g / (ctx.denom * safe_std)) * centered, None, None, None
+
+
+def _cumsum_tensor_backward(ctx, g):
+    """sum_{i >= j} g_i = (sum of g) - (cumsum of g) + g: recorded ops only"""
+    if g.ndim == 0:
+        return g, None
+    return g.sum(dim=ctx.dim, keepdim=True) - Cumsum.apply(g, ctx.dim) + g, None
+
+
+Var.tensor_backward = staticmethod(_var_tensor_backward)
+Std.tensor_backward = staticmethod(_std_tensor_backward)
+Cumsum.tensor_backward = staticmethod(_cumsum_tensor_backward)
