@@ -282,3 +282,25 @@ def test_grad_mode_switches_exist():
         assert not tt.autograd.is_grad_enabled()
     with tt.autograd.inference_mode():
         assert not (tt.ones(1, requires_grad=True) * 2).requires_grad
+
+
+def _once_differentiable_rows():
+    from tinytorch.testing import op_db
+
+    return [op for op in op_db if op.differentiable and not op.gradgrad]
+
+
+@pytest.mark.parametrize("op", _once_differentiable_rows(), ids=lambda op: op.name)
+def test_once_differentiable_op_db_rows_raise_clearly(op):
+    """Rows marked gradgrad=False: the second differentiation raises, naming the op."""
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(data=op.inputs)
+    def check(data):
+        arrays, kwargs = data
+        inputs = [tt.tensor(a, dtype=tt.float64, requires_grad=True) for a in arrays]
+        with pytest.raises(RuntimeError, match="differentiate twice"):
+            gradgradcheck(lambda *xs: op.call(tt, *xs, **kwargs), inputs)
+
+    check()
