@@ -39,8 +39,9 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array on a device, recording the ops that made it for ``backward``."""
 
-    # _version_counter, _base and the hook tables are set only when first needed (an op's
-    # output never pays for them); read them with getattr(t, name, None)
+    # _version_counter is None until first needed; _base, _view_fn, _views and the hook
+    # tables are set only when needed (an op's output never pays for them): read those with
+    # getattr(t, name, None)
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr",
                  "_version_counter", "_base", "_view_fn", "_views", "_backward_hooks",
                  "_post_accumulate_hooks",
@@ -57,6 +58,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
+        self._version_counter = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -72,6 +74,7 @@ class Tensor:
         t.grad = None
         t.grad_fn = None
         t._output_nr = 0
+        t._version_counter = None
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -416,10 +419,11 @@ class Tensor:
 
     def _bump_version(self) -> None:
         """Record one in-place write (shared with views); every ``_`` method calls it."""
-        try:
-            self._version_counter[0] += 1
-        except AttributeError:
+        counter = self._version_counter
+        if counter is None:
             self._version_counter = [1]
+        else:
+            counter[0] += 1
 
     def _inplace(self, other, op, out_of_place=None):
         """``self = op(self, other)`` in place. When grad is recorded and ``self`` or
@@ -1002,6 +1006,7 @@ class Tensor:
         new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
         new.grad_fn = None
         new._output_nr = 0
+        new._version_counter = None
         return new
 
 

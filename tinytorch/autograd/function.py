@@ -180,7 +180,7 @@ class Function:
                     not ctx._non_differentiable or id(out) not in ctx._non_differentiable):
                 _link(ctx, args, needs)
                 if ctx._saved:
-                    _record_saved_versions(ctx, args, (result,), (out,))
+                    _record_saved_versions(ctx, args, raw, (result,), (out,))
                 if grad_mode._anomaly_enabled:
                     _record_forward_trace(ctx)
                 result.requires_grad = True
@@ -203,7 +203,7 @@ class Function:
                 t._output_nr = i
             results.append(t)
         if ctx._saved:
-            _record_saved_versions(ctx, args, results, outputs)
+            _record_saved_versions(ctx, args, raw, results, outputs)
         if grad_mode._anomaly_enabled:
             _record_forward_trace(ctx)
         return tuple(results)
@@ -263,11 +263,10 @@ def new_version_counter(t) -> list:
     """``t``'s version counter, created on first use: a one-element list shared by a tensor
     and its views (and ``detach()``), bumped by every in-place write (``Tensor._bump_version``).
     Created lazily so that ops that never meet an in-place write pay nothing for it."""
-    try:
-        return t._version_counter
-    except AttributeError:
+    counter = t._version_counter
+    if counter is None:
         counter = t._version_counter = [0]
-        return counter
+    return counter
 
 
 def _share_version_counter(cls, args, view) -> None:
@@ -314,29 +313,42 @@ def regenerate_views(root) -> None:
         root._views = [r for r in views if r() is not None]
 
 
-def _record_saved_versions(ctx, args, results, raw_outputs) -> None:
+def _record_saved_versions(ctx, args, raw, results, raw_outputs) -> None:
     """For each saved array that is an input's or an output's own array, remember which one
-    and its version now, so backward can tell if an in-place op changed it since."""
-    records = []
+    and its version now, so backward can tell if an in-place op changed it since. This runs
+    for every recorded op that saves something: identity tests only, no temporaries."""
     saved = ctx._saved
     for r, o in zip(results, raw_outputs):
         if r._data is not o:  # a NumPy scalar forward returned, wrapped as a 0-d array
             saved = ctx._saved = tuple(r._data if s is o else s for s in saved)
-    for k, s in enumerate(saved):
-        if not hasattr(s, "shape"):
-            continue
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor) and a._data is s:
-                counter = new_version_counter(a)
-                records.append((k, i, counter, counter[0]))
-                break
-        else:
-            for j, r in enumerate(results):
-                if r._data is s:
-                    counter = new_version_counter(r)
-                    records.append((k, -1 - j, counter, counter[0]))
-                    break
-    ctx._saved_versions = tuple(records)
+    records = []
+    n_raw = len(raw)
+    k = 0
+    for s in saved:
+        if s.__class__ is not float and s is not None:
+            i = 0
+            while i < n_raw:
+                if raw[i] is s:
+                    a = args[i]
+                    if a is not s:  # input i's own array (not an array passed as is)
+                        counter = a._version_counter
+                        if counter is None:
+                            counter = a._version_counter = [0]
+                        records.append((k, i, counter, counter[0]))
+                        break
+                i += 1
+            else:
+                j = 0
+                for t in results:
+                    if t._data is s:
+                        counter = t._version_counter
+                        if counter is None:
+                            counter = t._version_counter = [0]
+                        records.append((k, -1 - j, counter, counter[0]))
+                        break
+                    j += 1
+        k += 1
+    ctx._saved_versions = records
 
 
 def keep_saved_copy(ctx, arr) -> None:
