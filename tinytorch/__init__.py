@@ -4,11 +4,23 @@ The public API mirrors PyTorch's names and meanings; ``import tinytorch as torch
 PyTorch-style tutorial code. See docs/ for the guide and the table of differences.
 """
 
-from . import autograd, backend, nn, optim
+from . import (
+    amp,
+    autograd,
+    backend,
+    backends,
+    cuda,
+    distributed,
+    jit,
+    multiprocessing,
+    nn,
+    optim,
+    utils,
+)
+from .amp import autocast
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import bool_ as bool
 from .backend import (
-    cuda_is_available,
+    bfloat16,
     device,
     double,
     dtype,
@@ -25,6 +37,7 @@ from .backend import (
     set_default_dtype,
     uint8,
 )
+from .backend import bool_ as bool
 from .creation import *  # noqa: F401,F403  (factories and functional forms)
 from .creation import (
     arange,
@@ -56,32 +69,24 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .jit import compile
 from .random import get_rng_state, manual_seed, seed, set_rng_state
+from .runtime import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 from .serialization import *  # noqa: F401,F403  (save, load)
 from .tensor import Size, Tensor
+from .typeinfo import finfo, iinfo
 
-
-class _Cuda:
-    """``tinytorch.cuda.is_available()`` as in PyTorch."""
-
-    @staticmethod
-    def is_available():
-        return cuda_is_available()
-
-    @staticmethod
-    def manual_seed(seed_value) -> None:
-        manual_seed(seed_value)
-
-    @staticmethod
-    def synchronize() -> None:
-        if cuda_is_available():
-            import cupy
-
-            cupy.cuda.Device().synchronize()
-
-
-cuda = _Cuda()
-
+# a PEP 440 version like PyTorch's ("2.1.0"), which version-parsing scripts accept
 __version__ = "0.1.0"
 
 
@@ -92,4 +97,6 @@ def __getattr__(name):
         from .models import gpt
 
         return getattr(gpt, name)
-    raise AttributeError(f"module 'tinytorch' has no attribute {name!r}")
+    from .run import missing_attribute
+
+    raise missing_attribute(__name__, name)
