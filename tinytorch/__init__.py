@@ -19,8 +19,9 @@ from . import (
 )
 from .amp import autocast
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import bool_ as bool
 from .backend import (
-    bfloat16,
+    cuda_is_available,
     device,
     double,
     dtype,
@@ -37,7 +38,6 @@ from .backend import (
     set_default_dtype,
     uint8,
 )
-from .backend import bool_ as bool
 from .creation import *  # noqa: F401,F403  (factories and functional forms)
 from .creation import (
     arange,
@@ -84,7 +84,6 @@ from .runtime import (
 )
 from .serialization import *  # noqa: F401,F403  (save, load)
 from .tensor import Size, Tensor
-from .typeinfo import finfo, iinfo
 
 # a PEP 440 version like PyTorch's ("2.1.0"), which version-parsing scripts accept
 __version__ = "0.1.0"

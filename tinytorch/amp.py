@@ -55,16 +55,22 @@ class autocast:
             raise RuntimeError(f"autocast: unknown device_type {device_type!r}; expected one "
                                f"of {', '.join(_DEVICE_TYPES)}")
         self.device = kind
-        self.fast_dtype = backend.to_dtype(dtype if dtype is not None
-                                           else _DEFAULT_DTYPES.get(kind, "float16"))
+        if dtype is None:
+            dtype = _DEFAULT_DTYPES.get(kind, "float16")
+        # by name: bfloat16 is a dtype tinytorch can name but not store
+        self.dtype_name = str(getattr(dtype, "name", dtype)).removeprefix("torch.")
+        if self.dtype_name not in ("float32", "float64", "float16", "bfloat16"):
+            raise RuntimeError(f"autocast: expected a floating dtype such as bfloat16 or "
+                               f"float16, got {dtype}")
+        self.fast_dtype = dtype
         self._enabled = bool(enabled)
 
     def __enter__(self):
-        if self._enabled and self.fast_dtype.name in ("bfloat16", "float16"):
-            key = (self.device, self.fast_dtype.name)
+        if self._enabled and self.dtype_name in ("bfloat16", "float16"):
+            key = (self.device, self.dtype_name)
             if key not in _warned:
                 _warned.add(key)
-                warnings.warn(f"autocast({self.device!r}, dtype={self.fast_dtype}): tinytorch "
+                warnings.warn(f"autocast({self.device!r}, dtype={self.dtype_name}): tinytorch "
                               f"has no mixed-precision kernels; the block computes in float32",
                               UserWarning, stacklevel=2)
         _enabled_stack.append(self._enabled)
@@ -110,8 +116,10 @@ class GradScaler:
                  growth_interval: int = 2000, enabled: bool = True):
         self._device = str(device)
         if enabled and self._device.startswith("cuda") and not backend.cuda_is_available():
+            # point at the user's line, also through cuda.amp.GradScaler's __init__
+            depth = 2 if type(self).__init__ is GradScaler.__init__ else 3
             warnings.warn("GradScaler is enabled, but CUDA is not available.  Disabling.",
-                          UserWarning, stacklevel=2)
+                          UserWarning, stacklevel=depth)
             enabled = False
         self._enabled = bool(enabled)
         if self._enabled:

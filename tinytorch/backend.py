@@ -91,31 +91,9 @@ long = int64
 int = int32  # noqa: A001  (torch.int is int32)
 half = float16
 
-
-
-class _StorageLessDtype(dtype):
-    """A dtype PyTorch names but NumPy cannot store (``bfloat16``): usable as a value
-    (compared, printed, passed to ``autocast``), refused as the dtype of an array."""
-
-    __slots__ = ()
-
-    def __init__(self, name: str, itemsize: int):
-        self.name = name
-        self.is_floating_point = True
-        self.itemsize = itemsize
-
-    @property
-    def np(self):
-        raise TypeError(f"tinytorch has no {self.name} tensors (NumPy and CuPy have no "
-                        f"{self.name}); use float32 (or float16)")
-
-
-bfloat16 = _StorageLessDtype("bfloat16", 2)
-
 _ALL_DTYPES = (float32, float64, float16, int64, int32, uint8, bool_)
 _BY_NP = {d.np: d for d in _ALL_DTYPES}
 _BY_NAME = {d.name: d for d in _ALL_DTYPES}
-_BY_NAME["bfloat16"] = bfloat16
 _BY_NAME.update({"float": float32, "double": float64, "long": int64, "int": int32, "half": float16})
 
 _default_float = float32

@@ -139,10 +139,11 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) ->
 
 def randint(low, high=None, size=None, *, dtype=None, device=None, generator=None) -> Tensor:
     """Integers uniform in [low, high) (int64 unless ``dtype`` says otherwise)."""
-    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
-        low, high, size = 0, low, high
-    if high is None or size is None:
-        raise TypeError("randint() needs a size, e.g. randint(0, 10, (3,)) or randint(10, (3,))")
+    if size is None:
+        if high is None or isinstance(high, (tuple, list)):
+            raise TypeError("randint() needs a size, e.g. randint(0, 10, (3,))")
+    if high is None or isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high if size is None else size
     g = generator or _random.default_generator()
     arr = g.integers(low, high, size=_shape_args((size,)), dtype=np.int64)
     return _finish(arr, dtype, device, False)

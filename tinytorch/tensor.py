@@ -207,12 +207,6 @@ class Tensor:
     def __float__(self):
         return builtins.float(self.item())
 
-    def __format__(self, spec: str) -> str:
-        # f"{loss:.4f}" formats a one-element tensor's value, as in PyTorch
-        if spec and self._data.ndim == 0:
-            return format(self.item(), spec)
-        return object.__format__(self, spec)
-
     def __int__(self):
         return builtins.int(self.item())
 
