@@ -24,7 +24,8 @@ SCRIPTS = Path(__file__).resolve().parent / "run_scripts"
 
 
 def _run(*args, cwd=None, timeout=300):
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), PYTHONWARNINGS="default")
+    path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path, PYTHONWARNINGS="default")
     return subprocess.run([sys.executable, "-m", "tinytorch.run", *map(str, args)],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 

@@ -15,9 +15,9 @@ from contextlib import nullcontext
 import numpy as np
 import torch
 import torch.nn as nn
+from torch.distributed import destroy_process_group, init_process_group  # noqa: F401
 from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP  # noqa: F401
-from torch.distributed import init_process_group, destroy_process_group  # noqa: F401
 
 # settings, overridden by --key=value on the command line
 out_dir = "out"
