@@ -140,3 +140,21 @@ def test_install_never_falls_through_to_an_installed_pytorch():
         with pytest.raises(ModuleNotFoundError, match="tinytorch does not provide"):
             import torch.fft  # noqa: F401  (PyTorch has it; tinytorch does not)
     assert sys.modules["torch"] is torch_real
+
+
+def test_test_run_without_torch_ends_with_one_line_on_the_skipped_comparisons(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, _NoTorch())\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO_ROOT)]))
+    test = "tests/test_run.py::test_install_never_falls_through_to_an_installed_pytorch"
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             test], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout
+    assert ("1 comparisons with PyTorch were skipped because torch is not installed; "
+            "to run them: pip install torch") in result.stdout
