@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.utils.checkpoint
 from packaging import version
 from torch.nn.parallel import DataParallel, DistributedDataParallel
+from torch.utils.data import DataLoader, TensorDataset
 
 assert sys.argv[1:] == ["--flag", "value"], sys.argv
 assert __name__ == "__main__"
@@ -159,5 +160,8 @@ assert torch.finfo(torch.float32).tiny > 0 and torch.finfo(torch.float64).resolu
 torch.manual_seed(0)
 out = torch.utils.checkpoint.checkpoint(model, x, use_reentrant=False)
 assert torch.equal(out, model(x))
+loader = DataLoader(TensorDataset(torch.randn(5, 3), torch.arange(5)), batch_size=2,
+                    shuffle=True, num_workers=2, pin_memory=True)
+assert [len(yb) for _, yb in loader] == [2, 2, 1]
 assert not hasattr(torch, "hub")
 print("INFRASTRUCTURE OK")
