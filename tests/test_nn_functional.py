@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import tinytorch as tt
 import tinytorch.nn.functional as F
 from tinytorch.autograd import GradcheckError, gradcheck
-from tinytorch.ops.nn import erf, normal_cdf
+from tinytorch.ops.special import erf, normal_cdf
 
 
 def _rng(seed=0):
