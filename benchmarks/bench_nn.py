@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -44,6 +45,16 @@ CASES = {
                                                      "dim": 256}),
     "sdpa causal (12,4,64,32)": ("sdpa", {"shape": (12, 4, 64, 32)}),
     "sdpa causal (8,6,256,64)": ("sdpa", {"shape": (8, 6, 256, 64)}),
+    # the small ops students compose themselves (issue 15): pow with an integer-valued
+    # float exponent (PERF.md's minGPT shape), x * x, tanh, and the tutorials' GELU
+    "pow 3.0 (64,11,192)": ("pow", {"shape": (64, 11, 192), "exponent": 3.0}),
+    "pow 3.0 (8,256,1536)": ("pow", {"shape": (8, 256, 1536), "exponent": 3.0}),
+    "x * x (12,64,512)": ("square", {"shape": (12, 64, 512)}),
+    "x * x (8,256,1536)": ("square", {"shape": (8, 256, 1536)}),
+    "tanh (12,64,512)": ("tanh", {"shape": (12, 64, 512)}),
+    "tanh (8,256,1536)": ("tanh", {"shape": (8, 256, 1536)}),
+    "gelu pow/tanh composite (12,64,512)": ("gelu_composite", {"shape": (12, 64, 512)}),
+    "gelu pow/tanh composite (8,256,1536)": ("gelu_composite", {"shape": (8, 256, 1536)}),
 }
 
 
@@ -117,6 +128,19 @@ def _make_case(lib, op, opts):
 
         def run():
             F.scaled_dot_product_attention(q, k, v, is_causal=True).backward(g)
+    elif op in ("pow", "square", "tanh", "gelu_composite"):
+        x, g = leaf(opts["shape"]), const(opts["shape"])
+        inputs = [x]
+        if op == "pow":
+            run = lambda: lib.pow(x, opts["exponent"]).backward(g)  # noqa: E731
+        elif op == "square":
+            run = lambda: (x * x).backward(g)  # noqa: E731
+        elif op == "tanh":
+            run = lambda: lib.tanh(x).backward(g)  # noqa: E731
+        else:  # minGPT's NewGELU, as the tutorials write it
+            k = math.sqrt(2.0 / math.pi)
+            run = lambda: (0.5 * x * (1.0 + lib.tanh(  # noqa: E731
+                k * (x + 0.044715 * lib.pow(x, 3.0))))).backward(g)
     else:
         raise ValueError(op)
 

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import array_module
+from ..autograd.function import Function, array_module
 
 _INV_SQRT_2 = 1 / math.sqrt(2)
 
@@ -141,3 +141,20 @@ def normal_cdf(x):
     acc *= np.float32(0.5)  # Phi(-|x|)
     cdf = xp.where(x32 < 0, acc, np.float32(1) - acc)
     return cdf.astype(dtype, copy=False)
+
+
+class Erf(Function):
+    """out = erf(a);  da = g 2 / sqrt(pi) exp(-a^2)   (used by ``gelu_simple``)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return erf(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        d = array_module(a).exp(-(a * a))
+        d *= 2 / math.sqrt(math.pi)
+        d *= g
+        return d
