@@ -16,6 +16,7 @@ import tinytorch
 import tinytorch.nn.functional as F
 from tinytorch import backend
 from tinytorch.autograd import gradcheck
+from tinytorch.models.gpt import GPT, GPTConfig, KVCache
 from tinytorch.ops.elementwise import power_scalar
 from tinytorch.ops.nn import (
     attention_simple,
@@ -165,3 +166,43 @@ def test_split_rows_covers_every_row_once(monkeypatch):
     out = np.zeros_like(x)
     backend.split_rows(lambda a, o: np.multiply(a, 2, out=o), x, out)
     np.testing.assert_array_equal(out, 2 * x)
+
+
+# ----------------------------------------------------------------------------- generation
+
+
+def _tiny_gpt() -> GPT:
+    tinytorch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=8))
+    return model.double().eval()
+
+
+@pytest.mark.parametrize("hop", [None, 1, 3, 8])
+def test_sliding_window_cache_equals_the_uncached_window_and_rebuilds_once_per_hop(hop):
+    model = _tiny_gpt()
+    idx = tinytorch.tensor(np.random.default_rng(7).integers(0, 11, (2, 30)))
+    cache = KVCache(2)
+    rebuilds = 0
+    for t in range(1, 31):
+        before = cache.start
+        cached = model.next_logits(idx[:, :t], cache, hop)
+        rebuilds += cache.start != before
+        start = model.window_start(t, hop)
+        uncached = model.next_logits(idx[:, :t], hop=hop)
+        np.testing.assert_allclose(cached.numpy(), uncached.numpy(), rtol=0, atol=1e-12)
+        with tinytorch.no_grad():
+            direct = model(idx[:, start:t])[0][:, -1]
+        np.testing.assert_allclose(uncached.numpy(), direct.numpy(), rtol=0, atol=1e-12)
+        assert 8 - (hop or 2) < t - start <= 8 or t <= 8
+    step = hop or 2  # the default hop is block_size // 4
+    assert rebuilds == -(-(30 - 8) // step)  # once per hop past block_size, not per token
+
+
+def test_hop_one_is_the_crop_to_the_last_block_size_tokens():
+    model = _tiny_gpt()
+    idx = tinytorch.tensor(np.random.default_rng(8).integers(0, 11, (1, 13)))
+    assert model.window_start(13, 1) == 13 - 8
+    with tinytorch.no_grad():
+        expected = model(idx[:, -8:])[0][:, -1]
+    np.testing.assert_allclose(model.next_logits(idx, KVCache(2), 1).numpy(),
+                               expected.numpy(), rtol=0, atol=1e-12)
