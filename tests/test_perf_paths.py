@@ -206,3 +206,14 @@ def test_hop_one_is_the_crop_to_the_last_block_size_tokens():
         expected = model(idx[:, -8:])[0][:, -1]
     np.testing.assert_allclose(model.next_logits(idx, KVCache(2), 1).numpy(),
                                expected.numpy(), rtol=0, atol=1e-12)
+
+
+def test_tanh_matches_numpy_with_threads_on_and_off(threads):
+    rng = np.random.default_rng(9)
+    x = _leaf(rng, (6, 5), 2)
+    y = x.tanh()
+    g = rng.standard_normal((6, 5))
+    y.backward(tinytorch.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), np.tanh(x.detach().numpy()), rtol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), g * (1 - np.tanh(x.detach().numpy()) ** 2),
+                               rtol=1e-13)

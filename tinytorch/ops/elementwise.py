@@ -300,19 +300,33 @@ class Cos(Function):
         return -g * array_module(a).sin(a)
 
 
+def _tanh_backward_block(g, out, da):
+    """da = g (1 - out^2) on one block of rows."""
+    xp = array_module(out)
+    xp.multiply(out, out, out=da)
+    xp.subtract(1, da, out=da)
+    da *= g
+
+
 class Tanh(Function):
-    """out = tanh a;  da = g (1 - out^2)"""
+    """out = tanh a;  da = g (1 - out^2)   (large arrays split across threads)"""
 
     @staticmethod
     def forward(ctx, a):
-        out = array_module(a).tanh(as_float(a))
+        a = as_float(a)
+        out = array_module(a).empty_like(a)
+        backend.split_rows(lambda x, y: array_module(x).tanh(x, out=y), a, out)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        if g.shape != out.shape:
+            return g * (1 - out * out)
+        da = array_module(out).empty_like(out, dtype=np.result_type(g, out))
+        backend.split_rows(_tanh_backward_block, g, out, da)
+        return da
 
 
 class Sigmoid(Function):
