@@ -79,6 +79,21 @@ def num_threads() -> int:
     return _threads if _parallel else 1
 
 
+def worth_splitting(array) -> bool:
+    """True when ``split_rows`` would split ``array`` (threading on, a large NumPy array)."""
+    return _parallel and array.size >= PARALLEL_MIN_ELEMENTS and array.ndim > 0 \
+        and array.shape[0] >= _threads and isinstance(array, np.ndarray)
+
+
+def map_rows(ufunc, array):
+    """``ufunc(array)``, split across threads when ``array`` is large (a fresh array)."""
+    if not worth_splitting(array):  # the common small case pays one check, ~0.1 us
+        return ufunc(array)
+    out = np.empty_like(array)
+    split_rows(lambda block, out_block: ufunc(block, out=out_block), array, out)
+    return out
+
+
 def split_rows(kernel, *arrays) -> None:
     """Run ``kernel(*chunks)`` on row blocks of ``arrays`` (equal leading dims), in parallel.
 
@@ -86,12 +101,10 @@ def split_rows(kernel, *arrays) -> None:
     are views); it is called once on the whole arrays when threading is off, the arrays
     are small, on the GPU, or the leading dim cannot be split.
     """
-    first = arrays[0]
-    rows = first.shape[0] if first.ndim else 0
-    if not _parallel or rows < _threads or first.size < PARALLEL_MIN_ELEMENTS \
-            or not isinstance(first, np.ndarray):
+    if not worth_splitting(arrays[0]):
         kernel(*arrays)
         return
+    rows = arrays[0].shape[0]
     global _pool
     if _pool is None:
         from concurrent.futures import ThreadPoolExecutor

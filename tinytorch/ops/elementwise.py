@@ -314,15 +314,14 @@ class Tanh(Function):
     @staticmethod
     def forward(ctx, a):
         a = as_float(a)
-        out = array_module(a).empty_like(a)
-        backend.split_rows(lambda x, y: array_module(x).tanh(x, out=y), a, out)
+        out = backend.map_rows(array_module(a).tanh, a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        if g.shape != out.shape:
+        if g.shape != out.shape or not backend.worth_splitting(out):
             return g * (1 - out * out)
         da = array_module(out).empty_like(out, dtype=np.result_type(g, out))
         backend.split_rows(_tanh_backward_block, g, out, da)
