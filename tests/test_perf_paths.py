@@ -217,3 +217,34 @@ def test_tanh_matches_numpy_with_threads_on_and_off(threads):
     np.testing.assert_allclose(y.detach().numpy(), np.tanh(x.detach().numpy()), rtol=1e-15)
     np.testing.assert_allclose(x.grad.numpy(), g * (1 - np.tanh(x.detach().numpy()) ** 2),
                                rtol=1e-13)
+
+
+# ----------------------------------------------------------------------------- AdamW
+
+
+def _adamw_run(split, monkeypatch, amsgrad=False, steps=4):
+    monkeypatch.setattr(backend, "_threads", 2 if split else 1)
+    monkeypatch.setattr(backend, "_parallel", split)
+    monkeypatch.setattr(backend, "PARALLEL_MIN_ELEMENTS", 1)
+    rng = np.random.default_rng(10)
+    params = [tinytorch.tensor(rng.standard_normal(shape), requires_grad=True)
+              for shape in [(3, 4), (5,), (2, 2, 3)]]
+    arrays = [p._data for p in params]
+    opt = tinytorch.optim.AdamW([{"params": params[:2]}, {"params": params[2:],
+                                                         "weight_decay": 0.0}],
+                                lr=0.1, weight_decay=0.05, amsgrad=amsgrad)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = sum((p * p * (i + 1)).sum() + p.sum() for i, p in enumerate(params))
+        loss.backward()
+        opt.step()
+    assert all(p._data is a for p, a in zip(params, arrays))  # updated in place
+    return [a.copy() for a in arrays]
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adamw_split_across_threads_equals_one_thread(monkeypatch, amsgrad):
+    one = _adamw_run(False, monkeypatch, amsgrad)
+    split = _adamw_run(True, monkeypatch, amsgrad)
+    for a, b in zip(one, split):
+        np.testing.assert_array_equal(a, b)
