@@ -196,8 +196,9 @@ class LogSumExp(Function):
 
 
 def softmax_simple(x, dim: int):
-    """softmax from small ops, the readable form of ``Softmax``."""
-    e = (x - x.amax(dim, keepdim=True)).exp()
+    """softmax from small ops, the readable form of ``Softmax``: exp(x - max) / sum exp(x - max)
+    (the max only keeps exp finite: no gradient flows through it)."""
+    e = (x - x.amax(dim, keepdim=True).detach()).exp()
     return e / e.sum(dim, keepdim=True)
 
 
@@ -262,8 +263,9 @@ class Softmax(Function):
 
 
 def log_softmax_simple(x, dim: int):
-    """log_softmax from small ops, the readable form of ``LogSoftmax``."""
-    shifted = x - x.amax(dim, keepdim=True)
+    """log_softmax from small ops, the readable form of ``LogSoftmax``:
+    (x - max) - log sum exp(x - max)."""
+    shifted = x - x.amax(dim, keepdim=True).detach()
     return shifted - shifted.exp().sum(dim, keepdim=True).log()
 
 

@@ -14,6 +14,8 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
+from ...ops.nn import gelu_simple, layer_norm_simple
+from ...ops.reduce import log_softmax_simple, softmax_simple
 from .. import arrays, parameters_replaced, shapes
 from ..opinfo import ErrorInput, OpInfo
 from ..samples import away, unary, with_dim
@@ -48,29 +50,22 @@ def _randn(*shape, seed=0, scale=1.0):
 
 def softmax_composite(lib, x, dim):
     """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x)."""
-    e = (x - x.amax(dim, keepdim=True).detach()).exp()
-    return e / e.sum(dim, keepdim=True)
+    return softmax_simple(x, dim)  # the formula beside the fused Function
 
 
 def log_softmax_composite(lib, x, dim):
     """log_softmax(x) = (x - max x) - log sum exp(x - max x)."""
-    shifted = x - x.amax(dim, keepdim=True).detach()
-    return shifted - shifted.exp().sum(dim, keepdim=True).log()
+    return log_softmax_simple(x, dim)
 
 
 def layer_norm_composite(lib, x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dims."""
-    dims = tuple(range(-len(normalized_shape), 0))
-    centered = x - x.mean(dims, keepdim=True)
-    y = centered / ((centered * centered).mean(dims, keepdim=True) + eps).sqrt()
-    if weight is not None:
-        y = y * weight
-    return y if bias is None else y + bias
+    return layer_norm_simple(x, normalized_shape, weight, bias, eps)
 
 
 def gelu_tanh_composite(lib, x):
     """gelu(x) ~ x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    return 0.5 * x * (1 + (math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)).tanh())
+    return gelu_simple(x, "tanh")
 
 
 def _erf(np_, x):
