@@ -47,7 +47,8 @@ CONFIGS = {
 GENERATION = {"block 512": (65, 512, 1, 4, 4, 128),  # S dimensions, a block holding 500 tokens
               "block 64": (65, 64, 1, 4, 4, 128)}  # S itself: 436 tokens past block_size
 LEARNING_RATE, BETAS, WEIGHT_DECAY = 6e-4, (0.9, 0.95), 0.1
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "TINYTORCH_THREADS")
 
 # wall-clock time by default; --cpu-time (with --threads 1) counts only this process's CPU
 # time, which other work on a shared machine barely disturbs
