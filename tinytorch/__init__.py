@@ -56,6 +56,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .functions_indexing import *  # noqa: F401,F403  (selection, indexing, shape: 11a)
 from .random import get_rng_state, manual_seed, seed, set_rng_state
 from .serialization import *  # noqa: F401,F403  (save, load)
 from .tensor import Size, Tensor

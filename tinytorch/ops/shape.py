@@ -182,3 +182,34 @@ class Triangle(Function):
     def backward(ctx, g):
         xp = array_module(g)
         return (xp.triu(g, ctx.diagonal) if ctx.upper else xp.tril(g, ctx.diagonal)), None, None
+
+
+# --- flip and roll (issue 11a)
+
+
+class Flip(Function):
+    """out = a reversed along dims;  da = g reversed along the same dims"""
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return array_module(a).flip(a, dims).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return array_module(g).flip(g, ctx.dims), None
+
+
+class Roll(Function):
+    """out[i] = a[(i - shift) mod n] along each dim;  da = g rolled back by -shift"""
+
+    @staticmethod
+    def forward(ctx, a, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return array_module(a).roll(a, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return xp.roll(g, back, ctx.dims), None, None
