@@ -559,7 +559,9 @@ def unique_consecutive(input, return_inverse: bool = False, return_counts: bool 
     else:
         dim = _dim(dim, input.ndim)
         seq = xp.moveaxis(arr, dim, 0)
-        differs = (seq[1:] != seq[:-1]).reshape(max(seq.shape[0] - 1, 0), -1).any(axis=1)
+        rest = int(np.prod(seq.shape[1:]))
+        pairs = (seq[1:] != seq[:-1]).reshape(max(seq.shape[0] - 1, 0), rest)
+        differs = pairs.any(axis=1)
     starts = xp.concatenate([xp.ones(min(seq.shape[0], 1), dtype=bool), differs])
     first = xp.nonzero(starts)[0]
     values = seq[first] if dim is None else xp.moveaxis(seq[first], 0, dim)
@@ -675,8 +677,11 @@ def histc(input, bins: int = 100, min: float = 0, max: float = 0):
         lo, hi = builtins.float(arr.min()), builtins.float(arr.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
-    counts, _ = xp.histogram(arr, bins=bins, range=(lo, hi))
-    return _make(counts.astype(input._data.dtype))
+    # PyTorch's binning: bin = floor((x - min) * bins / (max - min)), x = max in the last bin
+    inside = arr[(arr >= lo) & (arr <= hi)]
+    which = ((inside - lo) * (bins / (hi - lo))).astype(np.int64)
+    which = xp.minimum(which, bins - 1)
+    return _make(xp.bincount(which, minlength=bins).astype(input._data.dtype))
 
 
 # ============================================================== shape
