@@ -185,13 +185,14 @@ def _vector_index(op, input, dim, index, *, exc=IndexError):
     return dim, idx
 
 
-def _along(idx, dim, shape):
-    """The 1-d ``idx`` broadcast over ``shape`` along ``dim``: flat positions of the slices."""
-    view = [1] * len(shape)
+def _along(idx, dim, slices_shape, target):
+    """Flat positions in ``target`` (a tensor) of its slices ``idx`` along ``dim``, laid out
+    as ``slices_shape`` (``target``'s shape with ``len(idx)`` at ``dim``)."""
+    view = [1] * len(slices_shape)
     view[dim] = idx.shape[0]
     xp = backend.get_array_module(idx)
-    full = xp.broadcast_to(idx.reshape(view), shape)
-    return SC.flat_positions(shape, dim, full)
+    full = xp.broadcast_to(idx.reshape(view), slices_shape)
+    return SC.flat_positions(_shape_of(target), dim, full)
 
 
 def index_select(input, dim: int, index):
@@ -199,7 +200,7 @@ def index_select(input, dim: int, index):
     dim, idx = _vector_index("index_select", input, dim, index)
     shape = list(_shape_of(input))
     shape[dim] = idx.shape[0]
-    out = SC.Take.apply(input, _along(idx, dim, shape))
+    out = SC.Take.apply(input, _along(idx, dim, shape, input))
     return out if input.ndim else out.reshape(idx.shape[:1] if index.ndim else ())
 
 
@@ -210,7 +211,8 @@ def _source_slices(op, input, dim, idx, source):
     got = list(_shape_of(source))
     if got != want:
         if len(got) == len(want) and got[dim] != want[dim]:
-            raise IndexError(f"{op}(): Number of indices ({idx.shape[0]}) should be equal to "
+            raise (IndexError if op == "index_copy" else RuntimeError)(
+                f"{op}(): Number of indices ({idx.shape[0]}) should be equal to "
                              f"source.size(dim) ({got[dim]})")
         raise RuntimeError(f"{op}(): Source/destination tensor must have same slice shapes: "
                            f"source {list(source.shape)}, expected {want}")
@@ -226,7 +228,7 @@ def _index_write(op, input, dim, index, source, mode, alpha=1):
     src = source.reshape(want) if list(_shape_of(source)) != want else source
     if alpha != 1:
         src = src * alpha
-    return SC.PutReduce.apply(input, src, _along(idx, dim, want), mode, True)
+    return SC.PutReduce.apply(input, src, _along(idx, dim, want, input), mode, True)
 
 
 def index_add(input, dim: int, index, source, *, alpha=1):
@@ -250,7 +252,7 @@ def index_fill(input, dim: int, index, value):
     shape = list(_shape_of(input))
     shape[dim] = idx.shape[0]
     src = input._xp.full(shape, value, dtype=input._data.dtype)
-    return SC.PutReduce.apply(input, src, _along(idx, dim, shape), "none", True)
+    return SC.PutReduce.apply(input, src, _along(idx, dim, shape, input), "none", True)
 
 
 def _grid(t, shape=None):
@@ -350,7 +352,7 @@ def put(input, index, source, accumulate: bool = False):
     """``out = input`` with ``out.flat[index] = source`` (``+=`` with ``accumulate``)."""
     idx = _index_array("put", index, input)
     if idx.size != source.numel():
-        raise RuntimeError(f"put(): Expected source and index to have the same number of "
+        raise IndexError(f"put(): Expected source and index to have the same number of "
                            f"elements, but got source.numel() = {source.numel()}, "
                            f"index.numel() = {idx.size}")
     _dtype_match("put", input, source, "source")

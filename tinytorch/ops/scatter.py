@@ -88,8 +88,9 @@ class PutReduce(Function):
         size = a.size
         out = a.reshape(-1).copy()
         pos = pos.reshape(-1)
+        ctx.shape, ctx.src_shape = a.shape, src.shape
+        ctx.reduce, ctx.include_self = reduce, include_self
         src = src.reshape(-1).astype(a.dtype, copy=False)
-        ctx.shape, ctx.reduce, ctx.include_self = a.shape, reduce, include_self
         if reduce == "none":
             out[pos] = src
             ctx.save_for_backward(pos)
@@ -120,7 +121,7 @@ class PutReduce(Function):
             (pos,) = ctx.saved_tensors
             ga = g.copy()
             ga[pos] = 0
-            return ga.reshape(ctx.shape), g[pos], None, None, None
+            return ga.reshape(ctx.shape), g[pos].reshape(ctx.src_shape), None, None, None
         pos, a, src, out, touched = ctx.saved_tensors
         hit = touched > 0
         zero = g.dtype.type(0)
@@ -142,7 +143,7 @@ class PutReduce(Function):
             share = g / xp.maximum(ties, 1)
             ga = xp.where(hit, share * self_ties, g)
             gsrc = share[pos] * src_ties
-        return ga.reshape(ctx.shape), gsrc, None, None, None
+        return ga.reshape(ctx.shape), gsrc.reshape(ctx.src_shape), None, None, None
 
 
 def count_into_weights(xp, size, pos, flags):
