@@ -636,7 +636,5 @@ ROWS = [
         variants={"method": lambda lib, x, dim, start, length: x.narrow_copy(dim, start,
                                                                              length)},
         covers=("Tensor.narrow_copy", T + "narrow_copy"),
-        # PyTorch's narrow_copy has no derivative; tinytorch's is narrow's
-        torch_reason=None,
     ),
 ]
