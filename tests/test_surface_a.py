@@ -13,7 +13,7 @@ import tinytorch
 from tinytorch.autograd import gradcheck
 from tinytorch.testing.op_db import reshaping, scatter, selection
 
-ROWS = [*selection.ROWS, *scatter.ROWS, *reshaping.ROWS]
+ROWS = [*selection.op_db, *scatter.op_db, *reshaping.op_db]
 
 
 def _outputs(out):

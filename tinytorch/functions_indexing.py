@@ -16,6 +16,7 @@ import numpy as np
 
 from . import backend
 from . import tensor as _tensor_module
+from ._indexing import translate_index
 from .autograd import grad_mode
 from .ops import scatter as SC
 from .ops import shape as S
@@ -263,7 +264,7 @@ def index_put(input, indices, values, accumulate: bool = False):
     """``out = input`` with ``out[indices] = values`` (``+=`` with ``accumulate``)."""
     if not isinstance(indices, (tuple, list)):
         raise TypeError("index_put(): indices must be a tuple of tensors")
-    pos = _grid(input)[_tensor_module._index(tuple(indices), input)]
+    pos = _grid(input)[translate_index(tuple(indices), input)]
     if isinstance(values, _T()):
         if values.dtype != input.dtype:
             raise RuntimeError(f"index_put(): Index put requires the source and destination "
@@ -279,6 +280,11 @@ def index_put(input, indices, values, accumulate: bool = False):
     else:
         values = input._xp.full(pos.shape, values, dtype=input._data.dtype)
     return SC.PutReduce.apply(input, values, pos, "sum" if accumulate else "none", True)
+
+
+def index_put_(input, indices, values, accumulate: bool = False):
+    """``input[indices] = values`` in place (``+=`` with ``accumulate``); returns ``input``."""
+    return input.index_put_(indices, values, accumulate)
 
 
 def take(input, index):
@@ -1147,7 +1153,8 @@ __all__ = [
     "broadcast_shapes", "broadcast_tensors", "broadcast_to", "bucketize", "cartesian_prod",
     "column_stack", "combinations", "count_nonzero", "diag", "diag_embed", "diagflat",
     "diagonal", "dsplit", "dstack", "flip", "fliplr", "flipud", "gather", "histc", "hsplit",
-    "hstack", "index_add", "index_copy", "index_fill", "index_put", "index_select",
+    "hstack", "index_add", "index_copy", "index_fill", "index_put", "index_put_",
+    "index_select",
     "kthvalue", "masked_scatter", "masked_select", "median", "meshgrid", "mode", "moveaxis",
     "movedim", "nanmedian", "narrow_copy", "nonzero", "put", "repeat_interleave", "roll",
     "rot90", "row_stack", "scatter", "scatter_add", "scatter_reduce", "searchsorted",

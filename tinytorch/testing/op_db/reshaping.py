@@ -267,7 +267,7 @@ def _atleast_call(n):
     return call
 
 
-ROWS = [
+op_db = [
     OpInfo(
         name="flip",
         call=lambda lib, x, dims: lib.flip(x, dims),
@@ -538,7 +538,7 @@ ROWS = [
         covers=(T + "atleast_3d",),
     ),
     OpInfo(
-        name="view_as",
+        name="view_as.other",
         call=lambda lib, x, other: x.view_as(other),
         inputs=shapes(0, 3).flatmap(lambda s: st.tuples(floats(s), floats(s[::-1]))).map(
             lambda t: sample(t)),
@@ -619,7 +619,7 @@ ROWS = [
         covers=("Tensor.squeeze", T + "squeeze"),
     ),
     OpInfo(
-        name="unsqueeze",
+        name="unsqueeze.dim",
         call=lambda lib, x, dim: lib.unsqueeze(x, dim),
         inputs=shapes(0, 3).flatmap(lambda s: st.tuples(floats(s), dim_of(len(s) + 1))).map(
             lambda t: sample([t[0]], dim=t[1])),

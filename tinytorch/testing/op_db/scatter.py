@@ -26,8 +26,9 @@ def _long(lib, data):
     return lib.tensor(data, dtype=lib.int64)
 
 
-def _idx(lib, a):
-    return lib.tensor(a)
+def _idx(lib, a, like):
+    """An index array as a tensor of ``lib`` on ``like``'s device."""
+    return lib.tensor(a, device=like.device)
 
 
 # ------------------------------------------------------------------ gather
@@ -198,7 +199,7 @@ def _ref_index_put(np_, x, values, indices, accumulate):
 
 
 def _call_index_put(lib, x, values, indices, accumulate):
-    return lib.index_put(x, tuple(_idx(lib, i) for i in indices), values, accumulate)
+    return lib.index_put(x, tuple(_idx(lib, i, x) for i in indices), values, accumulate)
 
 
 # ------------------------------------------------------------------ take, put, masks
@@ -321,13 +322,13 @@ def _fresh(x):
     return x * 1
 
 
-ROWS = [
+op_db = [
     OpInfo(
-        name="gather",
-        call=lambda lib, x, dim, index: lib.gather(x, dim, _idx(lib, index)),
+        name="gather.index",
+        call=lambda lib, x, dim, index: lib.gather(x, dim, _idx(lib, index, x)),
         inputs=_gather_inputs(),
         ref=lambda np_, x, dim, index: ref_take_along(np_, x, dim % x.ndim, index),
-        variants={"method": lambda lib, x, dim, index: x.gather(dim, _idx(lib, index))},
+        variants={"method": lambda lib, x, dim, index: x.gather(dim, _idx(lib, index, x))},
         covers=("Tensor.gather", T + "gather"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, _long(lib, [[7]])),
                            RuntimeError, "index 7 is out of bounds for dimension 1 with size 4"),
@@ -342,13 +343,13 @@ ROWS = [
     ),
     OpInfo(
         name="scatter",
-        call=lambda lib, x, src, dim, index: lib.scatter(x, dim, _idx(lib, index), src),
+        call=lambda lib, x, src, dim, index: lib.scatter(x, dim, _idx(lib, index, x), src),
         inputs=_scatter_inputs(unique=True),
         ref=lambda np_, x, src, dim, index: _ref_scatter(np_, x, src, dim, index),
-        variants={"method": lambda lib, x, src, dim, index: x.scatter(dim, _idx(lib, index),
+        variants={"method": lambda lib, x, src, dim, index: x.scatter(dim, _idx(lib, index, x),
                                                                       src),
                   "inplace": lambda lib, x, src, dim, index: _fresh(x).scatter_(
-                      dim, _idx(lib, index), src)},
+                      dim, _idx(lib, index, x), src)},
         covers=("Tensor.scatter", T + "scatter", "Tensor.scatter_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).scatter(1, _long(lib, [[7]]), 1.0),
                            RuntimeError, "index 7 is out of bounds for dimension 1 with size 4"),
@@ -363,23 +364,23 @@ ROWS = [
     ),
     OpInfo(
         name="scatter.value",
-        call=lambda lib, x, dim, index, value: lib.scatter(x, dim, _idx(lib, index), value),
+        call=lambda lib, x, dim, index, value: lib.scatter(x, dim, _idx(lib, index, x), value),
         inputs=_scatter_inputs(unique=False, value_form=True),
         ref=_ref_scatter_value,
         variants={"method": lambda lib, x, dim, index, value: x.scatter(
-            dim, _idx(lib, index), value=value),
+            dim, _idx(lib, index, x), value=value),
                   "inplace": lambda lib, x, dim, index, value: _fresh(x).scatter_(
-                      dim, _idx(lib, index), value)},
+                      dim, _idx(lib, index, x), value)},
         covers=("Tensor.scatter", T + "scatter", "Tensor.scatter_"),
     ),
     OpInfo(
         name="scatter.reduce",
-        call=lambda lib, x, src, dim, index: lib.scatter(x, dim, _idx(lib, index), src,
+        call=lambda lib, x, src, dim, index: lib.scatter(x, dim, _idx(lib, index, x), src,
                                                          reduce="add"),
         inputs=_scatter_inputs(unique=False),
         ref=lambda np_, x, src, dim, index: _ref_scatter(np_, x, src, dim, index, "sum"),
         variants={"inplace": lambda lib, x, src, dim, index: _fresh(x).scatter_(
-            dim, _idx(lib, index), src, reduce="add")},
+            dim, _idx(lib, index, x), src, reduce="add")},
         covers=("Tensor.scatter", T + "scatter", "Tensor.scatter_"),
         # PyTorch has no backward for scatter's (deprecated) reduce=; ours is scatter_add's
         differentiable=False,
@@ -389,13 +390,13 @@ ROWS = [
     ),
     OpInfo(
         name="scatter_add",
-        call=lambda lib, x, src, dim, index: lib.scatter_add(x, dim, _idx(lib, index), src),
+        call=lambda lib, x, src, dim, index: lib.scatter_add(x, dim, _idx(lib, index, x), src),
         inputs=_scatter_inputs(unique=False),
         ref=lambda np_, x, src, dim, index: _ref_scatter(np_, x, src, dim, index, "sum"),
         variants={"method": lambda lib, x, src, dim, index: x.scatter_add(
-            dim, _idx(lib, index), src),
+            dim, _idx(lib, index, x), src),
                   "inplace": lambda lib, x, src, dim, index: _fresh(x).scatter_add_(
-                      dim, _idx(lib, index), src)},
+                      dim, _idx(lib, index, x), src)},
         covers=("Tensor.scatter_add", T + "scatter_add", "Tensor.scatter_add_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).scatter_add(
             1, _long(lib, [[4]]), lib.ones(1, 1)), RuntimeError,
@@ -404,15 +405,15 @@ ROWS = [
     OpInfo(
         name="scatter_reduce",
         call=lambda lib, x, src, dim, index, reduce, include_self: lib.scatter_reduce(
-            x, dim, _idx(lib, index), src, reduce, include_self=include_self),
+            x, dim, _idx(lib, index, x), src, reduce, include_self=include_self),
         inputs=_scatter_inputs(unique=False, reduce=True),
         ref=lambda np_, x, src, dim, index, reduce, include_self: _ref_scatter(
             np_, x, src, dim, index, reduce, include_self),
         variants={"method": lambda lib, x, src, dim, index, reduce, include_self:
-                  x.scatter_reduce(dim, _idx(lib, index), src, reduce,
+                  x.scatter_reduce(dim, _idx(lib, index, x), src, reduce,
                                    include_self=include_self),
                   "inplace": lambda lib, x, src, dim, index, reduce, include_self:
-                  _fresh(x).scatter_reduce_(dim, _idx(lib, index), src, reduce,
+                  _fresh(x).scatter_reduce_(dim, _idx(lib, index, x), src, reduce,
                                             include_self=include_self)},
         covers=("Tensor.scatter_reduce", T + "scatter_reduce", "Tensor.scatter_reduce_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2).scatter_reduce(
@@ -422,10 +423,10 @@ ROWS = [
     ),
     OpInfo(
         name="index_select",
-        call=lambda lib, x, dim, index: lib.index_select(x, dim, _idx(lib, index)),
+        call=lambda lib, x, dim, index: lib.index_select(x, dim, _idx(lib, index, x)),
         inputs=_index_inputs("select"),
         ref=lambda np_, x, dim, index: np_.take(x, index, axis=dim),
-        variants={"method": lambda lib, x, dim, index: x.index_select(dim, _idx(lib, index))},
+        variants={"method": lambda lib, x, dim, index: x.index_select(dim, _idx(lib, index, x))},
         covers=("Tensor.index_select", T + "index_select"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 3).index_select(1, _long(lib, [7])),
                            IndexError, "index 7 is out of bounds for dimension 1 with size 3",
@@ -438,13 +439,13 @@ ROWS = [
     OpInfo(
         name="index_add",
         call=lambda lib, x, source, dim, index, alpha: lib.index_add(
-            x, dim, _idx(lib, index), source, alpha=alpha),
+            x, dim, _idx(lib, index, x), source, alpha=alpha),
         inputs=_index_inputs("add"),
         ref=_ref_index_add,
         variants={"method": lambda lib, x, source, dim, index, alpha: x.index_add(
-            dim, _idx(lib, index), source, alpha=alpha),
+            dim, _idx(lib, index, x), source, alpha=alpha),
                   "inplace": lambda lib, x, source, dim, index, alpha: _fresh(x).index_add_(
-                      dim, _idx(lib, index), source, alpha=alpha)},
+                      dim, _idx(lib, index, x), source, alpha=alpha)},
         covers=("Tensor.index_add", T + "index_add", "Tensor.index_add_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_add(
             1, _long(lib, [7]), lib.ones(2, 1)), IndexError, "index 7 is out of bounds",
@@ -455,27 +456,27 @@ ROWS = [
     ),
     OpInfo(
         name="index_copy",
-        call=lambda lib, x, source, dim, index: lib.index_copy(x, dim, _idx(lib, index),
+        call=lambda lib, x, source, dim, index: lib.index_copy(x, dim, _idx(lib, index, x),
                                                                source),
         inputs=_index_inputs("copy"),
         ref=_ref_index_copy,
         variants={"method": lambda lib, x, source, dim, index: x.index_copy(
-            dim, _idx(lib, index), source),
+            dim, _idx(lib, index, x), source),
                   "inplace": lambda lib, x, source, dim, index: _fresh(x).index_copy_(
-                      dim, _idx(lib, index), source)},
+                      dim, _idx(lib, index, x), source)},
         covers=("Tensor.index_copy", T + "index_copy", "Tensor.index_copy_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_copy(
             1, _long(lib, [1, 2]), lib.ones(2, 1)), IndexError, "Number of indices"),),
     ),
     OpInfo(
         name="index_fill",
-        call=lambda lib, x, dim, index, value: lib.index_fill(x, dim, _idx(lib, index), value),
+        call=lambda lib, x, dim, index, value: lib.index_fill(x, dim, _idx(lib, index, x), value),
         inputs=_index_inputs("fill"),
         ref=_ref_index_fill,
         variants={"method": lambda lib, x, dim, index, value: x.index_fill(
-            dim, _idx(lib, index), value),
+            dim, _idx(lib, index, x), value),
                   "inplace": lambda lib, x, dim, index, value: _fresh(x).index_fill_(
-                      dim, _idx(lib, index), value)},
+                      dim, _idx(lib, index, x), value)},
         covers=("Tensor.index_fill", T + "index_fill", "Tensor.index_fill_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_fill(
             1, _long(lib, [9]), 1.0), IndexError, "index 9 is out of bounds",
@@ -487,9 +488,9 @@ ROWS = [
         inputs=_index_put_inputs(),
         ref=_ref_index_put,
         variants={"method": lambda lib, x, values, indices, accumulate: x.index_put(
-            tuple(_idx(lib, i) for i in indices), values, accumulate),
+            tuple(_idx(lib, i, x) for i in indices), values, accumulate),
                   "inplace": lambda lib, x, values, indices, accumulate: _fresh(x).index_put_(
-                      tuple(_idx(lib, i) for i in indices), values, accumulate)},
+                      tuple(_idx(lib, i, x) for i in indices), values, accumulate)},
         covers=("Tensor.index_put", T + "index_put", "Tensor.index_put_", T + "index_put_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_put_(
             (_long(lib, [5]),), lib.ones(1)), IndexError,
@@ -500,21 +501,21 @@ ROWS = [
     ),
     OpInfo(
         name="take",
-        call=lambda lib, x, index: lib.take(x, _idx(lib, index)),
+        call=lambda lib, x, index: lib.take(x, _idx(lib, index, x)),
         inputs=_take_inputs(),
         ref=lambda np_, x, index: x.reshape(-1)[index],
-        variants={"method": lambda lib, x, index: x.take(_idx(lib, index))},
+        variants={"method": lambda lib, x, index: x.take(_idx(lib, index, x))},
         covers=("Tensor.take", T + "take"),
         errors=(ErrorInput(lambda lib: lib.take(lib.zeros(2, 3), _long(lib, [7])),
                            IndexError, "index 7 is out of range"),),
     ),
     OpInfo(
         name="take_along_dim",
-        call=lambda lib, x, indices, dim: lib.take_along_dim(x, _idx(lib, indices), dim),
+        call=lambda lib, x, indices, dim: lib.take_along_dim(x, _idx(lib, indices, x), dim),
         inputs=_take_along_inputs(),
         ref=_ref_take_along,
         variants={"method": lambda lib, x, indices, dim: x.take_along_dim(
-            _idx(lib, indices), dim)},
+            _idx(lib, indices, x), dim)},
         covers=("Tensor.take_along_dim", T + "take_along_dim"),
         errors=(ErrorInput(lambda lib: lib.take_along_dim(lib.zeros(2, 3), _long(lib, [1]),
                                                           1), RuntimeError,
@@ -522,13 +523,13 @@ ROWS = [
     ),
     OpInfo(
         name="masked_scatter",
-        call=lambda lib, x, source, mask: lib.masked_scatter(x, lib.tensor(mask), source),
+        call=lambda lib, x, source, mask: lib.masked_scatter(x, _idx(lib, mask, x), source),
         inputs=_masked_scatter_inputs(),
         ref=_ref_masked_scatter,
         variants={"method": lambda lib, x, source, mask: x.masked_scatter(
-            lib.tensor(mask), source),
+            _idx(lib, mask, x), source),
                   "inplace": lambda lib, x, source, mask: _fresh(x).masked_scatter_(
-                      lib.tensor(mask), source)},
+                      _idx(lib, mask, x), source)},
         covers=("Tensor.masked_scatter", T + "masked_scatter", "Tensor.masked_scatter_"),
         errors=(ErrorInput(lambda lib: lib.zeros(4).masked_scatter(
             lib.ones(4, dtype=lib.bool), lib.ones(2)), RuntimeError,
@@ -536,14 +537,14 @@ ROWS = [
     ),
     OpInfo(
         name="put",
-        call=lambda lib, x, source, index, accumulate: lib.put(x, _idx(lib, index), source,
+        call=lambda lib, x, source, index, accumulate: lib.put(x, _idx(lib, index, x), source,
                                                                accumulate),
         inputs=_put_inputs(),
         ref=_ref_put,
         variants={"method": lambda lib, x, source, index, accumulate: x.put(
-            _idx(lib, index), source, accumulate),
+            _idx(lib, index, x), source, accumulate),
                   "inplace": lambda lib, x, source, index, accumulate: _fresh(x).put_(
-                      _idx(lib, index), source, accumulate)},
+                      _idx(lib, index, x), source, accumulate)},
         covers=("Tensor.put", T + "put", "Tensor.put_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).put_(_long(lib, [9]), lib.ones(1)),
                            IndexError, "index 9 is out of range"),
@@ -574,13 +575,13 @@ ROWS = [
                            RuntimeError, "expected src to have a size equal to the slice"),),
     ),
     OpInfo(
-        name="masked_fill",
-        call=lambda lib, x, mask, value: lib.masked_fill(x, lib.tensor(mask), value),
+        name="masked_fill.value",
+        call=lambda lib, x, mask, value: lib.masked_fill(x, _idx(lib, mask, x), value),
         inputs=_masked_fill_inputs(),
         ref=_ref_masked_fill,
-        variants={"method": lambda lib, x, mask, value: x.masked_fill(lib.tensor(mask), value),
+        variants={"method": lambda lib, x, mask, value: x.masked_fill(_idx(lib, mask, x), value),
                   "inplace": lambda lib, x, mask, value: _fresh(x).masked_fill_(
-                      lib.tensor(mask), value)},
+                      _idx(lib, mask, x), value)},
         covers=("Tensor.masked_fill", T + "masked_fill", "Tensor.masked_fill_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2).masked_fill(lib.zeros(2), 1.0),
                            RuntimeError, "boolean"),),

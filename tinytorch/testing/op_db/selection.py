@@ -189,9 +189,9 @@ def _long(lib, data):
     return lib.tensor(data, dtype=lib.int64)
 
 
-ROWS = [
+op_db = [
     OpInfo(
-        name="sort",
+        name="sort.stable",
         call=lambda lib, x, dim, descending: lib.sort(x, dim=dim, descending=descending,
                                                       stable=True),
         inputs=_sort_inputs(),
@@ -205,7 +205,7 @@ ROWS = [
                            "Dimension out of range"),),
     ),
     OpInfo(
-        name="argsort",
+        name="argsort.stable",
         call=lambda lib, x, dim, descending: lib.argsort(x, dim=dim, descending=descending),
         inputs=_sort_inputs(),
         ref=lambda np_, x, dim, descending: _sorted_ref(np_, x, dim, descending)[1],
@@ -214,7 +214,7 @@ ROWS = [
         differentiable=False,
     ),
     OpInfo(
-        name="topk",
+        name="topk.k",
         call=lambda lib, x, k, dim, largest: lib.topk(x, k, dim=dim, largest=largest),
         inputs=_topk_inputs(),
         ref=lambda np_, x, k, dim, largest: tuple(
@@ -343,12 +343,12 @@ ROWS = [
     ),
     OpInfo(
         name="masked_select",
-        call=lambda lib, x, mask: lib.masked_select(x, lib.tensor(mask)),
+        call=lambda lib, x, mask: lib.masked_select(x, lib.tensor(mask, device=x.device)),
         inputs=_mask_inputs(),
         ref=lambda np_, x, mask: x[mask],
-        variants={"method": lambda lib, x, mask: x.masked_select(lib.tensor(mask)),
+        variants={"method": lambda lib, x, mask: x.masked_select(lib.tensor(mask, device=x.device)),
                   "broadcast mask": lambda lib, x, mask: lib.masked_select(
-                      x, lib.tensor(mask)[None])},
+                      x, lib.tensor(mask, device=x.device)[None])},
         covers=("Tensor.masked_select", T + "masked_select"),
         errors=(ErrorInput(lambda lib: lib.masked_select(lib.zeros(2), lib.zeros(2)),
                            RuntimeError, "dtype"),),
