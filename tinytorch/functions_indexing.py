@@ -452,8 +452,22 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
                            f"of size {size}")
     if input.ndim == 0:
         return sort(input)
-    order = _keep(_argsort(input._data, dim, largest), dim, 0, k).astype(np.int64)
+    order = _top_order(input._data, k, dim, largest).astype(np.int64, copy=False)
     return _result(_take_along(input, dim, order), _make(order))
+
+
+def _top_order(arr, k, dim, largest):
+    """The first ``k`` of the stable order along ``dim``: a partial sort when ``k`` is small
+    (argpartition, then the ``k`` candidates sorted by value, ties by position)."""
+    xp = backend.get_array_module(arr)
+    n = arr.shape[dim]
+    if not (0 < k < n // 2 and arr.dtype.kind == "f") or bool(xp.isnan(arr).any()):
+        return _keep(_argsort(arr, dim, largest), dim, 0, k)
+    key = -arr if largest else arr
+    part = xp.argpartition(key, k - 1, axis=dim)
+    cand = xp.sort(_keep(part, dim, 0, k), axis=dim)  # by position, so ties stay in order
+    order = xp.argsort(xp.take_along_axis(key, cand, axis=dim), axis=dim, kind="stable")
+    return xp.take_along_axis(cand, order, axis=dim)
 
 
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
@@ -787,10 +801,16 @@ def repeat_interleave(input, repeats=None, dim: int | None = None, *,
         reps = np.asarray(repeats).reshape(-1)
     if reps.size and int(reps.min()) < 0:
         raise RuntimeError("repeat_interleave(): repeats can not be negative")
-    xp = x._xp
-    idx = xp.repeat(xp.arange(n, dtype=np.int64), backend.move(reps, x.device))
     if x.ndim == 0:
         x = x.reshape(1)
+    if reps.size == 1:  # each slice r times: an expand along a new dim, then a reshape
+        r = int(reps.reshape(-1)[0])
+        shape = list(x.shape)
+        wide = x.unsqueeze(dim + 1).expand(*shape[:dim + 1], r, *shape[dim + 1:])
+        shape[dim] *= r
+        return wide.reshape(shape)
+    xp = x._xp
+    idx = xp.repeat(xp.arange(n, dtype=np.int64), backend.move(reps, x.device))
     return index_select(x, dim, _make(idx))
 
 
@@ -867,8 +887,7 @@ def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
     d1, d2 = _dim(dim1, input.ndim), _dim(dim2, input.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    pos = _grid(input).diagonal(offset, d1, d2)
-    return SC.Take.apply(input, pos)
+    return S.Diagonal.apply(input, offset, d1, d2)
 
 
 def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1):
@@ -1048,13 +1067,9 @@ def unfold(input, dimension: int, size: int, step: int):
         raise RuntimeError(f"unfold(): step is {step} but must be > 0")
     if size < 0:
         raise RuntimeError(f"unfold(): size is {size} but must be >= 0")
-    xp = input._xp
-    windows = (xp.arange((n - size) // step + 1) * step)[:, None] + xp.arange(size)
-    grid = SC.position_grid(_shape_of(input), xp)
-    pos = xp.moveaxis(xp.take(grid, windows, axis=dim), dim + 1, -1)
     if input.ndim == 0:
-        pos = pos.reshape(size)
-    return SC.Take.apply(input, pos)
+        return input.reshape(1)[:size]
+    return S.Unfold.apply(input, dim, size, step)
 
 
 def meshgrid(*tensors, indexing: str | None = None):

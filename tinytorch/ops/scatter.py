@@ -95,6 +95,10 @@ class PutReduce(Function):
             out[pos] = src
             ctx.save_for_backward(pos)
             return out.reshape(a.shape)
+        if reduce == "sum" and include_self:  # the common case needs no counts
+            out += sum_into(xp, size, pos, src)
+            ctx.save_for_backward(pos, None, None, None, None)
+            return out.reshape(a.shape)
         touched = count_into(xp, size, pos)
         if not include_self:
             out[touched > 0] = _identity(reduce, a.dtype)
@@ -123,6 +127,8 @@ class PutReduce(Function):
             ga[pos] = 0
             return ga.reshape(ctx.shape), g[pos].reshape(ctx.src_shape), None, None, None
         pos, a, src, out, touched = ctx.saved_tensors
+        if touched is None:  # sum including self
+            return g.reshape(ctx.shape), g[pos].reshape(ctx.src_shape), None, None, None
         hit = touched > 0
         zero = g.dtype.type(0)
         if reduce == "sum":
