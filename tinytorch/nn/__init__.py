@@ -1,7 +1,35 @@
 """Neural-network building blocks with PyTorch's names and parameter layouts."""
 
 from . import functional, init, utils
-from .activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (  # issue 12 part A
+    CELU,
+    ELU,
+    GELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softmax2d,
+    Softmin,
+    Softplus,
+    Softshrink,
+    Softsign,
+    Tanh,
+    Tanhshrink,
+    Threshold,
+)
 from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
@@ -23,5 +51,9 @@ __all__ = ["Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Lin
            "Identity", "Embedding", "LayerNorm", "Dropout", "ReLU", "GELU", "Tanh", "Sigmoid",
            "Softmax", "LogSoftmax", "MultiheadAttention", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "functional", "init", "utils"]
+__all__ += ["SiLU", "Mish", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "Softplus",
+            "Softsign", "Hardtanh", "ReLU6", "Hardswish", "Hardsigmoid", "LogSigmoid",
+            "Tanhshrink", "Softshrink", "Hardshrink", "Threshold", "GLU", "Softmin",
+            "Softmax2d"]
 __all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]

@@ -41,7 +41,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    return E.Relu.apply(input)
+    """max(x, 0); with ``inplace=True`` the result is written into ``input``."""
+    out = E.Relu.apply(input)
+    return _inplace(input, out) if inplace else out
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -376,3 +378,218 @@ def _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, like):
             else p.astype(dtype)
         total = f if total is None else total + f
     return Tensor._make(total)
+
+
+# ============================================================================ activations
+# Issue 12 part A. Each activation is a short composite of differentiable tensor ops (so its
+# gradient comes from ops that are gradchecked one by one); where PyTorch's derivative at a
+# kink differs from the composite's, ``where`` picks PyTorch's side.
+
+from .. import creation as _C  # noqa: E402
+from ..autograd import grad_mode as _grad_mode  # noqa: E402
+
+__all__ += ["silu", "mish", "leaky_relu", "prelu", "elu", "selu", "celu", "softplus",
+            "softsign", "hardtanh", "relu6", "hardswish", "hardsigmoid", "logsigmoid",
+            "tanhshrink", "softshrink", "hardshrink", "threshold", "glu", "softmin",
+            "relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _float_input(input, op: str) -> Tensor:
+    _tensor(input, "input", op)
+    if not input.is_floating_point():
+        raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype}")
+    return input
+
+
+def _inplace(input: Tensor, result: Tensor) -> Tensor:
+    """PyTorch's ``inplace=True``: write ``result`` into ``input``'s storage, return input.
+
+    When ``input`` is part of a graph (it requires grad), overwriting it would silently
+    corrupt values that backward needs (tinytorch has no version counters), so the result
+    is returned out of place and ``input`` is left as it was.
+    """
+    if input.requires_grad and _grad_mode.is_grad_enabled():
+        return result
+    return input.copy_(result)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigmoid(x)."""
+    out = _float_input(input, "silu") * input.sigmoid()
+    return _inplace(input, out) if inplace else out
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    bx = _float_input(input, "softplus") * beta
+    linear_part = bx > threshold
+    # clamping keeps exp finite in the branch ``where`` discards (its 0 * inf would be NaN)
+    smooth = (bx.clamp(max=threshold).exp() + 1).log() / beta
+    return _C.where(linear_part, input, smooth)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x))."""
+    out = _float_input(input, "mish") * softplus(input).tanh()
+    return _inplace(input, out) if inplace else out
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, negative_slope * x elsewhere."""
+    out = _C.where(_float_input(input, "leaky_relu") > 0, input, input * negative_slope)
+    return _inplace(input, out) if inplace else out
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, a_c x elsewhere, with one learned slope per channel (dim 1) or one
+    shared slope."""
+    _float_input(input, "prelu")
+    n = weight.numel()
+    if n != 1:
+        channels = input.shape[1] if input.ndim >= 2 else input.shape[0] if input.ndim else 1
+        if n != channels:
+            raise RuntimeError(f"prelu: mismatch of parameter numbers and input channel size: "
+                               f"weight has {n} entries, input of shape "
+                               f"{tuple(input.shape)} has {channels} channels")
+        shape = [1] * input.ndim
+        shape[1 if input.ndim >= 2 else 0] = n
+        weight = weight.reshape(*shape)
+    else:
+        weight = weight.reshape(())
+    return _C.where(input > 0, input, input * weight)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, alpha (exp(x) - 1) elsewhere."""
+    neg = (_float_input(input, "elu").clamp(max=0).exp() - 1) * alpha
+    out = _C.where(input > 0, input, neg)
+    return _inplace(input, out) if inplace else out
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    out = elu(_float_input(input, "selu"), _SELU_ALPHA) * _SELU_SCALE
+    return _inplace(input, out) if inplace else out
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu: alpha must not be 0")
+    neg = ((_float_input(input, "celu").clamp(max=0) / alpha).exp() - 1) * alpha
+    out = _C.where(input > 0, input, neg)
+    return _inplace(input, out) if inplace else out
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return _float_input(input, "softsign") / (input.abs() + 1)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """x clipped to [min_val, max_val]; gradient 1 strictly inside, 0 on and outside."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} cannot be greater than max_val "
+                         f"{max_val}")
+    _float_input(input, "hardtanh")
+    out = _C.where(input <= min_val, min_val, _C.where(input >= max_val, max_val, input))
+    return _inplace(input, out) if inplace else out
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between."""
+    _float_input(input, "hardsigmoid")
+    out = _C.where(input <= -3, 0.0, _C.where(input >= 3, 1.0, input / 6 + 0.5))
+    return _inplace(input, out) if inplace else out
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6."""
+    _float_input(input, "hardswish")
+    out = _C.where(input < -3, 0.0, _C.where(input <= 3, input * (input + 3) / 6, input))
+    return _inplace(input, out) if inplace else out
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(1 / (1 + exp(-x))) = -softplus(-x)."""
+    return -softplus(-_float_input(input, "logsigmoid"))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return _float_input(input, "tanhshrink") - input.tanh()
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
+                           f"{lambd}")
+    _float_input(input, "softshrink")
+    return _C.where(input > lambd, input - lambd,
+                    _C.where(input < -lambd, input + lambd, 0.0))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    _float_input(input, "hardshrink")
+    return _C.where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    _tensor(input, "input", "threshold")
+    out = _C.where(input > threshold, input, value)
+    return _inplace(input, out) if inplace else out
+
+
+def threshold_(input: Tensor, threshold_value: float, value: float) -> Tensor:
+    return threshold(input, threshold_value, value, inplace=True)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place max(x, 0)."""
+    return _inplace(input, relu(input))
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), where a and b are the two halves of ``input`` along ``dim``."""
+    _float_input(input, "glu")
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = _dim(dim, input.ndim)
+    if input.shape[d] % 2:
+        raise RuntimeError(f"glu: halving dimension must be even, but dimension {d} is size "
+                           f"{input.shape[d]}")
+    a, b = input.chunk(2, d)
+    return a * b.sigmoid()
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype=None) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    if dim is None:
+        raise TypeError("softmin(): pass dim explicitly (the implicit choice is deprecated in "
+                        "PyTorch)")
+    return softmax(-_softmax_dtype(input, dtype), dim)
