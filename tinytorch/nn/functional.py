@@ -160,14 +160,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     N._check_reduction(reduction, "cross_entropy")
     _tensor(input, "input", "cross_entropy")
     target = _target(target, "cross_entropy")
-    if weight is not None:
-        raise NotImplementedError("cross_entropy: class weights are not supported by tinytorch")
-    if target.is_floating_point():
-        raise NotImplementedError("cross_entropy: class-probability (float) targets are not "
-                                  "supported by tinytorch; pass class indices (int64)")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
+    if target.is_floating_point():
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    if weight is not None:
+        return _cross_entropy_weighted(input, target, weight, ignore_index, reduction,
+                                       label_smoothing)
     return N.CrossEntropy.apply(input, target, int(ignore_index), float(label_smoothing),
                                 reduction)
 
@@ -180,7 +180,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     _tensor(input, "input", "nll_loss")
     target = _target(target, "nll_loss")
     if weight is not None:
-        raise NotImplementedError("nll_loss: class weights are not supported by tinytorch")
+        return _weighted_nll(input, target, weight, int(ignore_index), reduction)
     return N.NLLLoss.apply(input, target, int(ignore_index), reduction)
 
 
@@ -593,3 +593,418 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
         raise TypeError("softmin(): pass dim explicitly (the implicit choice is deprecated in "
                         "PyTorch)")
     return softmax(-_softmax_dtype(input, dtype), dim)
+
+
+# ================================================================ distances and losses
+# Issue 12 part A. Composites of differentiable tensor ops, each following PyTorch's formula
+# (including where it clamps and which side of a kink its gradient takes).
+
+__all__ += ["cosine_similarity", "pairwise_distance", "normalize", "l1_loss",
+            "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+            "binary_cross_entropy_with_logits", "kl_div", "margin_ranking_loss",
+            "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
+            "soft_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss",
+            "gaussian_nll_loss", "multi_margin_loss"]
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _loss_args(op: str, reduction: str, size_average, reduce, **tensors) -> str:
+    """Check the reduction and that every named argument is a Tensor; return the reduction."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    N._check_reduction(reduction, op)
+    for name, t in tensors.items():
+        _tensor(t, name, op)
+    return reduction
+
+
+def _same_shape(input: Tensor, target: Tensor, op: str, target_name: str = "target") -> None:
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"{op}: {target_name} size {tuple(target.shape)} must be the same as "
+                         f"input size {tuple(input.shape)}")
+
+
+def _p_norm(x: Tensor, p: float, dim: int, keepdim: bool = False) -> Tensor:
+    """(sum |x|^p)^(1/p) along dim (p = inf: max |x|)."""
+    if p == float("inf"):
+        return x.abs().amax(dim, keepdim=keepdim)
+    if p == 2:
+        return (x * x).sum(dim, keepdim=keepdim).sqrt()
+    if p == 1:
+        return x.abs().sum(dim, keepdim=keepdim)
+    return (x.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along ``dim`` (broadcast first)."""
+    _tensor(x1, "x1", "cosine_similarity")
+    _tensor(x2, "x2", "cosine_similarity")
+    try:
+        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise RuntimeError(f"cosine_similarity: x1 of shape {tuple(x1.shape)} and x2 of shape "
+                           f"{tuple(x2.shape)} do not broadcast") from None
+    d = _dim(dim, len(shape))
+    x1, x2 = x1.broadcast_to(shape), x2.broadcast_to(shape)
+    n1 = _p_norm(x1, 2, d, keepdim=True).clamp(min=eps)
+    n2 = _p_norm(x2, 2, d, keepdim=True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(d)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p over the last dim."""
+    _tensor(x1, "x1", "pairwise_distance")
+    _tensor(x2, "x2", "pairwise_distance")
+    diff = x1 - x2 + eps
+    if diff.ndim == 0:
+        raise RuntimeError("pairwise_distance: inputs must have at least 1 dimension")
+    return _p_norm(diff, p, -1, keepdim=keepdim)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out=None) -> Tensor:
+    """x / max(||x||_p, eps) along ``dim``."""
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported by tinytorch")
+    _float_input(input, "normalize")
+    return input / _p_norm(input, p, _dim(dim, max(input.ndim, 1)),
+                           keepdim=True).clamp(min=eps)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+            reduction: str = "mean") -> Tensor:
+    """|input - target|."""
+    reduction = _loss_args("l1_loss", reduction, size_average, reduce, input=input,
+                           target=target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target)."""
+    reduction = _loss_args("smooth_l1_loss", reduction, size_average, reduce, input=input,
+                           target=target)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got "
+                           f"{beta}")
+    d = input - target
+    if beta == 0:
+        return _reduce(d.abs(), reduction)
+    a = d.abs()
+    return _reduce(_C.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+               delta: float = 1.0, weight: Tensor | None = None) -> Tensor:
+    """0.5 d^2 where |d| <= delta, delta (|d| - 0.5 delta) elsewhere."""
+    reduction = _loss_args("huber_loss", reduction, None, None, input=input, target=target)
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta, got "
+                           f"{delta}")
+    d = input - target
+    a = d.abs()
+    loss = _C.where(a <= delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """-w (y log x + (1 - y) log(1 - x)), each log clamped at -100 as PyTorch."""
+    reduction = _loss_args("binary_cross_entropy", reduction, size_average, reduce,
+                           input=input, target=target)
+    _same_shape(input, target, "binary_cross_entropy", "target")
+    x = input._data
+    if x.size and (float(x.min()) < 0 or float(x.max()) > 1):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
+                           "and 1")
+    log_x = input.log().clamp(min=-100)
+    log_1mx = (1 - input).log().clamp(min=-100)
+    loss = -(target * log_x + (1 - target) * log_1mx)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, size_average=None,
+                                     reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """-w (p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))), computed stably as
+    (1 - y) x + (1 + (p - 1) y) softplus(-x)."""
+    reduction = _loss_args("binary_cross_entropy_with_logits", reduction, size_average, reduce,
+                           input=input, target=target)
+    _same_shape(input, target, "binary_cross_entropy_with_logits", "target")
+    softplus_neg = softplus(-input)  # -log sigmoid(x)
+    if pos_weight is not None:
+        log_weight = (pos_weight - 1) * target + 1
+        loss = (1 - target) * input + log_weight * softplus_neg
+    else:
+        loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """target (log target - input) pointwise, input being log-probabilities; ``batchmean``
+    divides the sum by the batch size (the true KL divergence per sample)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', "
+                         f"got {reduction!r}")
+    _tensor(input, "input", "kl_div")
+    _tensor(target, "target", "kl_div")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        # xlogy: 0 log 0 = 0
+        positive = target > 0
+        safe = _C.where(positive, target, 1.0)
+        loss = _C.where(positive, target * safe.log(), 0.0) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin)."""
+    reduction = _loss_args("margin_ranking_loss", reduction, size_average, reduce,
+                           input1=input1, input2=input2, target=target)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss: all input tensors should have same "
+                           f"dimension but got sizes: input1: {tuple(input1.shape)}, input2: "
+                           f"{tuple(input2.shape)}, target: {tuple(target.shape)}")
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
+                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1."""
+    reduction = _loss_args("hinge_embedding_loss", reduction, size_average, reduce,
+                           input=input, target=target)
+    margin_part = _C.where(target != 1, (margin - input).clamp(min=0), 0.0)
+    self_part = _C.where(target != -1, input, 0.0)
+    return _reduce(margin_part + self_part, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
+    reduction = _loss_args("cosine_embedding_loss", reduction, size_average, reduce,
+                           input1=input1, input2=input2, target=target)
+    if input1.ndim not in (1, 2) or tuple(input1.shape) != tuple(input2.shape):
+        raise RuntimeError(f"cosine_embedding_loss: expected input1 and input2 of one shape "
+                           f"(N, D) or (D,), got {tuple(input1.shape)} and "
+                           f"{tuple(input2.shape)}")
+    if target.ndim != input1.ndim - 1:
+        raise RuntimeError(f"cosine_embedding_loss: expected target of {input1.ndim - 1} dims "
+                           f"for input of shape {tuple(input1.shape)}, got "
+                           f"{tuple(target.shape)}")
+    eps = 1e-12  # PyTorch's: keeps the denominator of a zero vector's cosine finite
+    prod = (input1 * input2).sum(-1)
+    mag = ((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)
+    cos = prod / mag.sqrt()
+    pos = _C.where(target == 1, 1 - cos, 0.0)
+    neg = _C.where(target == -1, (cos - margin).clamp(min=0), 0.0)
+    return _reduce(pos + neg, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                        swap: bool = False, size_average=None, reduce=None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) with d the pairwise p-norm distance; ``swap``
+    uses min(d(a, n), d(p, n))."""
+    reduction = _loss_args("triplet_margin_loss", reduction, size_average, reduce,
+                           anchor=anchor, positive=positive, negative=negative)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"triplet_margin_loss: the anchor, positive, and negative tensors "
+                           f"are expected to have the same number of dimensions, but got: "
+                           f"anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+                           f"{negative.ndim}D inputs")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-y x))."""
+    reduction = _loss_args("soft_margin_loss", reduction, size_average, reduce, input=input,
+                           target=target)
+    return _reduce(softplus(-target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average=None, reduce=None,
+                                reduction: str = "mean") -> Tensor:
+    """-(1/C) sum_c w_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c)) per sample."""
+    reduction = _loss_args("multilabel_soft_margin_loss", reduction, size_average, reduce,
+                           input=input, target=target)
+    _same_shape(input, target, "multilabel_soft_margin_loss")
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.mean(-1) if input.ndim else loss
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True,
+                     full: bool = False, size_average=None, eps: float = 1e-8,
+                     reduce=None, reduction: str = "mean") -> Tensor:
+    """exp(x) - y x (``log_input``) or x - y log(x + eps); ``full`` adds Stirling's
+    y log y - y + 0.5 log(2 pi y) where y > 1."""
+    reduction = _loss_args("poisson_nll_loss", reduction, size_average, reduce, input=input,
+                           target=target)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        big = target > 1
+        safe = _C.where(big, target, 2.0)
+        stirling = safe * safe.log() - safe + (safe * (2 * math.pi)).log() * 0.5
+        loss = loss + _C.where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """0.5 (log max(var, eps) + (x - y)^2 / max(var, eps)) (+ 0.5 log 2 pi with ``full``)."""
+    reduction = _loss_args("gaussian_nll_loss", reduction, None, None, input=input,
+                           target=target)
+    if not isinstance(var, Tensor):
+        var = _C.full(tuple(input.shape), float(var), dtype=input.dtype, device=input.device)
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)  # one variance per sample: homoscedastic
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError(f"gaussian_nll_loss: var of shape {tuple(var.shape)} does not fit "
+                             f"input of shape {tuple(input.shape)}")
+    if bool((var._data < 0).any()):
+        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+    # PyTorch clamps a copy of var without recording it: the gradient passes as if unclamped
+    var = var + (var.clamp(min=eps) - var).detach()
+    diff = input - target
+    loss = (var.log() + diff * diff / var) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, size_average=None, reduce=None,
+                      reduction: str = "mean") -> Tensor:
+    """(1/C) sum_{i != y} max(0, margin - x_y + x_i)^p (times w_y) per sample."""
+    reduction = _loss_args("multi_margin_loss", reduction, size_average, reduce, input=input,
+                           target=target)
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got {p}")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    y = target.reshape(-1)
+    if x.ndim != 2 or y.shape[0] != x.shape[0]:
+        raise RuntimeError(f"multi_margin_loss: expected input (N, C) or (C,) and target (N,) "
+                           f"or (), got {tuple(input.shape)} and {tuple(target.shape)}")
+    classes = x.shape[1]
+    N._check_classes(y._data, classes, -10**18, "multi_margin_loss")
+    x_y = x.gather(1, y.reshape(-1, 1))
+    h = (x - x_y + margin).clamp(min=0)
+    if p == 2:
+        h = h * h
+    if weight is not None:
+        h = h * weight[y].reshape(-1, 1)
+    not_target = Tensor._make(x._xp.arange(classes)[None, :] != y._data[:, None])
+    loss = (h * not_target).sum(1) / classes
+    if input.ndim < 2:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
+# --------------------------------------------- class weights and probability targets
+# Built around the fused CrossEntropy / NLLLoss Functions of ``ops/nn.py``: these paths are
+# composites (gather, log_softmax, sums), as PyTorch defines them.
+
+
+def _check_weight(weight: Tensor, classes: int, op: str) -> None:
+    _tensor(weight, "weight", op)
+    if tuple(weight.shape) != (classes,):
+        raise RuntimeError(f"{op}: weight tensor should be defined either for all {classes} "
+                           f"classes or no classes but got weight tensor of shape: "
+                           f"{tuple(weight.shape)}")
+
+
+def _class_view(t: Tensor) -> tuple:
+    """Shape (1, C, 1, ...) that broadcasts a per-class vector over (N, C, d...)."""
+    return (-1,) if t.ndim == 1 else (1, -1) + (1,) * (t.ndim - 2)
+
+
+def _weighted_nll(logp: Tensor, target: Tensor, weight: Tensor, ignore_index: int,
+                  reduction: str) -> Tensor:
+    """-w[t] logp[t] per element; ``mean`` divides by the sum of the weights it used."""
+    classes = logp.shape[1] if logp.ndim > 1 else logp.shape[0]
+    _check_weight(weight, classes, "nll_loss")
+    N._class_last(logp._data, target._data, "nll_loss")  # shape check
+    valid = N._check_classes(target._data, classes, ignore_index, "nll_loss")
+    xp = logp._xp
+    safe = xp.where(valid, target._data, 0)
+    class_dim = 1 if logp.ndim > 1 else 0
+    picked = logp.gather(class_dim, Tensor._make(xp.expand_dims(safe, class_dim)))
+    picked = picked.squeeze(class_dim)
+    w = Tensor._make(weight._data[safe] * valid)
+    loss = -picked * w
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / w.sum()
+
+
+def _cross_entropy_weighted(input, target, weight, ignore_index, reduction, label_smoothing):
+    class_dim = 1 if input.ndim > 1 else 0
+    logp = log_softmax(input, class_dim)
+    loss = _weighted_nll(logp, target, weight, int(ignore_index), reduction)
+    if label_smoothing == 0:
+        return loss
+    classes = input.shape[class_dim]
+    valid = Tensor._make(target._data != ignore_index)
+    smooth = -(logp * weight.reshape(*_class_view(input))).sum(class_dim) * valid
+    if reduction == "mean":
+        xp = input._xp
+        safe = xp.where(valid._data, target._data, 0)
+        smooth = smooth.sum() / Tensor._make((weight._data[safe] * valid._data).sum())
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
+    """-sum_c w_c y_c log softmax(x)_c with class-probability targets y of input's shape."""
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"cross_entropy: class-probability targets must have the input's "
+                           f"shape {tuple(input.shape)}, got {tuple(target.shape)}")
+    class_dim = 1 if input.ndim > 1 else 0
+    classes = input.shape[class_dim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = log_softmax(input, class_dim) * target
+    if weight is not None:
+        _check_weight(weight, classes, "cross_entropy")
+        terms = terms * weight.reshape(*_class_view(input))
+    if reduction == "none":
+        return -terms.sum(class_dim)
+    if reduction == "sum":
+        return -terms.sum()
+    return -terms.sum() / (input.numel() // classes if classes else 1)
