@@ -31,10 +31,13 @@ from .activation import (  # issue 12 part A
     Threshold,
 )
 from .attention import MultiheadAttention
+from .channelshuffle import ChannelShuffle
 from .container import ModuleDict, ModuleList, Sequential
-from .dropout import Dropout
-from .embedding import Embedding
-from .linear import Identity, Linear
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from .embedding import Embedding, EmbeddingBag
+from .flatten import Flatten, Unflatten
+from .linear import Bilinear, Identity, Linear
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -56,7 +59,18 @@ from .loss import (
     TripletMarginLoss,
 )
 from .module import Module
-from .normalization import LayerNorm
+from .normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+)
 from .parameter import Parameter
 from .transformer import (
     Transformer,
@@ -78,5 +92,10 @@ __all__ += ["L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss
             "KLDivLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
             "TripletMarginLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
             "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+__all__ += ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d",
+            "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "LocalResponseNorm"]
+__all__ += ["ChannelShuffle", "CosineSimilarity", "PairwiseDistance", "Flatten", "Unflatten",
+            "AlphaDropout", "FeatureAlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d",
+            "EmbeddingBag", "Bilinear"]
 __all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]

@@ -116,10 +116,15 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm=None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
               sparse: bool = False) -> Tensor:
-    """Rows of ``weight`` picked by the integer ``input``: output shape input.shape + (dim,)."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are "
-                                  "not supported by tinytorch")
+    """Rows of ``weight`` picked by the integer ``input``: output shape input.shape + (dim,).
+
+    ``max_norm``: the rows looked up are first renormalised in place (outside the graph) to
+    norm at most max_norm. ``scale_grad_by_freq``: each row's gradient is divided by the
+    number of times the row occurs in ``input``.
+    """
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported by "
+                                  "tinytorch")
     if not isinstance(input, Tensor):
         input = Tensor(input, dtype=backend.int64, device=weight.device)
     if weight.ndim != 2:
@@ -131,7 +136,32 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             raise ValueError(f"embedding: padding_idx {padding_idx} must be within "
                              f"num_embeddings {n}")
         padding_idx %= n
-    return N.Embedding.apply(weight, input, padding_idx)
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, float(max_norm), float(norm_type))
+    out = N.Embedding.apply(weight, input, padding_idx)
+    if scale_grad_by_freq and out.requires_grad:
+        xp = input._xp
+        _, inverse, counts = xp.unique(input._data.reshape(-1), return_inverse=True,
+                                       return_counts=True)
+        scale = (1.0 / counts[inverse.reshape(-1)]).reshape(tuple(input.shape) + (1,))
+        scale = Tensor._make(scale.astype(out._data.dtype))
+        # value out, gradient out * scale
+        out = out * scale + out.detach() * (1 - scale)
+    return out
+
+
+def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float,
+                       norm_type: float) -> None:
+    """Scale the looked-up rows of ``weight`` whose p-norm exceeds max_norm back to it."""
+    xp = weight._xp
+    rows = xp.unique(input._data.reshape(-1))
+    w = weight._data
+    picked = w[rows]
+    norms = (xp.abs(picked) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    big = norms > max_norm
+    if bool(big.any()):
+        scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
+        w[rows[big]] = picked[big] * scale[:, None]
 
 
 def _target(target, op):
@@ -1008,3 +1038,352 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
     if reduction == "sum":
         return -terms.sum()
     return -terms.sum() / (input.numel() // classes if classes else 1)
+
+
+# ========================================================================= normalisation
+# Issue 12 part A. Batch statistics go through the fused Functions of ``ops/norm.py``;
+# normalising with fixed running statistics is a composite of broadcast ops.
+
+from ..ops import norm as _norm  # noqa: E402
+
+__all__ += ["batch_norm", "instance_norm", "group_norm", "rms_norm", "local_response_norm"]
+
+
+def _channel_param(p, channels: int, name: str, op: str, like: Tensor) -> None:
+    if p is not None and p.numel() != channels:
+        raise RuntimeError(f"{op}: expected {name} with {channels} elements (one per channel "
+                           f"of input of shape {tuple(like.shape)}), got shape "
+                           f"{tuple(p.shape)}")
+
+
+def _affine(x: Tensor, weight, bias, shape) -> Tensor:
+    if weight is not None:
+        x = x * weight.reshape(*shape)
+    if bias is not None:
+        x = x + bias.reshape(*shape)
+    return x
+
+
+def _update_running(running: Tensor | None, value, momentum: float) -> None:
+    """running <- (1 - momentum) running + momentum value, in place and outside the graph."""
+    if running is not None:
+        data = running._data
+        data *= 1 - momentum
+        data += momentum * value.astype(data.dtype, copy=False)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) over the batch and every other dim, then scale by
+    ``weight`` and shift by ``bias``. In training the batch's statistics are used and the
+    running ones move toward them by ``momentum`` (the variance unbiased); otherwise the
+    running statistics are used."""
+    _float_input(input, "batch_norm")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of at least 2 dims (N, C, ...), got "
+                         f"shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        _channel_param(p, channels, name, "batch_norm", input)
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    if training:
+        per_channel = input.numel() // channels if channels else 0
+        if per_channel <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got "
+                             f"input size {tuple(input.shape)}")
+        out, mean, var = _norm.BatchNorm.apply(input, weight, bias, float(eps))
+        _update_running(running_mean, mean._data, momentum)
+        if running_var is not None:
+            unbiased = var._data * (per_channel / (per_channel - 1))
+            _update_running(running_var, unbiased, momentum)
+        return out
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var must be given when "
+                           "training=False")
+    scale = (running_var.reshape(*shape) + eps).rsqrt()
+    return _affine((input - running_mean.reshape(*shape)) * scale, weight, bias, shape)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its spatial dims (dims 2, ...)."""
+    _float_input(input, "instance_norm")
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected input (N, C, *spatial) of at least 3 "
+                         f"dims, got shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, p in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        _channel_param(p, channels, name, "instance_norm", input)
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum,
+                          eps)
+    axes = tuple(range(2, input.ndim))
+    spatial = int(np.prod(input.shape[2:]))
+    if spatial <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{tuple(input.shape)}")
+    if running_mean is not None or running_var is not None:
+        x = input._data
+        _update_running(running_mean, x.mean(axis=axes).mean(axis=0), momentum)
+        _update_running(running_var, x.var(axis=axes, ddof=1).mean(axis=0), momentum)
+    out = _norm.Standardize.apply(input, axes, float(eps))
+    return _affine(out, weight, bias, shape)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Split the channels into ``num_groups`` groups and normalise each group of each sample
+    over its channels and spatial dims; then a per-channel scale and shift."""
+    _float_input(input, "group_norm")
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: expected input (N, C, ...) of at least 2 dims, got "
+                           f"shape {tuple(input.shape)}")
+    n, channels = input.shape[0], input.shape[1]
+    if num_groups <= 0 or channels % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {tuple(input.shape)} and "
+                           f"num_groups={num_groups}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        _channel_param(p, channels, name, "group_norm", input)
+    grouped = input.reshape(n, num_groups, -1)
+    out = _norm.Standardize.apply(grouped, (2,), float(eps)).reshape(*input.shape)
+    return _affine(out, weight, bias, (1, -1) + (1,) * (input.ndim - 2))
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) over the trailing ``normalized_shape`` dims, times
+    ``weight``; eps defaults to the machine epsilon of the input's dtype."""
+    _float_input(input, "rms_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+        tuple(normalized_shape)
+    k = len(shape)
+    if k > input.ndim or tuple(input.shape[input.ndim - k:]) != shape:
+        raise RuntimeError(f"rms_norm: normalized_shape {list(shape)} does not match the "
+                           f"trailing dims of input of shape {tuple(input.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"rms_norm: weight has shape {tuple(weight.shape)}, expected "
+                           f"normalized_shape {shape}")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """x / (k + alpha / size * sum of x^2 over ``size`` neighbouring channels)^beta."""
+    _float_input(input, "local_response_norm")
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input "
+                         f"(got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    channels = input.shape[1]
+    sq = input * input
+    # zero-pad the channel dim by size // 2 in front and (size - 1) // 2 behind, then sum
+    # each window of ``size`` channels
+    pad_spec = (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2)
+    padded = pad(sq, pad_spec)
+    window = padded.narrow(1, 0, channels)
+    for offset in range(1, size):
+        window = window + padded.narrow(1, offset, channels)
+    div = (window * (alpha / size) + k) ** beta
+    return input / div
+
+
+# ================================================================== layers and dropout
+# Issue 12 part A.
+
+__all__ += ["bilinear", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+            "feature_alpha_dropout", "channel_shuffle", "embedding_bag"]
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """y_k = x1^T W_k x2 + b_k, weight of shape (out, in1, in2)."""
+    _tensor(input1, "input1", "bilinear")
+    _tensor(input2, "input2", "bilinear")
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape "
+                           f"{tuple(weight.shape)}")
+    out_f, in1, in2 = weight.shape
+    if input1.shape[-1] != in1 or input2.shape[-1] != in2 or \
+            tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(f"bilinear: input1 {tuple(input1.shape)} and input2 "
+                           f"{tuple(input2.shape)} must share their leading dims and end in "
+                           f"{in1} and {in2} features (weight {tuple(weight.shape)})")
+    # (..., in1) @ (in1, out * in2) -> (..., out, in2), then the dot product with x2
+    left = input1.matmul(weight.permute(1, 0, 2).reshape(in1, out_f * in2))
+    left = left.reshape(*input1.shape[:-1], out_f, in2)
+    out = (left * input2.unsqueeze(-2)).sum(-1)
+    return out + bias if bias is not None else out
+
+
+def _feature_dropout(input: Tensor, p: float, training: bool, batched_dims: int,
+                     op: str) -> Tensor:
+    """Zero whole channels: one keep/drop draw per (sample, channel)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.ndim not in (batched_dims - 1, batched_dims):
+        raise RuntimeError(f"{op}: Expected {batched_dims - 1}D or {batched_dims}D input, but "
+                           f"received a {input.ndim}D input of shape {tuple(input.shape)}")
+    if not training or p == 0:
+        return input
+    lead = 2 if input.ndim == batched_dims else 1
+    shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
+    if p == 1:
+        return input * 0.0
+    keep = N.keep_mask(shape, p, input._xp, input._data.dtype)  # 0 or 1 / (1 - p)
+    return input * Tensor._make(keep)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) input; scale the rest by 1 / (1 - p)."""
+    return _feature_dropout(input, p, training, 3, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input."""
+    return _feature_dropout(input, p, training, 4, "dropout2d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input."""
+    return _feature_dropout(input, p, training, 5, "dropout3d")
+
+
+_ALPHA_PRIME = -_SELU_ALPHA * _SELU_SCALE  # SELU's negative saturation value
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, mask_shape) -> Tensor:
+    """Dropped units become SELU's saturation value, then an affine map a x + b restores
+    zero mean and unit variance (Klambauer et al., 2017)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = (N.keep_mask(mask_shape, p, input._xp, input._data.dtype) > 0).astype(
+        input._data.dtype)
+    a = ((1 - p) * (1 + p * _ALPHA_PRIME ** 2)) ** -0.5
+    b = -a * _ALPHA_PRIME * p
+    keep_t = Tensor._make(keep)
+    return (input * keep_t + _ALPHA_PRIME * (1 - keep_t)) * a + b
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout that keeps SELU activations' mean and variance."""
+    return _alpha_dropout(_float_input(input, "alpha_dropout"), p, training,
+                          tuple(input.shape))
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels."""
+    _float_input(input, "feature_alpha_dropout")
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    return _alpha_dropout(input, p, training, shape)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, g * k, ...) -> channels regrouped as k groups of g (ShuffleNet)."""
+    _tensor(input, "input", "channel_shuffle")
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value "
+                           f"of groups:{groups}")
+    n, c = input.shape[0], input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return x.reshape(n, c, *rest)
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean",
+                  sparse: bool = False, per_sample_weights: Tensor | None = None,
+                  include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sum, mean or max of the embedding vectors of each bag: the rows of a 2-D ``input``, or
+    the slices of a 1-D ``input`` that start at each of ``offsets``. Empty bags give zeros;
+    ``padding_idx`` entries are left out of their bag."""
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
+    if sparse:
+        raise NotImplementedError("embedding_bag: sparse gradients are not supported by "
+                                  "tinytorch")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}'). Please open a feature request on GitHub.")
+    idx = input._data
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as "
+                             "input is treated is a mini-batch of fixed length sequences.")
+        bags, width = idx.shape
+        starts = np.arange(bags) * width
+        flat = input.reshape(-1)
+        psw = per_sample_weights.reshape(-1) if per_sample_weights is not None else None
+    elif input.ndim == 1:
+        if offsets is None or offsets.ndim != 1:
+            raise ValueError("embedding_bag: offsets has to be a 1D Tensor but got None"
+                             if offsets is None else
+                             f"embedding_bag: offsets has to be a 1D Tensor, got shape "
+                             f"{tuple(offsets.shape)}")
+        starts = np.asarray(backend.to_numpy(offsets._data)).astype(np.int64)
+        if include_last_offset:
+            starts = starts[:-1]
+        flat, psw = input, per_sample_weights
+        if starts.size and (starts[0] != 0 or (np.diff(starts) < 0).any()
+                            or starts[-1] > idx.size):
+            raise ValueError(f"embedding_bag: offsets must start at 0 and increase within "
+                             f"the input's {idx.size} entries, got {starts.tolist()}")
+    else:
+        raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of "
+                         f"dimension {input.ndim}")
+    n_flat = int(flat.shape[0])
+    ends = np.append(starts[1:], n_flat) if not (input.ndim == 1 and include_last_offset) \
+        else np.append(starts[1:], int(backend.to_numpy(offsets._data)[-1]))
+    vectors = embedding(flat, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)
+    if psw is not None:
+        vectors = vectors * psw.unsqueeze(-1)
+    flat_idx = np.asarray(backend.to_numpy(flat._data))
+    dim = weight.shape[1]
+    zero = _C.zeros(dim, dtype=weight.dtype, device=weight.device)
+    out = []
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        rows = np.arange(s, e)
+        if padding_idx is not None:
+            rows = rows[flat_idx[s:e] != padding_idx % weight.shape[0]]
+        if rows.size == 0:
+            out.append(zero)
+            continue
+        bag = vectors[Tensor._make(vectors._xp.asarray(rows))]
+        if mode == "sum":
+            out.append(bag.sum(0))
+        elif mode == "mean":
+            out.append(bag.mean(0))
+        else:
+            out.append(bag.amax(0))
+    if not out:
+        return _C.zeros(0, dim, dtype=weight.dtype, device=weight.device)
+    return _C.stack(out)
