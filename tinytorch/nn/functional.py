@@ -234,17 +234,52 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pad the last len(pad) // 2 dims: pad = (left_last, right_last, left_prev, ...)."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported by tinytorch (only "
-                                  f"'constant')")
+    """Pad the last len(pad) // 2 dims: pad = (left_last, right_last, left_prev, ...).
+
+    ``constant`` fills with ``value`` (any number of dims; negative pads crop); ``reflect``
+    mirrors without repeating the edge, ``replicate`` repeats the edge, ``circular`` wraps
+    around; these three pad the last 1, 2 or 3 dims of an input with one or two more dims.
+    """
+    _tensor(input, "input", "pad")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
-        raise RuntimeError(f"pad: padding length must be divisible by 2, got {len(pad)}")
+        raise RuntimeError(f"Padding length must be divisible by 2, got {len(pad)}")
     if len(pad) // 2 > input.ndim:
-        raise RuntimeError(f"pad: padding {pad} pads {len(pad) // 2} dims but the input has "
-                           f"only {input.ndim}")
-    return N.ConstantPad.apply(input, pad, 0 if value is None else value)
+        raise RuntimeError(f"Padding length should be less than or equal to two times the "
+                           f"input dimension but got padding length {len(pad)} and input of "
+                           f"dimension {input.ndim}")
+    if mode == "constant":
+        return N.ConstantPad.apply(input, pad, 0 if value is None else value)
+    if value is not None and value != 0:
+        raise ValueError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    from ..ops import padding as _padding
+
+    k = len(pad) // 2
+    if k not in (1, 2, 3) or input.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
+            f"(mode {mode!r} pads the last dim of 2D or 3D input with 2 values, the last 2 "
+            f"dims of 3D or 4D input with 4, the last 3 dims of 4D or 5D input with 6)")
+    widths = []
+    for i in range(k):
+        axis = input.ndim - 1 - i
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        n = input.shape[axis]
+        if n + lo + hi < 0 or (n == 0 and (lo or hi)):
+            raise RuntimeError(f"pad: padding {(lo, hi)} of dimension {axis} of input "
+                               f"{list(input.shape)} leaves no entries to read")
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the "
+                               f"corresponding input dimension, but got: padding {(lo, hi)} "
+                               f"at dimension {axis} of input {list(input.shape)}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError(f"Padding value causes wrapping around more than once: "
+                               f"padding {(lo, hi)} at dimension {axis} of input "
+                               f"{list(input.shape)}")
+        widths.append((axis, (lo, hi)))
+    return _padding.IndexPad.apply(input, tuple(widths), mode)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
