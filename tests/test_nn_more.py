@@ -209,3 +209,143 @@ def test_norm_errors_name_the_problem():
         nn.BatchNorm1d(3)(tinytorch.randn(1, 3))
     with pytest.raises(ValueError, match="divisible by num_groups"):
         nn.GroupNorm(3, 4)
+
+
+# ------------------------------------------------------------------ embeddings
+
+
+@pytest.mark.parametrize("kwargs", [dict(padding_idx=1), dict(scale_grad_by_freq=True),
+                                    dict(max_norm=1.0), dict(max_norm=0.5, norm_type=1.0)])
+def test_embedding_options_match_pytorch(kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Embedding(5, 3, **kwargs), torch.nn.Embedding(5, 3, **kwargs)
+    idx = np.array([[0, 1, 1], [3, 1, 4]])
+    check_against_torch(ours, theirs, [idx], grad_inputs=[False])
+    assert repr(ours) == repr(theirs)
+    # max_norm renormalised the same rows of both weights in place
+    np.testing.assert_allclose(ours.weight.detach().numpy(), theirs.weight.detach().numpy())
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_matches_pytorch(mode):
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.EmbeddingBag(6, 3, mode=mode), torch.nn.EmbeddingBag(6, 3, mode=mode)
+    check_against_torch(ours, theirs, [np.array([[0, 2, 2], [5, 1, 0]])],
+                        grad_inputs=[False])
+    ours, theirs = nn.EmbeddingBag(6, 3, mode=mode, padding_idx=2), torch.nn.EmbeddingBag(
+        6, 3, mode=mode, padding_idx=2)
+    flat, offsets = np.array([0, 2, 2, 5, 1, 4, 3]), np.array([0, 3, 3, 5])  # one empty bag
+    check_against_torch(ours, theirs, [flat, offsets], grad_inputs=[False, False])
+    assert repr(ours) == repr(theirs)
+
+
+def test_embedding_bag_per_sample_weights_and_last_offset():
+    torch = pytest.importorskip("torch")
+    ours = nn.EmbeddingBag(6, 3, mode="sum", include_last_offset=True)
+    theirs = torch.nn.EmbeddingBag(6, 3, mode="sum", include_last_offset=True)
+    flat, offsets, w = np.array([0, 2, 2, 5, 1]), np.array([0, 2, 5]), _rand(5)
+    check_against_torch(ours, theirs, [flat, offsets, w], grad_inputs=[False, False, True])
+
+
+def test_embedding_from_pretrained_freezes_and_copies_options():
+    w = tinytorch.tensor(_rand(4, 3))
+    emb = nn.Embedding.from_pretrained(w, padding_idx=0, max_norm=2.0)
+    assert not emb.weight.requires_grad and emb.padding_idx == 0 and emb.max_norm == 2.0
+    assert nn.Embedding.from_pretrained(w, freeze=False).weight.requires_grad
+    bag = nn.EmbeddingBag.from_pretrained(w, mode="max")
+    assert bag.mode == "max" and not bag.weight.requires_grad
+
+
+# ------------------------------------------------------------------ containers
+
+
+def test_parameter_list_and_dict_register_their_entries():
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scales = nn.ParameterList([tinytorch.ones(2) for _ in range(2)])
+            self.extra = nn.ParameterDict({"shift": nn.Parameter(tinytorch.zeros(2))})
+
+        def forward(self, x):
+            for s in self.scales:
+                x = x * s
+            return x + self.extra["shift"]
+
+    model = Model()
+    assert list(model.state_dict()) == ["scales.0", "scales.1", "extra.shift"]
+    assert all(isinstance(p, nn.Parameter) for p in model.scales)
+    model.scales.append(tinytorch.ones(2))
+    model.extra["more"] = tinytorch.zeros(1)
+    assert len(model.scales) == 3 and "more" in model.extra
+    assert len(list(model.parameters())) == 5
+    model(tinytorch.ones(2)).sum().backward()
+    assert model.extra["shift"].grad.tolist() == [1.0, 1.0]
+    assert model.scales[-1] is model.scales[2]
+    with pytest.raises(IndexError, match="out of range"):
+        model.scales[5]
+    with pytest.raises(KeyError, match="no parameter 'nope'"):
+        model.extra["nope"]
+
+
+def test_parameter_containers_repr_like_pytorch():
+    pl = nn.ParameterList([nn.Parameter(tinytorch.zeros(2, 3))])
+    assert repr(pl) == ("ParameterList(\n    (0): Parameter containing: [tinytorch.float32 "
+                        "of size 2x3]\n)")
+
+
+# ------------------------------------------------------------------ dropout and in-place
+
+
+@pytest.mark.parametrize("cls,shape", [("Dropout1d", (4, 6, 5)), ("Dropout2d", (4, 6, 2, 3)),
+                                       ("Dropout3d", (2, 6, 2, 2, 2)),
+                                       ("Dropout1d", (6, 5))])
+def test_channel_dropout_zeroes_whole_channels_in_training_only(cls, shape):
+    tinytorch.manual_seed(0)
+    drop = getattr(nn, cls)(p=0.5)
+    x = tinytorch.ones(*shape, dtype=tinytorch.float64)
+    y = drop(x).numpy()
+    unbatched_dims = {"Dropout1d": 2, "Dropout2d": 3, "Dropout3d": 4}[cls]
+    lead = 1 if len(shape) == unbatched_dims else 2  # (C, ...) or (N, C, ...)
+    per_channel = y.reshape(int(np.prod(shape[:lead])), -1)
+    assert set(np.unique(per_channel)) <= {0.0, 2.0}
+    assert all(len(set(row)) == 1 for row in per_channel)  # a channel is kept or dropped
+    drop.eval()
+    np.testing.assert_array_equal(drop(x).numpy(), x.numpy())
+
+
+def test_alpha_dropout_keeps_selu_statistics():
+    tinytorch.manual_seed(0)
+    x = tinytorch.randn(200000, dtype=tinytorch.float64)
+    y = nn.AlphaDropout(0.2)(x).numpy()
+    assert abs(y.mean()) < 0.02 and abs(y.std() - 1) < 0.02
+    assert nn.AlphaDropout(0.2).eval()(x) is x
+
+
+def test_inplace_activations():
+    x = tinytorch.tensor([-1.0, 2.0])
+    out = nn.ReLU(inplace=True)(x)
+    assert out is x and x.tolist() == [0.0, 2.0]
+    y = tinytorch.tensor([-1.0, 2.0])
+    F = nn.functional
+    assert F.relu_(y) is y and y.tolist() == [0.0, 2.0]
+    z = tinytorch.tensor([-1.0, 2.0])
+    F.leaky_relu(z, 0.5, inplace=True)
+    assert z.tolist() == [-0.5, 2.0]
+    # on a graph tensor the result is out of place and the gradient is right
+    w = tinytorch.tensor([-1.0, 2.0], requires_grad=True)
+    h = w * 1
+    nn.ReLU(inplace=True)(h).sum().backward()
+    assert w.grad.tolist() == [0.0, 1.0]
+
+
+def test_bad_layer_input_names_the_problem():
+    with pytest.raises(RuntimeError, match=r"bilinear: input1 \(2, 4\)"):
+        nn.Bilinear(3, 2, 4)(tinytorch.randn(2, 4), tinytorch.randn(2, 2))
+    with pytest.raises(RuntimeError, match="halving dimension must be even"):
+        nn.GLU()(tinytorch.randn(2, 3))
+    with pytest.raises(RuntimeError, match="weight has 2 entries.*3 channels"):
+        nn.functional.prelu(tinytorch.randn(2, 3), tinytorch.ones(2))
+    with pytest.raises(NotImplementedError, match="Padding size 2 is not supported for 1D"):
+        nn.functional.pad(tinytorch.randn(3), (1, 1), mode="reflect")
+    with pytest.raises(RuntimeError, match="Padding size should be less than"):
+        nn.functional.pad(tinytorch.randn(1, 3), (3, 3), mode="reflect")

@@ -32,7 +32,7 @@ from .activation import (  # issue 12 part A
 )
 from .attention import MultiheadAttention
 from .channelshuffle import ChannelShuffle
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .embedding import Embedding, EmbeddingBag
@@ -96,6 +96,6 @@ __all__ += ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "InstanceN
             "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "LocalResponseNorm"]
 __all__ += ["ChannelShuffle", "CosineSimilarity", "PairwiseDistance", "Flatten", "Unflatten",
             "AlphaDropout", "FeatureAlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d",
-            "EmbeddingBag", "Bilinear"]
+            "EmbeddingBag", "Bilinear", "ParameterList", "ParameterDict"]
 __all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
