@@ -622,15 +622,19 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     return _C.where((input > lambd) | (input < -lambd), input, 0.0)
 
 
+def _thresholded(input: Tensor, limit: float, value: float) -> Tensor:
+    _tensor(input, "input", "threshold")
+    return _C.where(input > limit, input, value)
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value."""
-    _tensor(input, "input", "threshold")
-    out = _C.where(input > threshold, input, value)
+    out = _thresholded(input, threshold, value)
     return _inplace(input, out) if inplace else out
 
 
-def threshold_(input: Tensor, threshold_value: float, value: float) -> Tensor:
-    return threshold(input, threshold_value, value, inplace=True)
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _inplace(input, _thresholded(input, threshold, value))
 
 
 def relu_(input: Tensor) -> Tensor:
