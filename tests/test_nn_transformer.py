@@ -262,3 +262,28 @@ def test_seed_document_model_matches_pytorch_in_eval():
     ours, theirs = _seed_model(tinytorch).eval(), _seed_model(torch).eval()
     tokens = np.random.default_rng(1).integers(0, 11, size=(6, 4))
     check_against_torch(ours, theirs, [tokens], grad_inputs=[False])
+
+
+@pytest.mark.parametrize("options", [dict(kdim=3, vdim=5), dict(add_bias_kv=True),
+                                     dict(add_zero_attn=True),
+                                     dict(kdim=3, vdim=5, add_bias_kv=True,
+                                          add_zero_attn=True, bias=False)])
+@pytest.mark.parametrize("masks", ["none", "bool", "float"])
+def test_multihead_attention_extended_options_match_pytorch(options, masks):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    ours = nn.MultiheadAttention(E, H, **options)
+    theirs = torch.nn.MultiheadAttention(E, H, **options)
+    kdim, vdim = options.get("kdim", E), options.get("vdim", E)
+    q, k, v = _rand(4, 2, E), _rand(5, 2, kdim, seed=1), _rand(5, 2, vdim, seed=2)
+    t_am, t_kpm = _masks(torch, masks, 2, 5, t=4)
+    o_am, o_kpm = _masks(tinytorch, masks, 2, 5, t=4)
+    check_against_torch(ours, theirs, [q, k, v],
+                        kwargs=dict(attn_mask=o_am, key_padding_mask=o_kpm),
+                        torch_kwargs=dict(attn_mask=t_am, key_padding_mask=t_kpm))
+
+
+def test_multihead_attention_bad_key_features():
+    mha = nn.MultiheadAttention(E, H, kdim=3, vdim=5)
+    with pytest.raises(RuntimeError, match="expected key features 3 and value features 5"):
+        mha(tinytorch.randn(4, 2, E), tinytorch.randn(5, 2, 4), tinytorch.randn(5, 2, 5))
