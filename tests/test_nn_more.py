@@ -349,3 +349,19 @@ def test_bad_layer_input_names_the_problem():
         nn.functional.pad(tinytorch.randn(3), (1, 1), mode="reflect")
     with pytest.raises(RuntimeError, match="Padding size should be less than"):
         nn.functional.pad(tinytorch.randn(1, 3), (3, 3), mode="reflect")
+
+
+def test_sequential_and_module_list_editing_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (nn, torch.nn):
+        seq = lib.Sequential(lib.ReLU(), lib.Tanh())
+        seq.insert(-1, lib.Identity())
+        seq.extend([lib.Sigmoid()])
+        assert [type(m).__name__ for m in seq] == ["ReLU", "Identity", "Tanh", "Sigmoid"]
+        assert type(seq.pop(0)).__name__ == "ReLU"
+        assert list(seq._modules) == ["0", "1", "2"]
+        assert len(seq + lib.Sequential(lib.ReLU())) == 4
+        ml = lib.ModuleList([lib.ReLU(), lib.ReLU(), lib.Tanh()])
+        assert len(ml + ml) == 6 and type(ml.pop(-1)).__name__ == "Tanh"
+    assert repr(nn.ModuleList([nn.ReLU()] * 3 + [nn.Tanh()])) == repr(
+        torch.nn.ModuleList([torch.nn.ReLU()] * 3 + [torch.nn.Tanh()]))
