@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import backend, creation
-from ..ops import nn as N
+from ..ops import nn as nn_ops
 from . import functional as F
 from . import init
 from .linear import Linear
@@ -169,7 +169,7 @@ class MultiheadAttention(Module):
         v = v.reshape(n, n_k, heads, d).transpose(1, 2)
         mask = F._merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, query)
         p = self.dropout if self.training else 0.0
-        out = N.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
+        out = nn_ops.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
                                                 1 / math.sqrt(d), need_weights)
         weights = None
         if need_weights:

@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from .. import backend
-from ..ops import elementwise as E
-from ..ops import nn as N
-from ..ops import reduce as R
-from ..tensor import Tensor, _dim, as_array
+from .._convert import as_array
+from ..ops import elementwise, reduce
+from ..ops import nn as nn_ops
+from ..tensor import Tensor, _dim
 
 __all__ = ["linear", "relu", "gelu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout",
            "layer_norm", "embedding", "cross_entropy", "nll_loss", "mse_loss", "pad",
@@ -37,21 +37,21 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match "
                            f"out_features {weight.shape[0]}")
-    return N.Linear.apply(input, weight, bias)
+    return nn_ops.Linear.apply(input, weight, bias)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0); with ``inplace=True`` the result is written into ``input``."""
-    out = E.Relu.apply(input)
+    out = elementwise.Relu.apply(input)
     return _inplace(input, out) if inplace else out
 
 
 def tanh(input: Tensor) -> Tensor:
-    return E.Tanh.apply(input)
+    return elementwise.Tanh.apply(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    return E.Sigmoid.apply(input)
+    return elementwise.Sigmoid.apply(input)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -61,7 +61,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     _tensor(input, "input", "gelu")
     if not input.is_floating_point():
         raise RuntimeError(f"gelu: expected a floating point input, got {input.dtype}")
-    return N.Gelu.apply(input, approximate)
+    return nn_ops.Gelu.apply(input, approximate)
 
 
 def _softmax_dtype(input, dtype):
@@ -74,7 +74,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
         raise TypeError("softmax(): pass dim explicitly (the implicit choice is deprecated "
                         "in PyTorch)")
     input = _softmax_dtype(input, dtype)
-    return R.Softmax.apply(input, _dim(dim, input.ndim))
+    return reduce.Softmax.apply(input, _dim(dim, input.ndim))
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
@@ -83,7 +83,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
         raise TypeError("log_softmax(): pass dim explicitly (the implicit choice is "
                         "deprecated in PyTorch)")
     input = _softmax_dtype(input, dtype)
-    return R.LogSoftmax.apply(input, _dim(dim, input.ndim))
+    return reduce.LogSoftmax.apply(input, _dim(dim, input.ndim))
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
@@ -93,7 +93,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    return N.Dropout.apply(input, float(p))
+    return nn_ops.Dropout.apply(input, float(p))
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
@@ -110,7 +110,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         if p is not None and tuple(p.shape) != shape:
             raise RuntimeError(f"layer_norm: {name} has shape {tuple(p.shape)}, expected "
                                f"normalized_shape {shape}")
-    return N.LayerNorm.apply(input, weight, bias, k, float(eps))
+    return nn_ops.LayerNorm.apply(input, weight, bias, k, float(eps))
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
@@ -138,7 +138,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         padding_idx %= n
     if max_norm is not None:
         _embedding_renorm_(weight, input, float(max_norm), float(norm_type))
-    out = N.Embedding.apply(weight, input, padding_idx)
+    out = nn_ops.Embedding.apply(weight, input, padding_idx)
     if scale_grad_by_freq and out.requires_grad:
         xp = input._xp
         _, inverse, counts = xp.unique(input._data.reshape(-1), return_inverse=True,
@@ -187,7 +187,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     ``reduction='mean'`` the loss is averaged over the others.
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    N._check_reduction(reduction, "cross_entropy")
+    nn_ops._check_reduction(reduction, "cross_entropy")
     _tensor(input, "input", "cross_entropy")
     target = _target(target, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -198,7 +198,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if weight is not None:
         return _cross_entropy_weighted(input, target, weight, ignore_index, reduction,
                                        label_smoothing)
-    return N.CrossEntropy.apply(input, target, int(ignore_index), float(label_smoothing),
+    return nn_ops.CrossEntropy.apply(input, target, int(ignore_index), float(label_smoothing),
                                 reduction)
 
 
@@ -206,19 +206,19 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-input[n, target[n]] (log-probabilities in, class indices as targets)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    N._check_reduction(reduction, "nll_loss")
+    nn_ops._check_reduction(reduction, "nll_loss")
     _tensor(input, "input", "nll_loss")
     target = _target(target, "nll_loss")
     if weight is not None:
         return _weighted_nll(input, target, weight, int(ignore_index), reduction)
-    return N.NLLLoss.apply(input, target, int(ignore_index), reduction)
+    return nn_ops.NLLLoss.apply(input, target, int(ignore_index), reduction)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean") -> Tensor:
     """(input - target)^2, averaged, summed or kept per element."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    N._check_reduction(reduction, "mse_loss")
+    nn_ops._check_reduction(reduction, "mse_loss")
     if tuple(input.shape) != tuple(target.shape):
         # PyTorch warns and broadcasts; broadcasting a loss is almost always a bug
         try:
@@ -251,7 +251,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                            f"input dimension but got padding length {len(pad)} and input of "
                            f"dimension {input.ndim}")
     if mode == "constant":
-        return N.ConstantPad.apply(input, pad, 0 if value is None else value)
+        return nn_ops.ConstantPad.apply(input, pad, 0 if value is None else value)
     if value is not None and value != 0:
         raise ValueError(f"Padding mode \"{mode}\" doesn't take in value argument")
     from ..ops import padding as _padding
@@ -349,7 +349,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1), got "
                          f"{dropout_p}")
     scale = 1 / math.sqrt(q_shape[-1]) if scale is None else float(scale)
-    return N.ScaledDotProductAttention.apply(query, key, value, attn_mask, float(dropout_p),
+    return nn_ops.ScaledDotProductAttention.apply(query, key, value, attn_mask, float(dropout_p),
                                              bool(is_causal), scale, False)
 
 
@@ -392,7 +392,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, num_
         causal = Tensor._make(query._xp.tril(query._xp.ones((n_q, n_k), dtype=bool)))
         mask = causal
     p = dropout_p if training else 0.0
-    out = N.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
+    out = nn_ops.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
                                             1 / math.sqrt(d), need_weights)
     weights = None
     if need_weights:
@@ -685,7 +685,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 def _loss_args(op: str, reduction: str, size_average, reduce, **tensors) -> str:
     """Check the reduction and that every named argument is a Tensor; return the reduction."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    N._check_reduction(reduction, op)
+    nn_ops._check_reduction(reduction, op)
     for name, t in tensors.items():
         _tensor(t, name, op)
     return reduction
@@ -988,7 +988,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise RuntimeError(f"multi_margin_loss: expected input (N, C) or (C,) and target (N,) "
                            f"or (), got {tuple(input.shape)} and {tuple(target.shape)}")
     classes = x.shape[1]
-    N._check_classes(y._data, classes, -10**18, "multi_margin_loss")
+    nn_ops._check_classes(y._data, classes, -10**18, "multi_margin_loss")
     x_y = x.gather(1, y.reshape(-1, 1))
     h = (x - x_y + margin).clamp(min=0)
     if p == 2:
@@ -1025,8 +1025,8 @@ def _weighted_nll(logp: Tensor, target: Tensor, weight: Tensor, ignore_index: in
     """-w[t] logp[t] per element; ``mean`` divides by the sum of the weights it used."""
     classes = logp.shape[1] if logp.ndim > 1 else logp.shape[0]
     _check_weight(weight, classes, "nll_loss")
-    N._class_last(logp._data, target._data, "nll_loss")  # shape check
-    valid = N._check_classes(target._data, classes, ignore_index, "nll_loss")
+    nn_ops._class_last(logp._data, target._data, "nll_loss")  # shape check
+    valid = nn_ops._check_classes(target._data, classes, ignore_index, "nll_loss")
     xp = logp._xp
     safe = xp.where(valid, target._data, 0)
     class_dim = 1 if logp.ndim > 1 else 0
@@ -1280,7 +1280,7 @@ def _feature_dropout(input: Tensor, p: float, training: bool, batched_dims: int,
     shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
     if p == 1:
         return input * 0.0
-    keep = N.keep_mask(shape, p, input._xp, input._data.dtype)  # 0 or 1 / (1 - p)
+    keep = nn_ops.keep_mask(shape, p, input._xp, input._data.dtype)  # 0 or 1 / (1 - p)
     return input * Tensor._make(keep)
 
 
@@ -1314,7 +1314,7 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, mask_shape) -> Tenso
         return input
     if p == 1:
         return input * 0.0
-    keep = (N.keep_mask(mask_shape, p, input._xp, input._data.dtype) > 0).astype(
+    keep = (nn_ops.keep_mask(mask_shape, p, input._xp, input._data.dtype) > 0).astype(
         input._data.dtype)
     a = ((1 - p) * (1 + p * _ALPHA_PRIME ** 2)) ** -0.5
     b = -a * _ALPHA_PRIME * p
