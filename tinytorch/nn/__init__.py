@@ -16,3 +16,33 @@ __all__ = ["Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Lin
            "Identity", "Embedding", "LayerNorm", "Dropout", "ReLU", "GELU", "Tanh", "Sigmoid",
            "Softmax", "LogSoftmax", "MultiheadAttention", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "functional", "init", "utils"]
+
+# ----------------------------------------------------------------------------- issue 12 part B
+from .conv import (  # noqa: E402
+           Conv1d,
+           Conv2d,
+           ConvTranspose1d,
+           ConvTranspose2d,
+           Fold,
+           PixelShuffle,
+           PixelUnshuffle,
+           Unfold,
+)
+from .pooling import (  # noqa: E402
+           AdaptiveAvgPool1d,
+           AdaptiveAvgPool2d,
+           AdaptiveMaxPool1d,
+           AdaptiveMaxPool2d,
+           AvgPool1d,
+           AvgPool2d,
+           MaxPool1d,
+           MaxPool2d,
+           Upsample,
+           UpsamplingBilinear2d,
+           UpsamplingNearest2d,
+)
+
+__all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold",
+            "PixelShuffle", "PixelUnshuffle", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+            "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d",
+            "AdaptiveMaxPool2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
