@@ -63,11 +63,11 @@ def _conv_padding(padding, spatial, kernel, dilation, stride, op):
         if padding == "valid":
             return ((0, 0),) * spatial
         if padding != "same":
-            raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
-                             f"'valid', 'same'")
+            raise RuntimeError(f"{op}: invalid padding string {padding!r}, should be one of "
+                               f"'valid', 'same'")
         if any(s != 1 for s in stride):
-            raise ValueError(f"{op}: padding='same' is not supported for strided "
-                             f"convolutions (stride={stride})")
+            raise RuntimeError(f"{op}: padding='same' is not supported for strided "
+                               f"convolutions (stride={stride})")
         # PyTorch puts the odd element of the total padding at the end
         return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
                      for k, d in zip(kernel, dilation))
@@ -148,6 +148,12 @@ def _conv_transpose(op, spatial, input, weight, bias, stride, padding, output_pa
         if op_ >= max(s, d):
             raise RuntimeError(f"{name}: output padding {output_padding} must be smaller "
                                f"than either stride {stride} or dilation {dilation}")
+    kernel = tuple(weight.shape[2:])
+    sizes = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in
+                  zip(x.shape[4 - spatial:], stride, padding, dilation, kernel, output_padding))
+    if min(sizes) < 1:
+        raise RuntimeError(f"{name}: the output size {sizes} of input of shape "
+                           f"{tuple(input.shape)} is too small (padding {padding})")
     if spatial == 1:
         weight = weight.unsqueeze(2)
     y = C.ConvTranspose2d.apply(x, weight, bias, _lift(stride, spatial, 1),
@@ -209,11 +215,10 @@ def _pool_args(op, spatial, kernel_size, stride, padding, dilation):
     dilation = _ntuple(dilation, spatial, "dilation", op)
     if any(k <= 0 for k in kernel) or any(s <= 0 for s in stride):
         raise RuntimeError(f"{op}: kernel_size {kernel} and stride {stride} must be positive")
-    for p, k, d in zip(padding, kernel, dilation):
-        if p < 0 or p > (d * (k - 1) + 1) // 2:
-            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, "
-                               f"but got pad={padding}, kernel_size={kernel} and "
-                               f"dilation={dilation}")
+    for p, k in zip(padding, kernel):
+        if p < 0 or p > k // 2:
+            raise RuntimeError(f"{op}: pad should be at most half of kernel size, but got "
+                               f"pad={padding} and kernel_size={kernel}")
     return kernel, stride, padding, dilation
 
 
