@@ -4,7 +4,7 @@ The public API mirrors PyTorch's names and meanings; ``import tinytorch as torch
 PyTorch-style tutorial code. See docs/ for the guide and the table of differences.
 """
 
-from . import autograd, backend, nn, optim
+from . import _allocator, autograd, backend, nn, optim
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import bool_ as bool
 from .backend import (
@@ -25,10 +25,10 @@ from .backend import (
     set_default_dtype,
     uint8,
 )
-from .creation import *  # noqa: F401,F403  (factories and functional forms)
 from .creation import (
     arange,
     as_tensor,
+    broadcast_shapes,
     cat,
     concat,
     empty,
@@ -40,8 +40,10 @@ from .creation import (
     is_tensor,
     linspace,
     multinomial,
+    numel,
     ones,
     ones_like,
+    outer,
     rand,
     rand_like,
     randint,
@@ -56,9 +58,71 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .functions import (  # noqa: A004 (PyTorch's names: abs, max, min, pow, sum)
+    abs,
+    add,
+    allclose,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    chunk,
+    clamp,
+    clip,
+    cos,
+    cumsum,
+    div,
+    equal,
+    exp,
+    flatten,
+    gather,
+    isfinite,
+    isinf,
+    isnan,
+    log,
+    log_softmax,
+    logsumexp,
+    masked_fill,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    narrow,
+    neg,
+    permute,
+    pow,
+    prod,
+    relu,
+    reshape,
+    rsqrt,
+    select,
+    sigmoid,
+    sign,
+    sin,
+    softmax,
+    split,
+    sqrt,
+    square,
+    squeeze,
+    std,
+    sub,
+    sum,
+    tanh,
+    transpose,
+    unbind,
+    unsqueeze,
+    var,
+)
 from .random import get_rng_state, manual_seed, seed, set_rng_state
-from .serialization import *  # noqa: F401,F403  (save, load)
+from .serialization import load, save
 from .tensor import Size, Tensor
+
+# process-wide malloc tuning, the one global side effect of importing tinytorch
+# (docs/differences.md lists it; TINYTORCH_KEEP_FREED_MEMORY=0 opts out)
+_allocator.keep_freed_memory()
 
 
 class _Cuda:
@@ -74,10 +138,7 @@ class _Cuda:
 
     @staticmethod
     def synchronize() -> None:
-        if cuda_is_available():
-            import cupy
-
-            cupy.cuda.Device().synchronize()
+        backend.cuda_synchronize()
 
 
 cuda = _Cuda()
