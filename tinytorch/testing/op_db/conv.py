@@ -71,7 +71,8 @@ def conv_inputs(draw, spatial=2, transposed=False):
         if min(sizes) < 1:  # PyTorch refuses an empty output: drop the padding
             kwargs["padding"] = 0 if one else (0,) * spatial
     elif draw(st.booleans()) and all(s == 1 for s in stride):
-        kwargs["padding"] = draw(st.sampled_from(["same", "valid"]))
+        fits = all(n >= s for n, s in zip(sides, span))  # 'valid' needs a whole kernel
+        kwargs["padding"] = draw(st.sampled_from(["same", "valid"] if fits else ["same"]))
     return (x, w, b), kwargs
 
 
