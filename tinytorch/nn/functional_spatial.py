@@ -241,10 +241,12 @@ def _max_pool(op, spatial, input, kernel_size, stride, padding, dilation, ceil_m
                                                    dilation)
     x, restore = _as_image(input, spatial, op)
     _check_pool_output(op, input, x, kernel, stride, padding, dilation, ceil_mode)
-    out, indices = C.MaxPool2d.apply(x, _lift(kernel, spatial, 1), _lift(stride, spatial, 1),
-                                     _lift(padding, spatial, 0), _lift(dilation, spatial, 1),
-                                     bool(ceil_mode))
-    return (restore(out), restore(indices)) if return_indices else restore(out)
+    result = C.MaxPool2d.apply(x, _lift(kernel, spatial, 1), _lift(stride, spatial, 1),
+                               _lift(padding, spatial, 0), _lift(dilation, spatial, 1),
+                               bool(ceil_mode), bool(return_indices))
+    if return_indices:
+        return restore(result[0]), restore(result[1])
+    return restore(result)
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,

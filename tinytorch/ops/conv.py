@@ -68,35 +68,66 @@ def conv_out_size(size, kernel, stride, pad_total, dilation, ceil_mode=False, pa
 
 
 def _group_cols(win, groups):
-    """Window view ``(N, C, OH, OW, KH, KW)`` -> columns ``(G, N*OH*OW, Cg*KH*KW)`` (a copy)."""
+    """Window view ``(N, C, OH, OW, KH, KW)`` -> columns ``(G, Cg*KH*KW, N*OH*OW)`` (a copy).
+
+    Channel-major columns: the copy reads each window row along OW (contiguous for stride
+    1), the products below are plain row-major GEMMs, and the result is already laid out
+    as ``(C_out, N, OH, OW)``."""
     n, c, oh, ow, kh, kw = win.shape
     g = win.reshape(n, groups, c // groups, oh, ow, kh, kw)
-    return g.transpose(1, 0, 3, 4, 2, 5, 6).reshape(groups, n * oh * ow, (c // groups) * kh * kw)
+    return g.transpose(1, 2, 5, 6, 0, 3, 4).reshape(groups, (c // groups) * kh * kw,
+                                                     n * oh * ow)
 
 
 def _cols_to_windows(cols, n, c, oh, ow, kh, kw, groups):
-    """Inverse of ``_group_cols``: ``(G, N*OH*OW, Cg*KH*KW)`` -> ``(N, C, OH, OW, KH, KW)``."""
-    g = cols.reshape(groups, n, oh, ow, c // groups, kh, kw)
-    return g.transpose(1, 0, 4, 2, 3, 5, 6).reshape(n, c, oh, ow, kh, kw)
+    """Inverse layout of ``_group_cols`` as a view: ``(G, Cg*KH*KW, N*OH*OW)`` ->
+    ``(N, C, OH, OW, KH, KW)``."""
+    g = cols.reshape(groups, c // groups, kh, kw, n, oh, ow)
+    return g.transpose(4, 0, 1, 5, 6, 2, 3).reshape(n, c, oh, ow, kh, kw)
 
 
-def _rows_to_image(rows, n, oh, ow, groups):
-    """``(G, N*OH*OW, OCg)`` -> ``(N, G*OCg, OH, OW)`` (contiguous)."""
-    ocg = rows.shape[2]
-    out = rows.reshape(groups, n, oh, ow, ocg).transpose(1, 0, 4, 2, 3)
-    return out.reshape(n, groups * ocg, oh, ow)
+def _rows_to_image(rows, n, oh, ow):
+    """``(G, OCg, N*OH*OW)`` -> ``(N, G*OCg, OH, OW)`` (contiguous)."""
+    groups, ocg = rows.shape[:2]
+    out = rows.reshape(groups * ocg, n, oh, ow).transpose(1, 0, 2, 3)
+    return out.copy()
 
 
 def _image_to_rows(img, groups):
-    """``(N, G*OCg, OH, OW)`` -> ``(G, N*OH*OW, OCg)``."""
+    """``(N, G*OCg, OH, OW)`` -> ``(G, OCg, N*OH*OW)``."""
     n, oc, oh, ow = img.shape
-    r = img.reshape(n, groups, oc // groups, oh, ow).transpose(1, 0, 3, 4, 2)
-    return r.reshape(groups, n * oh * ow, oc // groups)
+    return img.transpose(1, 0, 2, 3).reshape(groups, oc // groups, n * oh * ow)
+
+
+def _input_grad_stride1(xp, g, w_g, pad_shape, kernel, dilation):
+    """Conv2d's input gradient at stride 1, summed on flat rows of the padded width.
+
+    With g widened to the padded width Wp (zeros in the extra columns), the window element
+    (a, b) of output (i, j) lands at flat position (i + a dh) Wp + j + b dw: for each kernel
+    offset the whole (OH, Wp) block adds to one *contiguous* run of the flat padded input,
+    and the zero columns make the wrap-around past a row's end harmless. That is KH*KW long
+    contiguous adds instead of KH*KW strided ones (measured 4x faster on LeNet shapes)."""
+    n, oc, oh, ow = g.shape
+    groups, _, ckk = w_g.shape
+    kh, kw = kernel
+    c = ckk // (kh * kw) * groups
+    hp, wp = pad_shape[2:]
+    wide = xp.zeros((oc, n, oh, wp), dtype=g.dtype)
+    wide[..., :ow] = g.transpose(1, 0, 2, 3)
+    dcols = w_g.transpose(0, 2, 1) @ wide.reshape(groups, oc // groups, n * oh * wp)
+    dcols = dcols.reshape(c, kh, kw, n, oh * wp)
+    flat = xp.zeros((c, n, hp * wp + wp), dtype=g.dtype)  # one row of slack for the wrap
+    span = oh * wp
+    for a in range(kh):
+        for b in range(kw):
+            start = a * dilation[0] * wp + b * dilation[1]
+            flat[:, :, start:start + span] += dcols[:, a, b]
+    return flat[:, :, :hp * wp].reshape(c, n, hp, wp).transpose(1, 0, 2, 3)
 
 
 class Conv2d(Function):
     """y[n, o] = b[o] + Σ_{c in group(o), a, b} w[o, c, a, b] · x_pad[n, c, i s + a d, j s + b d];
-    dx = col2im(g W), dW = gᵀ cols, db = Σ g"""
+    dx = col2im(Wᵀ g), dW = g colsᵀ, db = Σ g"""
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
@@ -108,7 +139,7 @@ class Conv2d(Function):
         ow = conv_out_size(w, kw, stride[1], sum(padding[1]), dilation[1])
         cols = _group_cols(windows(xp, xpad, (kh, kw), stride, dilation, (oh, ow)), groups)
         w_g = weight.reshape(groups, oc // groups, -1)
-        out = _rows_to_image(cols @ w_g.transpose(0, 2, 1), n, oh, ow, groups)
+        out = _rows_to_image(w_g @ cols, n, oh, ow)  # (G, OCg, N*OH*OW) -> (N, OC, OH, OW)
         if bias is not None:
             out += bias.reshape(1, -1, 1, 1)
         ctx.save_for_backward(cols, weight)
@@ -121,23 +152,27 @@ class Conv2d(Function):
         cols, weight = ctx.saved_tensors
         x_shape, pad_shape, stride, padding, dilation, groups, (oh, ow) = ctx.meta
         oc, cg, kh, kw = weight.shape
-        rows = _image_to_rows(g, groups)  # (G, N*OH*OW, OCg)
+        rows = _image_to_rows(g, groups)  # (G, OCg, N*OH*OW)
         dx = dw = db = None
         if ctx.needs_input_grad[0]:
-            dcols = rows @ weight.reshape(groups, oc // groups, -1)
-            win = _cols_to_windows(dcols, x_shape[0], x_shape[1], oh, ow, kh, kw, groups)
-            dpad = col2im(xp, win, pad_shape, stride, dilation, g.dtype)
+            w_g = weight.reshape(groups, oc // groups, -1)
+            if stride == (1, 1):
+                dpad = _input_grad_stride1(xp, g, w_g, pad_shape, (kh, kw), dilation)
+            else:
+                dcols = w_g.transpose(0, 2, 1) @ rows  # (G, Cg*KH*KW, N*OH*OW)
+                win = _cols_to_windows(dcols, x_shape[0], x_shape[1], oh, ow, kh, kw, groups)
+                dpad = col2im(xp, win, pad_shape, stride, dilation, g.dtype)
             dx = unpad2d(dpad, padding, x_shape[2:])
         if ctx.needs_input_grad[1]:
-            dw = (rows.transpose(0, 2, 1) @ cols).reshape(weight.shape)
+            dw = (rows @ cols.transpose(0, 2, 1)).reshape(weight.shape)
         if ctx.needs_input_grad[2]:
             db = g.sum(axis=(0, 2, 3))
         return dx, dw, db, None, None, None, None
 
 
 class ConvTranspose2d(Function):
-    """The adjoint of Conv2d in its input: y = crop(col2im(x W)) + b (x as a conv's output
-    gradient, W of shape (C_in, C_out/G, KH, KW)); dx = cols(g_pad) Wᵀ, dW = xᵀ cols(g_pad)"""
+    """The adjoint of Conv2d in its input: y = crop(col2im(Wᵀ x)) + b (x as a conv's output
+    gradient, W of shape (C_in, C_out/G, KH, KW)); dx = W cols(g_pad), dW = x cols(g_pad)ᵀ"""
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, output_padding, groups, dilation):
@@ -152,9 +187,9 @@ class ConvTranspose2d(Function):
         # the uncropped canvas: every window fits, and the output_padding rows exist
         full = (max((h - 1) * stride[0] + dilation[0] * (kh - 1) + 1, padding[0] + out_h),
                 max((w - 1) * stride[1] + dilation[1] * (kw - 1) + 1, padding[1] + out_w))
-        rows = _image_to_rows(x, groups)  # (G, N*H*W, Cg_in)
+        rows = _image_to_rows(x, groups)  # (G, Cg_in, N*H*W)
         w_g = weight.reshape(groups, cin // groups, -1)  # (G, Cg_in, OCg*KH*KW)
-        win = _cols_to_windows(rows @ w_g, n, oc, h, w, kh, kw, groups)
+        win = _cols_to_windows(w_g.transpose(0, 2, 1) @ rows, n, oc, h, w, kh, kw, groups)
         canvas = col2im(xp, win, (n, oc, full[0], full[1]), stride, dilation, x.dtype)
         out = canvas[:, :, padding[0]:padding[0] + out_h, padding[1]:padding[1] + out_w]
         out = xp.ascontiguousarray(out)
@@ -176,10 +211,10 @@ class ConvTranspose2d(Function):
         dx = dw = db = None
         if ctx.needs_input_grad[0]:
             w_g = weight.reshape(groups, cin // groups, -1)
-            dx = _rows_to_image(cols @ w_g.transpose(0, 2, 1), x.shape[0], h, w, groups)
+            dx = _rows_to_image(w_g @ cols, x.shape[0], h, w)
         if ctx.needs_input_grad[1]:
             rows = _image_to_rows(x, groups)
-            dw = (rows.transpose(0, 2, 1) @ cols).reshape(weight.shape)
+            dw = (rows @ cols.transpose(0, 2, 1)).reshape(weight.shape)
         if ctx.needs_input_grad[2]:
             db = g.sum(axis=(0, 2, 3))
         return dx, dw, db, None, None, None, None, None
@@ -197,38 +232,62 @@ def pool_geometry(hw, kernel, stride, padding, dilation, ceil_mode):
     return tuple(out), tuple(pads)
 
 
+def _window_slices(kernel, stride, dilation, out_hw):
+    """Per kernel offset (k, (rows, cols)): the strided slices of a padded input that hold
+    that offset's element of every window."""
+    for a in range(kernel[0]):
+        h0 = a * dilation[0]
+        for b in range(kernel[1]):
+            w0 = b * dilation[1]
+            yield a * kernel[1] + b, (slice(h0, h0 + stride[0] * (out_hw[0] - 1) + 1, stride[0]),
+                                      slice(w0, w0 + stride[1] * (out_hw[1] - 1) + 1, stride[1]))
+
+
 class MaxPool2d(Function):
-    """y = max over each (dilated) window of x padded with -inf; dx routes g to the argmax"""
+    """y = max over each (dilated) window of x padded with -inf; dx routes g to the argmax
+    (the first maximum in window order; a NaN wins). With ``with_indices`` a second output
+    holds each maximum's flat position in the unpadded (H, W) plane (``return_indices``)."""
 
     @staticmethod
-    def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
+    def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode, with_indices):
         xp = array_module(x)
         n, c, h, w = x.shape
         (oh, ow), pads = pool_geometry((h, w), kernel, stride, padding, dilation, ceil_mode)
         xpad = pad2d(xp, x, pads, -xp.inf)
-        win = windows(xp, xpad, kernel, stride, dilation, (oh, ow)).reshape(n, c, oh, ow, -1)
-        arg = win.argmax(axis=-1)
-        out = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
-        # the flat index into the unpadded (H, W) plane, as PyTorch's return_indices
-        ki, kj = arg // kernel[1], arg % kernel[1]
-        rows = xp.arange(oh).reshape(-1, 1) * stride[0] - padding[0] + ki * dilation[0]
-        cols = xp.arange(ow) * stride[1] - padding[1] + kj * dilation[1]
-        indices = rows * w + cols
-        ctx.mark_non_differentiable(indices)
+        # one elementwise pass per kernel offset: no (N, C, OH, OW, KH*KW) window copy
+        out = arg = better = None
+        for k, (rows, cols) in _window_slices(kernel, stride, dilation, (oh, ow)):
+            part = xpad[:, :, rows, cols]
+            if out is None:
+                out = part.copy()
+                arg = xp.zeros(out.shape, dtype=xp.int32)
+                better = xp.empty(out.shape, dtype=bool)
+                continue
+            xp.less_equal(part, out, out=better)  # not (part <= max): larger, or a NaN
+            xp.logical_not(better, out=better)
+            xp.copyto(arg, k, where=better)
+            xp.maximum(out, part, out=out)
         ctx.save_for_backward(arg)
-        ctx.meta = (x.shape, xpad.shape, kernel, stride, dilation, pads)
+        ctx.meta = (x.shape, xpad.shape, kernel, stride, dilation, pads, (oh, ow))
+        if not with_indices:
+            return out
+        ki, kj = arg // kernel[1], arg % kernel[1]
+        row0 = xp.arange(oh).reshape(-1, 1) * stride[0] - padding[0]
+        col0 = xp.arange(ow) * stride[1] - padding[1]
+        indices = ((row0 + ki * dilation[0]) * w + col0 + kj * dilation[1]).astype(xp.int64)
+        ctx.mark_non_differentiable(indices)
         return out, indices
 
     @staticmethod
-    def backward(ctx, g, _g_indices):
+    def backward(ctx, g, _g_indices=None):
         xp = array_module(g)
         (arg,) = ctx.saved_tensors
-        x_shape, pad_shape, kernel, stride, dilation, pads = ctx.meta
-        n_k = kernel[0] * kernel[1]
-        win = (arg[..., None] == xp.arange(n_k)) * g[..., None]
-        win = win.reshape(g.shape + tuple(kernel)).astype(g.dtype, copy=False)
-        dpad = col2im(xp, win, pad_shape, stride, dilation, g.dtype)
-        return unpad2d(dpad, pads, x_shape[2:]), None, None, None, None, None
+        x_shape, pad_shape, kernel, stride, dilation, pads, out_hw = ctx.meta
+        dpad = xp.zeros(pad_shape, dtype=g.dtype)
+        zero = g.dtype.type(0)
+        for k, (rows, cols) in _window_slices(kernel, stride, dilation, out_hw):
+            dpad[:, :, rows, cols] += xp.where(arg == k, g, zero)
+        return unpad2d(dpad, pads, x_shape[2:]), None, None, None, None, None, None
 
 
 class AvgPool2d(Function):
