@@ -1426,3 +1426,30 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if not out:
         return _C.zeros(0, dim, dtype=weight.dtype, device=weight.device)
     return _C.stack(out)
+# ----------------------------------------------------------------------------- issue 12 part B
+# convolution, pooling, resampling, im2col (implemented in functional_spatial.py)
+from .functional_spatial import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+    upsample,
+)
+
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
+            "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
+            "upsample", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle"]
