@@ -12,13 +12,13 @@ import weakref
 import numpy as np
 
 from . import backend
+from . import functions_indexing as FI
+from ._convert import _operand, _raw, _unwrap_nested, as_array  # noqa: F401 (re-exported)
+from ._indexing import translate_index
 from .autograd import engine, grad_mode
-from .autograd import function as _function_module
-from .autograd.function import Function
-from .ops import elementwise as E
-from .ops import linalg as L
-from .ops import reduce as R
-from .ops import shape as S
+from .autograd.function import Function, register_tensor_class
+from .ops import elementwise, linalg, reduce
+from .ops import shape as shape_ops  # not `shape`: methods take a `shape` argument
 
 
 class Size(tuple):
@@ -57,7 +57,7 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array on a device, recording the ops that made it for ``backward``."""
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray op Tensor defers to Tensor's reflected operators
 
@@ -71,7 +71,6 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
-        self._retains_grad = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -87,7 +86,6 @@ class Tensor:
         t.grad = None
         t.grad_fn = None
         t._output_nr = 0
-        t._retains_grad = False
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -179,7 +177,6 @@ class Tensor:
         if node.retained is None:
             node.retained = []
         node.retained.append((self._output_nr, weakref.ref(self)))
-        self._retains_grad = True
 
     # ------------------------------------------------------------------ conversion
     def item(self):
@@ -230,7 +227,9 @@ class Tensor:
         return self
 
     def clone(self) -> "Tensor":
-        return E.Add.apply(self, 0) if self.requires_grad else Tensor._make(self._data.copy())
+        if self.requires_grad:
+            return elementwise.Add.apply(self, 0)
+        return Tensor._make(self._data.copy())
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False) -> "Tensor":
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
@@ -246,7 +245,7 @@ class Tensor:
         if dtype is not None:
             d = backend.to_dtype(dtype)
             if d.np != self._data.dtype:
-                out = E.Cast.apply(out, d.np)
+                out = elementwise.Cast.apply(out, d.np)
         if device is not None:
             dev = backend.to_device(device)
             if dev != out.device:
@@ -342,57 +341,57 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):
-        return E.Add.apply(self, _operand(other, self))
+        return elementwise.Add.apply(self, _operand(other, self))
 
     def __radd__(self, other):
-        return E.Add.apply(_operand(other, self), self)
+        return elementwise.Add.apply(_operand(other, self), self)
 
     def __sub__(self, other):
-        return E.Sub.apply(self, _operand(other, self))
+        return elementwise.Sub.apply(self, _operand(other, self))
 
     def __rsub__(self, other):
-        return E.Sub.apply(_operand(other, self), self)
+        return elementwise.Sub.apply(_operand(other, self), self)
 
     def __mul__(self, other):
-        return E.Mul.apply(self, _operand(other, self))
+        return elementwise.Mul.apply(self, _operand(other, self))
 
     def __rmul__(self, other):
-        return E.Mul.apply(_operand(other, self), self)
+        return elementwise.Mul.apply(_operand(other, self), self)
 
     def __truediv__(self, other):
-        return E.Div.apply(self, _operand(other, self))
+        return elementwise.Div.apply(self, _operand(other, self))
 
     def __rtruediv__(self, other):
-        return E.Div.apply(_operand(other, self), self)
+        return elementwise.Div.apply(_operand(other, self), self)
 
     def __pow__(self, other):
-        return E.Pow.apply(self, _operand(other, self))
+        return elementwise.Pow.apply(self, _operand(other, self))
 
     def __rpow__(self, other):
-        return E.Pow.apply(_operand(other, self), self)
+        return elementwise.Pow.apply(_operand(other, self), self)
 
     def __matmul__(self, other):
-        return L.MatMul.apply(self, _operand(other, self))
+        return linalg.MatMul.apply(self, _operand(other, self))
 
     def __rmatmul__(self, other):
-        return L.MatMul.apply(_operand(other, self), self)
+        return linalg.MatMul.apply(_operand(other, self), self)
 
     def __neg__(self):
-        return E.Neg.apply(self)
+        return elementwise.Neg.apply(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return E.Abs.apply(self)
+        return elementwise.Abs.apply(self)
 
     def __floordiv__(self, other):
         other = _raw(other)
-        return Tensor._make(E.promote(self._data // other, self._data, other))
+        return Tensor._make(elementwise.promote(self._data // other, self._data, other))
 
     def __mod__(self, other):
         other = _raw(other)
-        return Tensor._make(E.promote(self._data % other, self._data, other))
+        return Tensor._make(elementwise.promote(self._data % other, self._data, other))
 
     # in-place arithmetic: allowed on tensors outside the graph (like parameter updates
     # under no_grad); on a tensor that needs grad it would corrupt saved values
@@ -435,7 +434,8 @@ class Tensor:
         return self._inplace(other, lambda a, b: a / b)
 
     def zero_(self):
-        return self._inplace(0, lambda a, b: a * 0)
+        # a fill, not a multiply: NaN and inf become 0 too
+        return self._inplace(0, lambda a, b: self._xp.zeros_like(a))
 
     def fill_(self, value):
         return self._inplace(value, lambda a, b: self._xp.full_like(a, b))
@@ -456,7 +456,7 @@ class Tensor:
             raise RuntimeError("setitem on a tensor that requires grad is not supported "
                                "(it would silently break its gradient); use torch.where, "
                                "masked_fill, or do it under no_grad()")
-        self._data[_index(index, self)] = _raw(value)
+        self._data[translate_index(index, self)] = _raw(value)
 
     # comparisons: not differentiable, bool results
     def _compare(self, other, op):
@@ -563,66 +563,66 @@ class Tensor:
         return -self
 
     def abs(self):
-        return E.Abs.apply(self)
+        return elementwise.Abs.apply(self)
 
     def exp(self):
-        return E.Exp.apply(self)
+        return elementwise.Exp.apply(self)
 
     def log(self):
-        return E.Log.apply(self)
+        return elementwise.Log.apply(self)
 
     def sqrt(self):
-        return E.Sqrt.apply(self)
+        return elementwise.Sqrt.apply(self)
 
     def rsqrt(self):
-        return E.Pow.apply(self, -0.5)
+        return elementwise.Pow.apply(self, -0.5)
 
     def sin(self):
-        return E.Sin.apply(self)
+        return elementwise.Sin.apply(self)
 
     def cos(self):
-        return E.Cos.apply(self)
+        return elementwise.Cos.apply(self)
 
     def tanh(self):
-        return E.Tanh.apply(self)
+        return elementwise.Tanh.apply(self)
 
     def sigmoid(self):
-        return E.Sigmoid.apply(self)
+        return elementwise.Sigmoid.apply(self)
 
     def relu(self):
-        return E.Relu.apply(self)
+        return elementwise.Relu.apply(self)
 
     def square(self):
-        return E.Pow.apply(self, 2)
+        return elementwise.Pow.apply(self, 2)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        return E.Clamp.apply(self, _operand(min, self) if min is not None else None,
+        return elementwise.Clamp.apply(self, _operand(min, self) if min is not None else None,
                              _operand(max, self) if max is not None else None)
 
     clip = clamp
 
     def maximum(self, other):
-        return E.Maximum.apply(self, _operand(other, self))
+        return elementwise.Maximum.apply(self, _operand(other, self))
 
     def minimum(self, other):
-        return E.Minimum.apply(self, _operand(other, self))
+        return elementwise.Minimum.apply(self, _operand(other, self))
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
-        out = R.Sum.apply(self, dim, keepdim)
+        out = reduce.Sum.apply(self, dim, keepdim)
         return out.to(dtype) if dtype is not None else out
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self.to(dtype) if dtype is not None else self
-        return R.Mean.apply(x, dim, keepdim)
+        return reduce.Mean.apply(x, dim, keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return R.Var.apply(self, dim, _correction(unbiased, correction), keepdim)
+        return reduce.Var.apply(self, dim, _correction(unbiased, correction), keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return R.Std.apply(self, dim, _correction(unbiased, correction), keepdim)
+        return reduce.Std.apply(self, dim, _correction(unbiased, correction), keepdim)
 
     def max(self, dim=None, keepdim=False):
         """Without ``dim`` the largest element; with ``dim`` a ``(values, indices)`` pair."""
@@ -639,16 +639,16 @@ class Tensor:
         if self._data.size == 0:
             raise RuntimeError(f"{'max' if is_max else 'min'}(): expected a non-empty tensor")
         if dim is None:
-            return R.Amax.apply(self, None, False, is_max)
-        dim = R.normalize_dims(dim, self.ndim)
-        values, indices = R.MaxMin.apply(self, dim[0] if dim else None, keepdim, is_max)
+            return reduce.Amax.apply(self, None, False, is_max)
+        dim = reduce.normalize_dims(dim, self.ndim)
+        values, indices = reduce.MaxMin.apply(self, dim[0] if dim else None, keepdim, is_max)
         return MinMaxResult(values, indices)
 
     def amax(self, dim=None, keepdim=False):
-        return R.Amax.apply(self, dim, keepdim, True)
+        return reduce.Amax.apply(self, dim, keepdim, True)
 
     def amin(self, dim=None, keepdim=False):
-        return R.Amax.apply(self, dim, keepdim, False)
+        return reduce.Amax.apply(self, dim, keepdim, False)
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg(dim, keepdim, self._xp.argmax)
@@ -661,39 +661,36 @@ class Tensor:
             out = fn(self._data.reshape(-1))
             out = out.reshape((1,) * self.ndim) if keepdim else out
         else:
-            dim = R.normalize_dims(dim, self.ndim)[0]
+            dim = reduce.normalize_dims(dim, self.ndim)[0]
             out = fn(self._data, axis=dim, keepdims=keepdim)
         return Tensor._make(self._xp.asarray(out, dtype=np.int64))
 
     def logsumexp(self, dim, keepdim=False):
-        return R.LogSumExp.apply(self, dim, keepdim)
+        return reduce.LogSumExp.apply(self, dim, keepdim)
 
     def softmax(self, dim):
-        return R.Softmax.apply(self, _dim(dim, self.ndim))
+        return reduce.Softmax.apply(self, _dim(dim, self.ndim))
 
     def log_softmax(self, dim):
-        return R.LogSoftmax.apply(self, _dim(dim, self.ndim))
+        return reduce.LogSoftmax.apply(self, _dim(dim, self.ndim))
 
     def prod(self, dim=None, keepdim=False):
-        if self.requires_grad:
-            return self.log().sum(dim, keepdim).exp()
-        return Tensor._make(self._xp.asarray(self._data.prod(axis=dim, keepdims=keepdim)))
+        dim = None if dim is None or self.ndim == 0 else _dim(dim, self.ndim)
+        return reduce.Prod.apply(self, dim, keepdim)
 
     def cumsum(self, dim):
-        if self.requires_grad:
-            raise NotImplementedError("cumsum is not differentiable in tinytorch")
-        return Tensor._make(self._data.cumsum(axis=dim))
+        return reduce.Cumsum.apply(self, _dim(dim, self.ndim))
 
     # ------------------------------------------------------------------ shape
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], (backend.dtype, np.dtype)):
             raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
-        shape = S.infer_shape(_shape_args(shape), self._data.size, "view")
-        return S.Reshape.apply(self, shape, True)
+        shape = shape_ops.infer_shape(_shape_args(shape), self._data.size, "view")
+        return shape_ops.Reshape.apply(self, shape, True)
 
     def reshape(self, *shape):
-        shape = S.infer_shape(_shape_args(shape), self._data.size, "reshape")
-        return S.Reshape.apply(self, shape, False)
+        shape = shape_ops.infer_shape(_shape_args(shape), self._data.size, "reshape")
+        return shape_ops.Reshape.apply(self, shape, False)
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -718,13 +715,13 @@ class Tensor:
         if sorted(dims) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {dims} are not a permutation of the "
                                f"{self.ndim} dimensions of a tensor of shape {tuple(self.shape)}")
-        return S.Permute.apply(self, dims)
+        return shape_ops.Permute.apply(self, dims)
 
     def transpose(self, dim0, dim1):
         dims = list(range(self.ndim))
         d0, d1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
         dims[d0], dims[d1] = dims[d1], dims[d0]
-        return S.Permute.apply(self, tuple(dims))
+        return shape_ops.Permute.apply(self, tuple(dims))
 
     def t(self):
         if self.ndim > 2:
@@ -743,15 +740,15 @@ class Tensor:
 
     def unsqueeze(self, dim):
         d = _dim(dim, self.ndim + 1)
-        return S.Reshape.apply(self, self.shape[:d] + (1,) + self.shape[d:], False)
+        return shape_ops.Reshape.apply(self, self.shape[:d] + (1,) + self.shape[d:], False)
 
     def squeeze(self, dim=None):
         if dim is None:
             shape = tuple(s for s in self.shape if s != 1)
         else:
-            dims = R.normalize_dims(dim, self.ndim)
+            dims = reduce.normalize_dims(dim, self.ndim)
             shape = tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1))
-        return S.Reshape.apply(self, shape, False)
+        return shape_ops.Reshape.apply(self, shape, False)
 
     def expand(self, *sizes):
         sizes = _shape_args(sizes)
@@ -765,13 +762,10 @@ class Tensor:
                 raise RuntimeError(f"expand: the expanded size of the tensor ({shape[lead + i]})"
                                    f" must match the existing size ({n}) at non-singleton "
                                    f"dimension {lead + i}; shape {tuple(self.shape)} to {shape}")
-        return S.Expand.apply(self, shape)
+        return shape_ops.Expand.apply(self, shape)
 
     def expand_as(self, other):
         return self.expand(other.shape)
-
-    def broadcast_to(self, shape):
-        return self.expand(shape)
 
     def repeat(self, *sizes):
         sizes = _shape_args(sizes)
@@ -782,7 +776,7 @@ class Tensor:
         return x
 
     def contiguous(self):
-        return self if self._data.flags.c_contiguous else S.Contiguous.apply(self)
+        return self if self._data.flags.c_contiguous else shape_ops.Contiguous.apply(self)
 
     def split(self, split_size_or_sections, dim=0):
         dim = _dim(dim, self.ndim)
@@ -800,7 +794,7 @@ class Tensor:
         out, start = [], 0
         for s in sizes:
             idx = (slice(None),) * dim + (slice(start, start + s),)
-            out.append(S.Index.apply(self, idx))
+            out.append(shape_ops.Index.apply(self, idx))
             start += s
         return tuple(out)
 
@@ -821,7 +815,7 @@ class Tensor:
         return self[(slice(None),) * dim + (slice(start, start + length),)]
 
     def __getitem__(self, index):
-        return S.Index.apply(self, _index(index, self))
+        return shape_ops.Index.apply(self, translate_index(index, self))
 
     def masked_fill(self, mask, value):
         mask = mask._data if isinstance(mask, Tensor) else backend.move(np.asarray(mask),
@@ -838,49 +832,210 @@ class Tensor:
             if value.ndim:
                 raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
             value = value._data
-        return S.MaskedFill.apply(self, mask, value)
+        return shape_ops.MaskedFill.apply(self, mask, value)
 
     def masked_fill_(self, mask, value):
         return self._inplace(0, lambda a, b: self.masked_fill(mask, value)._data)
 
     def tril(self, diagonal=0):
-        return S.Triangle.apply(self, diagonal, False)
+        return shape_ops.Triangle.apply(self, diagonal, False)
 
     def triu(self, diagonal=0):
-        return S.Triangle.apply(self, diagonal, True)
-
-    def gather(self, dim, index):
-        dim = _dim(dim, self.ndim)
-        idx = _raw(index)
-        grids = list(self._xp.ogrid[tuple(slice(0, n) for n in idx.shape)])
-        grids[dim] = idx
-        return S.Index.apply(self, tuple(grids))
-
-    def sort(self, dim=-1, descending=False):
-        """``(values, indices)`` sorted along ``dim``; the values carry the gradient."""
-        dim = _dim(dim, self.ndim)
-        key = self._data if self._data.dtype.kind in "fi" else self._data.astype(np.int64)
-        order = self._xp.argsort(-key if descending else key, axis=dim, kind="stable")
-        return MinMaxResult(self.gather(dim, order), Tensor._make(order.astype(np.int64)))
-
-    def argsort(self, dim=-1, descending=False):
-        return self.sort(dim, descending).indices
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        """``(values, indices)`` of the ``k`` largest (or smallest) entries along ``dim``."""
-        dim = _dim(dim, self.ndim)
-        size = self.shape[dim] if self.ndim else 1
-        if not 0 <= k <= size:
-            raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size "
-                               f"{size}")
-        order = self.sort(dim, descending=largest).indices._data
-        order = self._xp.take(order, self._xp.arange(k), axis=dim)
-        return MinMaxResult(self.gather(dim, order), Tensor._make(order))
+        return shape_ops.Triangle.apply(self, diagonal, True)
 
     def type(self, dtype=None):
         if dtype is None:
             return f"tinytorch.{self.dtype.name.capitalize()}Tensor"
         return self.to(dtype)
+
+    # --- selection, indexing and scatter, shape (issue 11a)
+    # thin calls of tinytorch.functions_indexing (FI), which checks the arguments and
+    # applies the Functions of ops/scatter.py and ops/shape.py; the `_` forms write the
+    # result into this tensor's storage and take over its history
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        return FI.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return FI.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return FI.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return FI.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        return FI.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return FI.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return FI.mode(self, dim, keepdim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return FI.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return FI.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def nonzero(self, *, as_tuple=False):
+        return FI.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return FI.argwhere(self)
+
+    def masked_select(self, mask):
+        return FI.masked_select(self, mask)
+
+    def count_nonzero(self, dim=None):
+        return FI.count_nonzero(self, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return FI.bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):
+        return FI.histc(self, bins, min, max)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        return FI.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, reduce=None, *, value=None):
+        return FI.scatter(self, dim, index, src, reduce, value=value)
+
+    def scatter_(self, dim, index, src=None, reduce=None, *, value=None):
+        return FI._write_inplace(self, FI.scatter(self, dim, index, src, reduce, value=value))
+
+    def scatter_add(self, dim, index, src):
+        return FI.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        return FI._write_inplace(self, FI.scatter_add(self, dim, index, src))
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return FI.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return FI._write_inplace(self, FI.scatter_reduce(self, dim, index, src, reduce,
+                                                         include_self=include_self))
+
+    def index_select(self, dim, index):
+        return FI.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return FI.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return FI._write_inplace(self, FI.index_add(self, dim, index, source, alpha=alpha))
+
+    def index_copy(self, dim, index, source):
+        return FI.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return FI._write_inplace(self, FI.index_copy(self, dim, index, source))
+
+    def index_fill(self, dim, index, value):
+        return FI.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return FI._write_inplace(self, FI.index_fill(self, dim, index, value))
+
+    def index_put(self, indices, values, accumulate=False):
+        return FI.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return FI._write_inplace(self, FI.index_put(self, indices, values, accumulate))
+
+    def take(self, index):
+        return FI.take(self, index)
+
+    def take_along_dim(self, indices, dim=None):
+        return FI.take_along_dim(self, indices, dim)
+
+    def masked_scatter(self, mask, source):
+        return FI.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        return FI._write_inplace(self, FI.masked_scatter(self, mask, source))
+
+    def put(self, index, source, accumulate=False):
+        return FI.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        return FI._write_inplace(self, FI.put(self, index, source, accumulate))
+
+    def select_scatter(self, src, dim, index):
+        return FI.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return FI.slice_scatter(self, src, dim, start, end, step)
+
+    def flip(self, *dims):
+        return FI.flip(self, _shape_args(dims) if dims else ())
+
+    def fliplr(self):
+        return FI.fliplr(self)
+
+    def flipud(self):
+        return FI.flipud(self)
+
+    def roll(self, shifts, dims=None):
+        return FI.roll(self, shifts, dims)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return FI.rot90(self, k, dims)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return FI.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tile(self, *dims):
+        return FI.tile(self, _shape_args(dims))
+
+    def broadcast_to(self, size):
+        return FI.broadcast_to(self, size)
+
+    def movedim(self, source, destination):
+        return FI.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return FI.swapaxes(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def diag(self, diagonal=0):
+        return FI.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return FI.diag_embed(self, offset, dim1, dim2)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return FI.diagonal(self, offset, dim1, dim2)
+
+    def diagflat(self, offset=0):
+        return FI.diagflat(self, offset)
+
+    def trace(self):
+        return FI.trace(self)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return FI.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections):
+        return FI.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return FI.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return FI.dsplit(self, indices_or_sections)
+
+    def unfold(self, dimension, size, step):
+        return FI.unfold(self, dimension, size, step)
+
+    def narrow_copy(self, dim, start, length):
+        return FI.narrow_copy(self, dim, start, length)
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
@@ -923,12 +1078,11 @@ class Tensor:
         new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
         new.grad_fn = None
         new._output_nr = 0
-        new._retains_grad = False
         return new
 
 
 # Function.apply and the engine wrap their result arrays in this class
-_function_module.Tensor = Tensor
+register_tensor_class(Tensor)
 
 
 class MinMaxResult(tuple):
@@ -962,70 +1116,6 @@ class ToDevice(Function):
 # ---------------------------------------------------------------------- helpers
 
 
-def as_array(data, dtype=None, device=None):
-    """A backend array from Python data, NumPy/CuPy arrays or Tensors (PyTorch's dtype rules)."""
-    dev = backend.to_device(device) if device is not None else None
-    if isinstance(data, Tensor):
-        arr = data._data
-    elif backend.is_array(data):
-        arr = data
-    elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
-        arr = np.asarray(data)
-    else:
-        arr = np.asarray(_unwrap_nested(data))
-        if dtype is None:
-            if arr.dtype.kind == "f":
-                arr = arr.astype(backend.get_default_dtype().np)
-            elif arr.dtype.kind in "iu":
-                arr = arr.astype(np.int64)
-            elif arr.dtype.kind == "b":
-                pass
-            elif arr.dtype == object or arr.dtype.kind in "USO":
-                raise TypeError(f"can't convert data of type {type(data).__name__} "
-                                f"(NumPy dtype {arr.dtype}) to a tensor")
-    if dtype is not None:
-        want = backend.to_dtype(dtype).np
-        if arr.dtype != want:
-            arr = arr.astype(want)
-    elif arr.dtype not in backend._BY_NP:
-        if arr.dtype.kind == "f":
-            arr = arr.astype(np.float64 if arr.dtype.itemsize > 4 else np.float32)
-        elif arr.dtype.kind in "iu":
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(f"unsupported dtype {arr.dtype}")
-    if dev is not None:
-        arr = backend.move(arr, dev)
-    return arr
-
-
-def _unwrap_nested(data):
-    if isinstance(data, Tensor):
-        return backend.to_numpy(data._data)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, (Tensor, list, tuple))
-                                               for x in data):
-        return [_unwrap_nested(x) for x in data]
-    return data
-
-
-def _raw(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
-def _operand(other, like):
-    """A Tensor or a Python scalar for a binary op; lists/arrays become tensors on ``like``'s
-    device."""
-    if isinstance(other, Tensor):
-        return other
-    if isinstance(other, (builtins.int, builtins.float, builtins.bool)):
-        return other
-    if isinstance(other, np.generic):
-        return other.item()
-    if backend.is_array(other) or isinstance(other, (list, tuple)):
-        return Tensor._make(as_array(other, device=like.device))
-    raise TypeError(f"unsupported operand type {type(other).__name__} for a tensor op")
-
-
 def _dim(d, ndim):
     n = max(ndim, 1)
     if not -n <= d < n:
@@ -1046,64 +1136,6 @@ def _shape_args(shape):
     return tuple(builtins.int(s) for s in shape)
 
 
-def _index(index, t):
-    """Translate a PyTorch index (ints, slices, None, Ellipsis, tensors, lists) for the backend,
-    checking bounds and boolean-mask shapes so errors name the tensor's shape."""
-    items = index if isinstance(index, tuple) else (index,)
-    out = []
-    dim = 0
-    for it in items:
-        if isinstance(it, Tensor):
-            if it.device != t.device:
-                raise RuntimeError(f"indexing a tensor on {t.device} with an index on "
-                                   f"{it.device}")
-            it = it._data
-        elif isinstance(it, list):
-            it = t._xp.asarray(it)
-        if backend.is_array(it):
-            if it.dtype == np.bool_:
-                need = tuple(t.shape[dim:dim + it.ndim])
-                if tuple(it.shape) != need:
-                    raise IndexError(f"the shape of the mask {tuple(it.shape)} does not match "
-                                     f"the shape of the indexed tensor {tuple(t.shape)} at "
-                                     f"dimension {dim}")
-                dim += it.ndim
-            elif it.dtype.kind in "iu":
-                size = t.shape[dim] if dim < t.ndim else 0
-                hi, lo = (builtins.int(it.max()), builtins.int(it.min())) if it.size else (0, 0)
-                if it.size and (hi >= size or lo < -size):
-                    raise IndexError(f"index {hi if hi >= size else lo} is out of bounds for "
-                                     f"dimension {dim} with size {size} "
-                                     f"(tensor of shape {tuple(t.shape)})")
-                dim += 1
-            else:
-                raise IndexError(f"tensors used as indices must be long, int or bool, "
-                                 f"got {backend.dtype_of(it)}")
-        elif isinstance(it, (builtins.int, np.integer)) and not isinstance(it, builtins.bool):
-            size = t.shape[dim] if dim < t.ndim else None
-            if size is None:
-                raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
-            if not -size <= it < size:
-                raise IndexError(f"index {it} is out of range for dimension {dim} with size "
-                                 f"{size} (tensor of shape {tuple(t.shape)})")
-            dim += 1
-        elif isinstance(it, slice):
-            if it.step is not None and it.step <= 0:
-                raise ValueError("step must be greater than zero")
-            dim += 1
-        elif it is Ellipsis:
-            rest = builtins.sum(1 for x in items if x is not None and x is not Ellipsis)
-            dim = t.ndim - rest + dim
-        elif it is None:
-            pass
-        else:
-            raise IndexError(f"unsupported index of type {type(it).__name__}")
-        out.append(it)
-    if dim > t.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
-    return tuple(out) if isinstance(index, tuple) or len(out) != 1 else out[0]
-
-
 def cat_tensors(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -1116,7 +1148,7 @@ def cat_tensors(tensors, dim=0):
             raise RuntimeError(f"cat(): sizes of tensors must match except in dimension {d}: "
                                f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
                                f"{tuple(t.shape)}")
-    return S.Cat.apply(d, *tensors)
+    return shape_ops.Cat.apply(d, *tensors)
 
 
 def _format_array(arr: np.ndarray) -> str:
@@ -1127,7 +1159,7 @@ def _format_array(arr: np.ndarray) -> str:
         finite = arr[np.isfinite(arr)]
         if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
             return np.array2string(arr, formatter={"float_kind": lambda v: (
-                f"{v:.0f}." if np.isfinite(v) else str(v).replace("inf", "inf"))}, **kw)
+                f"{v:.0f}." if np.isfinite(v) else str(v))}, **kw)
         return np.array2string(arr, precision=4, floatmode="fixed", suppress_small=False, **kw)
     if arr.dtype == np.bool_:
         width = 4 if arr.all() else 5  # PyTorch right-aligns True under False

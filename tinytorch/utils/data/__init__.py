@@ -1,22 +1,29 @@
-"""``tinytorch.utils.data``: datasets, samplers and ``DataLoader`` with PyTorch's names."""
+"""``tinytorch.utils.data``: datasets, samplers and ``DataLoader``, as ``torch.utils.data``."""
 
-from .dataloader import DataLoader, default_collate, get_worker_info
+from ._collate import default_collate, default_convert
+from .dataloader import DataLoader, WorkerInfo, get_worker_info
 from .dataset import (
-    ConcatDataset,
-    Dataset,
-    IterableDataset,
-    Subset,
-    TensorDataset,
-    random_split,
+                      ChainDataset,
+                      ConcatDataset,
+                      Dataset,
+                      IterableDataset,
+                      StackDataset,
+                      Subset,
+                      TensorDataset,
+                      random_split,
 )
 from .sampler import (
-    BatchSampler,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    SubsetRandomSampler,
+                      BatchSampler,
+                      DistributedSampler,
+                      RandomSampler,
+                      Sampler,
+                      SequentialSampler,
+                      SubsetRandomSampler,
+                      WeightedRandomSampler,
 )
 
-__all__ = ["DataLoader", "default_collate", "get_worker_info", "Dataset", "IterableDataset",
-           "TensorDataset", "Subset", "ConcatDataset", "random_split", "Sampler",
-           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
+           "ChainDataset", "Subset", "random_split", "DataLoader", "get_worker_info",
+           "WorkerInfo", "default_collate", "default_convert", "Sampler", "SequentialSampler",
+           "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
+           "DistributedSampler"]
