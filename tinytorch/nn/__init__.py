@@ -59,7 +59,6 @@ from .loss import (
     TripletMarginLoss,
 )
 from .module import Module
-from .parallel import DataParallel
 from .normalization import (
     BatchNorm1d,
     BatchNorm2d,
@@ -72,6 +71,7 @@ from .normalization import (
     LocalResponseNorm,
     RMSNorm,
 )
+from .parallel import DataParallel
 from .parameter import Parameter
 from .transformer import (
     Transformer,
