@@ -100,3 +100,36 @@ __all__ += ["ChannelShuffle", "CosineSimilarity", "PairwiseDistance", "Flatten",
             "EmbeddingBag", "Bilinear", "ParameterList", "ParameterDict"]
 __all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
+
+# ----------------------------------------------------------------------------- issue 12 part B
+from .conv import (  # noqa: E402
+           Conv1d,
+           Conv2d,
+           ConvTranspose1d,
+           ConvTranspose2d,
+           Fold,
+           PixelShuffle,
+           PixelUnshuffle,
+           Unfold,
+)
+from .pooling import (  # noqa: E402
+           AdaptiveAvgPool1d,
+           AdaptiveAvgPool2d,
+           AdaptiveMaxPool1d,
+           AdaptiveMaxPool2d,
+           AvgPool1d,
+           AvgPool2d,
+           MaxPool1d,
+           MaxPool2d,
+           Upsample,
+           UpsamplingBilinear2d,
+           UpsamplingNearest2d,
+)
+
+__all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold",
+            "PixelShuffle", "PixelUnshuffle", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+            "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d",
+            "AdaptiveMaxPool2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: E402
+
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]

@@ -48,7 +48,6 @@ op_db_exempt: dict[str, str] = {
     "tinytorch.is_grad_enabled": _STATE, "tinytorch.cuda_is_available": _STATE,
     "tinytorch.is_tensor": "a type predicate on any Python object",
     "tinytorch.numel": _METADATA,
-    "tinytorch.broadcast_shapes": "computes a shape from shapes, no tensor involved",
     "tinytorch.allclose": _BOOL, "tinytorch.equal": _BOOL,
     "tinytorch.save": "serialization, tested in tests/test_serialization.py",
     "tinytorch.load": "serialization, tested in tests/test_serialization.py",
