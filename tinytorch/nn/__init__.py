@@ -50,6 +50,7 @@ from .loss import (
     L1Loss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     NLLLoss,
@@ -92,7 +93,7 @@ __all__ += ["SiLU", "Mish", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "Softpl
 __all__ += ["L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
             "KLDivLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
             "TripletMarginLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-            "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+            "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiLabelMarginLoss"]
 __all__ += ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d",
             "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "LocalResponseNorm"]
 __all__ += ["ChannelShuffle", "CosineSimilarity", "PairwiseDistance", "Flatten", "Unflatten",
