@@ -62,6 +62,7 @@ def _train(lib, name, defaults, g0, g1, init, steps=STEPS, skip_grad_of=None):
     return [p.detach().numpy() for p in params], opt
 
 
+@pytest.mark.assignment6(only='Adam*')
 @pytest.mark.parametrize("name,defaults,g0,g1", CASES, ids=CASE_IDS)
 def test_matches_pytorch_over_20_steps(name, defaults, g0, g1):
     torch = pytest.importorskip("torch")
@@ -73,6 +74,7 @@ def test_matches_pytorch_over_20_steps(name, defaults, g0, g1):
         assert not np.allclose(a, init[i]), "the parameters did not move"
 
 
+@pytest.mark.assignment6(only='Adam*')
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
 def test_float32_matches_pytorch(name):
     torch = pytest.importorskip("torch")
@@ -141,6 +143,7 @@ def test_sgd_plain_step_is_exact():
     np.testing.assert_allclose(p.data, [0.95, -2.025, 3.1], rtol=0, atol=1e-15)
 
 
+@pytest.mark.assignment6
 def test_adam_first_step_moves_each_weight_by_lr():
     # after one step m̂ = g and v̂ = g², so every weight moves by lr * sign(g) (eps aside)
     p = nn.Parameter(tinytorch.tensor([1.0, -2.0, 3.0], dtype=tinytorch.float64))
@@ -149,6 +152,7 @@ def test_adam_first_step_moves_each_weight_by_lr():
     np.testing.assert_allclose(p.data, [0.99, -1.99, 2.99], rtol=0, atol=1e-9)
 
 
+@pytest.mark.assignment6
 def test_adamw_decay_is_decoupled_from_the_gradient():
     p = nn.Parameter(tinytorch.tensor([2.0, -4.0], dtype=tinytorch.float64))
     p.grad = tinytorch.zeros(2, dtype=tinytorch.float64)
