@@ -4,6 +4,7 @@
     python -m tinytorch.course build --assignment N --out DIR
     python -m tinytorch.course grade N [--json PATH] [pytest arguments ...]
     python -m tinytorch.course restore --assignment N --reference REPO --into DIR
+    python -m tinytorch.course milestone N [--out DIR] [--quick]
 """
 
 from __future__ import annotations
@@ -135,6 +136,12 @@ def cmd_restore(args) -> int:
     return 0 if restored else 1
 
 
+def cmd_milestone(args) -> int:
+    from .milestones import main as run_milestone
+
+    return run_milestone(args.number, args.out, args.quick)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tinytorch.course",
                                      description="course assignments cut from tinytorch")
@@ -165,6 +172,12 @@ def main(argv=None) -> int:
                    help="the reference repository (default: this)")
     p.add_argument("--into", required=True, help="the student edition to fill in")
     p.set_defaults(run=cmd_restore)
+
+    p = sub.add_parser("milestone", help="run the milestone of an assignment on your own code")
+    p.add_argument("number", type=_assignment_number)
+    p.add_argument("--out", default="out/milestones", help="folder for its picture")
+    p.add_argument("--quick", action="store_true", help="a few steps only")
+    p.set_defaults(run=cmd_milestone)
 
     # grade's own flags are parsed wherever they stand; what is left goes to pytest
     args, extra = parser.parse_known_args(argv)
