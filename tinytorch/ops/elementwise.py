@@ -516,8 +516,14 @@ def _where_tensor_backward(ctx, g):
         (Where.apply(cond, 0.0, g) if nb else None)
 
 
-for _fn in (Add, Sub, Mul, Div, Neg, Exp, Log, Sqrt, Tanh, Sigmoid, Relu, Cast):
+def _tanh_tensor_backward(ctx, g):
+    (out,) = ctx.saved_tensors
+    return g * (1 - out * out)
+
+
+for _fn in (Add, Sub, Mul, Div, Neg, Exp, Log, Sqrt, Sigmoid, Relu, Cast):
     _fn.tensor_backward = staticmethod(_fn.backward)
+Tanh.tensor_backward = staticmethod(_tanh_tensor_backward)
 Pow.tensor_backward = staticmethod(_pow_tensor_backward)
 Abs.tensor_backward = staticmethod(_abs_tensor_backward)
 Sin.tensor_backward = staticmethod(_sin_tensor_backward)
