@@ -55,6 +55,10 @@ CASES = {
     "tanh (8,256,1536)": ("tanh", {"shape": (8, 256, 1536)}),
     "gelu pow/tanh composite (12,64,512)": ("gelu_composite", {"shape": (12, 64, 512)}),
     "gelu pow/tanh composite (8,256,1536)": ("gelu_composite", {"shape": (8, 256, 1536)}),
+    # whole training steps (forward, backward, SGD) of issue 12's reference models
+    "LeNet step (64,1,28,28)": ("model_step", {"model": "lenet", "batch": 64}),
+    "LSTM 2-layer step (T=32,B=32,256)": ("model_step", {"model": "lstm", "batch": 32,
+                                                         "steps": 32, "hidden": 256}),
 }
 
 
@@ -141,6 +145,8 @@ def _make_case(lib, op, opts):
             k = math.sqrt(2.0 / math.pi)
             run = lambda: (0.5 * x * (1.0 + lib.tanh(  # noqa: E731
                 k * (x + 0.044715 * lib.pow(x, 3.0))))).backward(g)
+    elif op == "model_step":
+        return _model_step(lib, **opts)
     else:
         raise ValueError(op)
 
@@ -148,6 +154,45 @@ def _make_case(lib, op, opts):
         for t in inputs:
             t.grad = None
         run()
+
+    return step
+
+
+def _model_step(lib, model: str, batch: int, steps: int = 0, hidden: int = 0):
+    """One SGD training step of a LeNet-5-style CNN on 28x28 images, or of a 2-layer LSTM
+    (input 64, ``hidden`` units, a linear head on the last step), the same code for both
+    libraries (their default initialisations, seeded data, cross-entropy on 10 classes)."""
+    import numpy as np
+
+    nn = lib.nn
+    rng = np.random.default_rng(0)
+    lib.manual_seed(0)
+    if model == "lenet":
+        features = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                                 nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2))
+        classifier = nn.Sequential(nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84),
+                                   nn.ReLU(), nn.Linear(84, 10))
+        net = nn.ModuleList([features, classifier])
+        x = lib.tensor(rng.standard_normal((batch, 1, 28, 28)).astype(np.float32))
+
+        def forward():
+            return classifier(features(x).flatten(1))  # (B, 16, 5, 5) -> (B, 400)
+    else:
+        lstm = nn.LSTM(64, hidden, num_layers=2, batch_first=True)
+        head = nn.Linear(hidden, 10)
+        net = nn.ModuleList([lstm, head])
+        x = lib.tensor(rng.standard_normal((batch, steps, 64)).astype(np.float32))
+
+        def forward():
+            out, _ = lstm(x)
+            return head(out[:, -1])
+    y = lib.tensor(rng.integers(0, 10, batch))
+    opt = lib.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        opt.zero_grad()
+        lib.nn.functional.cross_entropy(forward(), y).backward()
+        opt.step()
 
     return step
 

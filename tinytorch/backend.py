@@ -96,6 +96,11 @@ def cuda_is_available() -> bool:
     return _cupy is not None
 
 
+def cupy_module():
+    """The ``cupy`` module itself, for ``tinytorch.cuda``'s device queries (None without a GPU)."""
+    return _cupy
+
+
 def cuda_synchronize() -> None:
     """Wait for the GPU's queued work (nothing to do without CuPy)."""
     if _cupy is not None:
@@ -335,3 +340,19 @@ def scatter_add(xp, target, indices, values):
         import cupyx
 
         cupyx.scatter_add(target, indices, values)
+
+
+def ufunc_at(xp, name: str, target, indices, values):
+    """``target[indices] = name(target[indices], values)`` unbuffered (repeats all apply),
+    for ``name`` in maximum, minimum, multiply: NumPy's ``ufunc.at``, CuPy's own where it
+    has one."""
+    if xp is np:
+        getattr(np, name).at(target, indices, values)
+        return
+    import cupyx
+
+    if name in ("maximum", "minimum"):
+        getattr(cupyx, "scatter_max" if name == "maximum" else "scatter_min")(
+            target, indices, values)
+    else:
+        getattr(_cupy, name).at(target, indices, values)
