@@ -229,6 +229,9 @@ def _index_write(op, input, dim, index, source, mode, alpha=1):
     src = source.reshape(want) if list(_shape_of(source)) != want else source
     if alpha != 1:
         src = src * alpha
+    if mode == "sum" and input.ndim and input._data.dtype.kind == "f" and \
+            input.shape[dim] <= 256:  # measured: the one-hot product wins for short dims
+        return SC.IndexAddRows.apply(input, src, dim, idx)
     return SC.PutReduce.apply(input, src, _along(idx, dim, want, input), mode, True)
 
 

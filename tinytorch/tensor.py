@@ -803,7 +803,8 @@ class Tensor:
         return shape_ops.MaskedFill.apply(self, mask, value)
 
     def masked_fill_(self, mask, value):
-        return self._inplace(0, lambda a, b: self.masked_fill(mask, value)._data)
+        # recorded like the other `_` forms of issue 11a: storage written, history taken over
+        return FI._write_inplace(self, self.masked_fill(mask, value))
 
     def tril(self, diagonal=0):
         return shape_ops.Triangle.apply(self, diagonal, False)
