@@ -455,3 +455,27 @@ def test_cli_reports_errors_without_a_traceback(tmp_path):
     res = run(["-m", "tinytorch.course", "restore", "-n", "1", "--reference",
                str(tmp_path / "student"), "--into", str(tmp_path / "student")], REPO)
     assert res.returncode == 2 and "is a student edition, not the reference" in res.stderr
+
+
+def test_course_no_skips_turns_a_skipped_graded_test_into_a_failure(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text(
+        'pytest_plugins = ["tinytorch.course.pytest_plugin"]\n')
+    (tmp_path / "tests" / "test_s.py").write_text(src('''
+        import pytest
+
+
+        @pytest.mark.assignment1
+        def test_graded_needs_a_missing_package():
+            pytest.importorskip("no_such_package_here")
+
+
+        def test_ungraded_may_skip():
+            pytest.skip("fine")
+    '''))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "--course-no-skips", "tests"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert "1 failed, 1 skipped" in run.stdout, run.stdout
+    assert "graded test of assignment 1 skipped" in run.stdout

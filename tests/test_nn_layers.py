@@ -135,7 +135,6 @@ def _call_with_parameters(module, leaves, *args, **kwargs):
             m._parameters[k] = p
 
 
-@pytest.mark.assignment4
 def test_embedding_matches_torch_with_padding():
     torch = pytest.importorskip("torch")
     ours, ref = _pair(lambda: nn.Embedding(10, 3, padding_idx=0),
@@ -184,7 +183,6 @@ def _mha_inputs(batch_first, n=2, lq=3, lk=4, e=8, seed=0):
     return q, k, v
 
 
-@pytest.mark.assignment5
 @pytest.mark.parametrize("batch_first", [True, False])
 @pytest.mark.parametrize("need_weights", [True, False])
 def test_mha_cross_attention_matches_torch(batch_first, need_weights):
@@ -193,7 +191,6 @@ def test_mha_cross_attention_matches_torch(batch_first, need_weights):
     _compare(ours, ref, list(_mha_inputs(batch_first)), extra={"ours": kw, "ref": kw})
 
 
-@pytest.mark.assignment5
 def test_mha_self_attention_masks_match_torch():
     torch = pytest.importorskip("torch")
     ours, ref = _mha_pair(True)
@@ -221,7 +218,6 @@ def test_mha_self_attention_masks_match_torch():
                                    .numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
 
 
-@pytest.mark.assignment5
 @pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")
 def test_mha_float_and_3d_masks_match_torch():
     torch = pytest.importorskip("torch")
@@ -239,7 +235,6 @@ def test_mha_float_and_3d_masks_match_torch():
                                atol=1e-6)
 
 
-@pytest.mark.assignment5
 def test_mha_unbatched_and_no_bias_match_torch():
     torch = pytest.importorskip("torch")
     ours, ref = _mha_pair(False, bias=False)

@@ -263,7 +263,6 @@ def test_noam_rate_warms_up_linearly_then_decays_as_inverse_sqrt():
 # ----------------------------------------------------------------------------- oracle
 
 
-@pytest.mark.assignment8
 @pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
 def test_matches_pytorch_nn_transformer_forward_and_backward():
     pt = pytest.importorskip("torch")

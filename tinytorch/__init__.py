@@ -4,7 +4,21 @@ The public API mirrors PyTorch's names and meanings; ``import tinytorch as torch
 PyTorch-style tutorial code. See docs/ for the guide and the table of differences.
 """
 
-from . import _allocator, autograd, backend, nn, optim
+from . import (
+    _allocator,
+    amp,
+    autograd,
+    backend,
+    backends,
+    cuda,
+    distributed,
+    jit,
+    multiprocessing,
+    nn,
+    optim,
+    utils,
+)
+from .amp import autocast
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import bool_ as bool
 from .backend import (
@@ -186,7 +200,19 @@ from .functions_indexing import (  # selection, indexing and shape (issue 11a)
     vsplit,
     vstack,
 )
+from .jit import compile
 from .random import get_rng_state, manual_seed, seed, set_rng_state
+from .runtime import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 from .serialization import load, save
 from .tensor import Size, Tensor
 
@@ -195,24 +221,7 @@ from .tensor import Size, Tensor
 _allocator.keep_freed_memory()
 
 
-class _Cuda:
-    """``tinytorch.cuda.is_available()`` as in PyTorch."""
-
-    @staticmethod
-    def is_available():
-        return cuda_is_available()
-
-    @staticmethod
-    def manual_seed(seed_value) -> None:
-        manual_seed(seed_value)
-
-    @staticmethod
-    def synchronize() -> None:
-        backend.cuda_synchronize()
-
-
-cuda = _Cuda()
-
+# a PEP 440 version like PyTorch's ("2.1.0"), which version-parsing scripts accept
 __version__ = "0.1.0"
 
 
@@ -223,4 +232,6 @@ def __getattr__(name):
         from .models import gpt
 
         return getattr(gpt, name)
-    raise AttributeError(f"module 'tinytorch' has no attribute {name!r}")
+    from .run import missing_attribute
+
+    raise missing_attribute(__name__, name)

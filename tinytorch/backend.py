@@ -96,6 +96,11 @@ def cuda_is_available() -> bool:
     return _cupy is not None
 
 
+def cupy_module():
+    """The ``cupy`` module itself, for ``tinytorch.cuda``'s device queries (None without a GPU)."""
+    return _cupy
+
+
 def cuda_synchronize() -> None:
     """Wait for the GPU's queued work (nothing to do without CuPy)."""
     if _cupy is not None:

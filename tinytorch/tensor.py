@@ -30,6 +30,26 @@ class Size(tuple):
             n *= s
         return n
 
+    # tuple's own operators return plain tuples; PyTorch's Size keeps its type
+    def __getitem__(self, index):
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
     def __repr__(self) -> str:
         return f"tinytorch.Size({list(self)})"
 
@@ -236,6 +256,18 @@ class Tensor:
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """The tensor itself: host arrays need no page-locking for NumPy, and a copy to the
+        GPU (``.to('cuda', non_blocking=True)``) is synchronous in tinytorch anyway."""
+        if self.device.type != "cpu":
+            raise RuntimeError(f"cannot pin '{self.device}' memory: only dense CPU tensors "
+                               f"can be pinned")
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        """False: tinytorch never page-locks host memory (see ``pin_memory``)."""
+        return False
 
     def cuda(self, device=None) -> "Tensor":
         return self.to("cuda")

@@ -108,15 +108,28 @@ class Score:
         return sum(r.points for r in self.counted)
 
 
-def run_graded_tests(assignment: int, pytest_args=()) -> Score:
-    """Run ``pytest -m assignmentN`` in this process and collect every test's result."""
+def run_graded_tests(assignment: int, pytest_args=(), root: Path | None = None) -> Score:
+    """Run ``pytest -m assignmentN`` in this process and collect every test's result.
+
+    With ``root`` (an edition's folder) the tests are ``root/tests`` whatever the current
+    folder, unless ``pytest_args`` name test paths themselves.
+    """
     recorder = _Recorder()
     # the table below is the report: no tracebacks, no short summary, no warning summary
     args = ["-m", f"assignment{assignment}", "--tb=no", "-q", "-rN", "--disable-warnings",
             "-p", "no:cacheprovider", *pytest_args]
+    if root is not None:
+        args[:0] = ["--rootdir", str(root)]
+        if not any(_names_a_path(a) for a in pytest_args):
+            args.append(str(Path(root) / "tests"))
     pytest.main(args, plugins=[recorder])
     results = recorder.collection_errors + list(recorder.results.values())
     return Score(assignment, results)
+
+
+def _names_a_path(arg: str) -> bool:
+    """Whether a pytest argument is a test path (``tests/test_ops.py::test_mul``)."""
+    return not arg.startswith("-") and Path(arg.split("::")[0]).exists()
 
 
 def format_score(score: Score) -> str:
@@ -157,13 +170,14 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def grade(assignment: int, pytest_args=(), stream=None, json_path=None) -> int:
+def grade(assignment: int, pytest_args=(), stream=None, json_path=None,
+          root: Path | None = None) -> int:
     """Grade one assignment, print the table; exit status 0 only when every counted test passed.
 
     With ``json_path`` the results are also written there (for scripts and the round trip).
     """
     stream = sys.stdout if stream is None else stream
-    score = run_graded_tests(assignment, pytest_args)
+    score = run_graded_tests(assignment, pytest_args, root)
     print(format_score(score), file=stream)
     if json_path is not None:
         Path(json_path).write_text(json.dumps({

@@ -134,6 +134,12 @@ def _edition(config) -> int | None:
     return config.stash[_EDITION_KEY]
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--course-no-skips", action="store_true", default=False,
+                     help="tinytorch course: a graded test that skips is a failure (CI proves "
+                          "that grading never depends on an optional package such as torch)")
+
+
 def pytest_configure(config) -> None:
     _limit_hypothesis_examples()
     for number, assignment in ASSIGNMENTS.items():
@@ -196,6 +202,12 @@ _ASSIGNMENT_MARK = re.compile(r"assignment[1-9][0-9]*")
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    if report.skipped and item.config.getoption("course_no_skips", False) and \
+            item_assignment(item) is not None and _edition(item.config) is None:
+        report.outcome = "failed"
+        report.longrepr = (f"graded test of assignment {item_assignment(item)} skipped "
+                           f"({_skip_text(report)}): a grade must not depend on it")
+        return
     edition = _edition(item.config)
     if edition is None or call.excinfo is None or not report.failed:
         return
@@ -208,3 +220,10 @@ def pytest_runtest_makereport(item, call):
     report.outcome = "skipped"
     report.longrepr = (str(item.path), item.location[1] or 0,
                        f"Skipped: needs assignment {number}, not written yet ({message})")
+
+
+def _skip_text(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)

@@ -1,6 +1,6 @@
 """Neural-network building blocks with PyTorch's names and parameter layouts."""
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import (  # issue 12 part A
     CELU,
     ELU,
@@ -50,6 +50,7 @@ from .loss import (
     L1Loss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     NLLLoss,
@@ -71,6 +72,7 @@ from .normalization import (
     LocalResponseNorm,
     RMSNorm,
 )
+from .parallel import DataParallel
 from .parameter import Parameter
 from .transformer import (
     Transformer,
@@ -91,7 +93,7 @@ __all__ += ["SiLU", "Mish", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "Softpl
 __all__ += ["L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
             "KLDivLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
             "TripletMarginLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-            "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+            "MultiMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiLabelMarginLoss"]
 __all__ += ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d",
             "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "LocalResponseNorm"]
 __all__ += ["ChannelShuffle", "CosineSimilarity", "PairwiseDistance", "Flatten", "Unflatten",
@@ -132,3 +134,4 @@ __all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "U
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: E402
 
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ += ["DataParallel", "parallel"]

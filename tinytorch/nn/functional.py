@@ -1426,6 +1426,43 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if not out:
         return _C.zeros(0, dim, dtype=weight.dtype, device=weight.device)
     return _C.stack(out)
+
+
+__all__ += ["multilabel_margin_loss"]
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """(1/C) sum over target classes j and non-target classes i of max(0, 1 - (x_j - x_i));
+    each row of ``target`` lists class indices, ended by the first -1."""
+    reduction = _loss_args("multilabel_margin_loss", reduction, size_average, reduce,
+                           input=input, target=target)
+    if tuple(input.shape) != tuple(target.shape) or input.ndim not in (1, 2):
+        raise RuntimeError(f"multilabel_margin_loss: expected input (N, C) or (C,) and target "
+                           f"of the same shape, got {tuple(input.shape)} and "
+                           f"{tuple(target.shape)}")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    t = target._data.reshape(x.shape)
+    xp = input._xp
+    classes = x.shape[1]
+    # slot j is a target while no -1 came before it in the row
+    valid = xp.cumprod(t != -1, axis=1).astype(bool)
+    safe = xp.where(valid, t, 0)
+    if bool(((safe < 0) | (safe >= classes)).any()):
+        raise RuntimeError(f"multilabel_margin_loss: target values must be in [-1, {classes}), "
+                           f"got {t.tolist()}")
+    is_target = xp.zeros(x.shape, dtype=bool)
+    rows = xp.broadcast_to(xp.arange(x.shape[0])[:, None], safe.shape)
+    is_target[rows[valid], safe[valid]] = True
+    x_j = x.gather(1, Tensor._make(safe))  # (N, C): the score of each listed target
+    margins = (1 - x_j.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0)  # (N, j, i)
+    pairs = Tensor._make((valid[:, :, None] & ~is_target[:, None, :]).astype(x._data.dtype))
+    loss = (margins * pairs).sum((1, 2)) / classes
+    if input.ndim == 1:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
+
+
 # ----------------------------------------------------------------------------- issue 12 part B
 # convolution, pooling, resampling, im2col (implemented in functional_spatial.py)
 from .functional_spatial import (  # noqa: E402

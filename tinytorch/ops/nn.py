@@ -15,6 +15,7 @@ import numpy as np
 from .. import backend
 from .. import random as _random
 from ..autograd.function import Function, array_module
+from .reduce import row_sums
 from .special import Erf, erf, normal_cdf  # noqa: F401  (erf: re-exported for callers)
 
 # ----------------------------------------------------------------------------- linear
@@ -573,7 +574,7 @@ class ScaledDotProductAttention(Function):
         row_max[~xp.isfinite(row_max)] = 0
         scores -= row_max
         probs = xp.exp(scores, out=scores)
-        total = probs.sum(axis=-1, keepdims=True)
+        total = row_sums(probs)
         total[total == 0] = 1  # fully masked row: probs stay 0
         probs *= 1 / total
         drop = None

@@ -15,6 +15,8 @@ from ..autograd.function import Function, array_module
 def _standardize(x, axes, eps):
     """(x_hat, rstd, mean, biased var) over ``axes`` (kept as size-1 dims)."""
     xp = array_module(x)
+    # one memory layout, one summation order: a strided view gives bit-identical statistics
+    x = xp.ascontiguousarray(x)
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
     var = (centred * centred).mean(axis=axes, keepdims=True)

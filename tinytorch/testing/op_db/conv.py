@@ -1,4 +1,5 @@
-"""Convolution, pooling, resampling and im2col rows (``F.conv2d``, ``F.max_pool2d``, ...).
+"""Convolution, pooling, resampling and im2col rows (``F.conv2d``, ``F.max_pool2d``, ...),
+and whole-layer rows for Conv2d, ConvTranspose2d, LSTM, GRU and RNN.
 
 Each reference is NumPy written a different way from the op: convolution as a sum of
 shifted copies (one per kernel offset) instead of im2col + matmul, the transposed
@@ -458,3 +459,111 @@ op_db = [
     OpInfo("F.pixel_unshuffle", lambda lib, x, **kw: _F(lib).pixel_unshuffle(x, **kw),
            shuffle_inputs(False), ref=pixel_unshuffle_ref, covers=("F.pixel_unshuffle",)),
 ]
+
+
+# ------------------------------------------------------------------ layers (module rows)
+def _module_rows():
+    """Rows for whole layers: the inputs, then the parameters (``named_parameters`` order),
+    through ``op_db.nn``'s module_call / module_inputs machinery."""
+    from .nn import module_call, module_inputs
+
+    def conv_make(lib):
+        return lib.nn.Conv2d(2, 4, 3, padding=1, padding_mode="reflect", groups=2)
+
+    def conv_ref_reflect(np_, x, w, b):
+        padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="reflect")
+        return conv_ref(np_, padded, w, b, groups=2)
+
+    def convt_make(lib):
+        return lib.nn.ConvTranspose2d(2, 3, 3, stride=2, output_padding=1)
+
+    def convt_ref(np_, x, w, b):
+        return conv_transpose_ref(np_, x, w, b, stride=2, output_padding=1)
+
+    def recurrent(kind, **kw):
+        def make(lib):
+            class LastOutput(lib.nn.Module):
+                """The layer's output sequence alone (rows compare one tensor)."""
+
+                def __init__(self):
+                    super().__init__()
+                    self.rnn = getattr(lib.nn, kind)(3, 4, **kw)
+
+                def forward(self, x):
+                    return self.rnn(x)[0]
+
+            return LastOutput()
+
+        return make
+
+    return [
+        OpInfo("nn.Conv2d_reflect_groups", module_call(conv_make),
+               module_inputs(conv_make, (2, 2, 4, 5)), ref=conv_ref_reflect, gradgrad=False),
+        OpInfo("nn.ConvTranspose2d", module_call(convt_make),
+               module_inputs(convt_make, (1, 2, 3, 2)), ref=convt_ref, gradgrad=False),
+        OpInfo("nn.LSTM_2_layers", module_call(recurrent("LSTM", num_layers=2)),
+               module_inputs(recurrent("LSTM", num_layers=2), (4, 2, 3)),
+               ref=lambda lib, x, *ws: lstm_composite(lib, x, ws, layers=2),
+               ref_kind="composite", gradgrad=False),
+        OpInfo("nn.GRU_batch_first", module_call(recurrent("GRU", batch_first=True)),
+               module_inputs(recurrent("GRU", batch_first=True), (2, 4, 3)),
+               ref=lambda lib, x, *ws: gru_composite(lib, x.transpose(0, 1), ws).transpose(0, 1),
+               ref_kind="composite", gradgrad=False),
+        OpInfo("nn.RNN_tanh", module_call(recurrent("RNN")),
+               module_inputs(recurrent("RNN"), (4, 2, 3)),
+               ref=lambda lib, x, *ws: rnn_composite(lib, x, ws), ref_kind="composite",
+               gradgrad=False),
+    ]
+
+
+def _steps_composite(lib, x, h0, step):
+    """Run ``h = step(x_t, h)`` over time (dim 0) and stack the outputs."""
+    h, outs = h0, []
+    for t in range(x.shape[0]):
+        h = step(x[t], h)
+        outs.append(h[0] if isinstance(h, tuple) else h)
+    return lib.stack(outs)
+
+
+def lstm_composite(lib, x, ws, layers=1):
+    """i, f, g, o = σ, σ, tanh, σ of the gate chunks; c' = f c + i g; h' = o tanh(c')."""
+    for layer in range(layers):
+        w_ih, w_hh, b_ih, b_hh = ws[4 * layer:4 * layer + 4]
+        zero = lib.zeros(x.shape[1], w_hh.shape[1], dtype=x.dtype)
+
+        def step(xt, state, w_ih=w_ih, w_hh=w_hh, b_ih=b_ih, b_hh=b_hh):
+            h, c = state
+            i, f, g, o = (xt @ w_ih.transpose(0, 1) + b_ih + h @ w_hh.transpose(0, 1)
+                          + b_hh).chunk(4, dim=1)
+            c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+            return o.sigmoid() * c.tanh(), c
+
+        x = _steps_composite(lib, x, (zero, zero), step)
+    return x
+
+
+def gru_composite(lib, x, ws):
+    """r, z = σ(...); n = tanh(x W_inᵀ + b_in + r (h W_hnᵀ + b_hn)); h' = (1 - z) n + z h."""
+    w_ih, w_hh, b_ih, b_hh = ws
+
+    def step(xt, h):
+        xr, xz, xn = (xt @ w_ih.transpose(0, 1) + b_ih).chunk(3, dim=1)
+        hr, hz, hn = (h @ w_hh.transpose(0, 1) + b_hh).chunk(3, dim=1)
+        r, z = (xr + hr).sigmoid(), (xz + hz).sigmoid()
+        n = (xn + r * hn).tanh()
+        return (1 - z) * n + z * h
+
+    return _steps_composite(lib, x, lib.zeros(x.shape[1], w_hh.shape[1], dtype=x.dtype), step)
+
+
+def rnn_composite(lib, x, ws):
+    """h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)."""
+    w_ih, w_hh, b_ih, b_hh = ws
+
+    def step(xt, h):
+        return (xt @ w_ih.transpose(0, 1) + b_ih + h @ w_hh.transpose(0, 1) + b_hh).tanh()
+
+    return _steps_composite(lib, x, lib.zeros(x.shape[1], w_hh.shape[1], dtype=x.dtype), step)
+
+
+op_db += _module_rows()

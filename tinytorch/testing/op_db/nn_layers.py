@@ -303,6 +303,31 @@ def _multi_margin_ref(np_, x, target, p=1, margin=1.0, reduction="mean"):
     return _reduce(np_, h.sum(1) / c, reduction)
 
 
+@st.composite
+def _multilabel_inputs(draw):
+    n, c = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+    x = draw(arrays((n, c), np.float64)) + np.arange(c) * 0.29  # margins off the kink
+    rows = []
+    for _ in range(n):
+        listed = draw(st.lists(st.integers(0, c - 1), max_size=c))
+        rows.append((listed + [-1] * c)[:c])
+    return (x,), {"target": np.array(rows), **draw(_reduction())}
+
+
+def _multilabel_margin_ref(np_, x, target, reduction="mean"):
+    n, c = x.shape
+    loss = np.zeros(n)
+    for r in range(n):
+        listed = []
+        for t in target[r]:
+            if t == -1:
+                break
+            listed.append(t)
+        others = [i for i in range(c) if i not in listed]
+        loss[r] = sum(max(0.0, 1 - (x[r, j] - x[r, i])) for j in listed for i in others) / c
+    return _reduce(np_, loss, reduction)
+
+
 def _poisson_ref(np_, x, y, log_input=True, full=False, eps=1e-8, reduction="mean"):
     loss = np.exp(x) - y * x if log_input else x - y * np.log(x + eps)
     if full:
@@ -481,6 +506,11 @@ LOSSES = [
            errors=(_err(lambda lib, d: _F(lib).multi_margin_loss(
                _ones(lib, d, 2, 3), lib.tensor([0, 3], device=d)), IndexError,
                "out of bounds", torch_too=False),)),
+    OpInfo("F.multilabel_margin_loss", lambda lib, x, target, **kw: _F(
+        lib).multilabel_margin_loss(x, _as(lib, target, x), **kw), _multilabel_inputs(),
+           ref=_multilabel_margin_ref, covers=("F.multilabel_margin_loss",),
+           errors=(_err(lambda lib, d: _F(lib).multilabel_margin_loss(
+               _ones(lib, d, 2, 3), lib.tensor([[0, 1, 2]], device=d)), RuntimeError, ""),)),
     OpInfo("F.poisson_nll_loss", lambda lib, x, y, **kw: _F(lib).poisson_nll_loss(
         x, y, **kw), _samples(2, transform=lambda x, y: (x, _away(np.abs(y) * 2 + 0.1, (1,))),
                               kwargs=st.sampled_from([{}, {"full": True, "reduction": "sum"}])),
