@@ -603,11 +603,19 @@ class Tensor:
         return self._extreme(dim, keepdim, False)
 
     def _extreme(self, dim, keepdim, is_max):
-        if self._data.size == 0:
-            raise RuntimeError(f"{'max' if is_max else 'min'}(): expected a non-empty tensor")
+        name = "max" if is_max else "min"
         if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError(f"{name}(): expected a non-empty tensor")
             return reduce.Amax.apply(self, None, False, is_max)
+        if self.ndim == 0:  # along dim 0 of a 0-d tensor: the value itself, index 0
+            _dim(dim, 0)
+            values, indices = self.reshape(1)._extreme(0, False, is_max)
+            return MinMaxResult(values, indices)
         dim = reduce.normalize_dims(dim, self.ndim)
+        if self.shape[dim[0]] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {dim[0]} to have non-zero "
+                             f"size.")
         values, indices = reduce.MaxMin.apply(self, dim[0] if dim else None, keepdim, is_max)
         return MinMaxResult(values, indices)
 
@@ -687,6 +695,8 @@ class Tensor:
     def transpose(self, dim0, dim1):
         dims = list(range(self.ndim))
         d0, d1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        if self.ndim == 0:  # transpose(0, 0) of a 0-d tensor: itself
+            return shape_ops.Permute.apply(self, ())
         dims[d0], dims[d1] = dims[d1], dims[d0]
         return shape_ops.Permute.apply(self, tuple(dims))
 
@@ -814,8 +824,10 @@ class Tensor:
         return shape_ops.Triangle.apply(self, diagonal, True)
 
     def gather(self, dim, index):
+        """out[i][j][k] = self[i][index[i][j][k]][k] (for dim = 1); index has self's rank."""
         dim = _dim(dim, self.ndim)
         idx = _raw(index)
+        _check_gather_index(idx, tuple(self.shape), dim)
         grids = list(self._xp.ogrid[tuple(slice(0, n) for n in idx.shape)])
         grids[dim] = idx
         return shape_ops.Index.apply(self, tuple(grids))
@@ -931,6 +943,27 @@ def _dim(d, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {d})")
     return d % n
+
+
+def _check_gather_index(idx, shape, dim) -> None:
+    """PyTorch's rules for a gather index: int64, the input's rank, no larger than the input
+    off ``dim``, every entry in ``[0, size)`` along ``dim``."""
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"gather(): Expected dtype int64 for index, got "
+                           f"{backend.dtype_of(idx)}")
+    if idx.ndim != max(len(shape), 1) and not (idx.ndim == 0 and not shape):
+        raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions "
+                           f"as input tensor ({idx.ndim} vs {len(shape)})")
+    for d, (n_idx, n) in enumerate(zip(idx.shape, shape)):
+        if d != dim and n_idx > n:
+            raise RuntimeError(f"gather(): Size does not match at dimension {d}: index "
+                               f"{tuple(idx.shape)} is larger than input {shape}")
+    size = shape[dim] if shape else 1
+    if idx.size:
+        lo, hi = builtins.int(idx.min()), builtins.int(idx.max())
+        if lo < 0 or hi >= size:
+            raise RuntimeError(f"gather: index {hi if hi >= size else lo} is out of bounds "
+                               f"for dimension {dim} with size {size}")
 
 
 def _correction(unbiased, correction):

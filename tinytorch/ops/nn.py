@@ -15,6 +15,7 @@ import numpy as np
 from .. import backend
 from .. import random as _random
 from ..autograd.function import Function, array_module
+from .reduce import finite_max
 
 # ----------------------------------------------------------------------------- erf
 # NumPy has no erf. Two pieces, each accurate to about 1e-16 absolute in float64:
@@ -196,9 +197,9 @@ def _class_last(logits, target, op):
 
 
 def _check_classes(target, n_classes, ignore_index, op):
-    if target.dtype.kind not in "iu":
+    if target.dtype not in (np.int64, np.uint8):  # PyTorch refuses int32 targets too
         raise RuntimeError(f"{op}: expected a target of class indices with an integer dtype "
-                           f"(int64), got {backend.dtype_of(target)}")
+                           f"(int64, or uint8), got {backend.dtype_of(target)}")
     valid = target != ignore_index
     if target.size:
         bad = valid & ((target < 0) | (target >= n_classes))
@@ -221,6 +222,8 @@ def _row_scale(g, reduction, n_valid, valid, dtype):
     """The gradient of the reduced loss with respect to each row's loss, zero where ignored."""
     if reduction == "none":
         return g.reshape(-1) * valid
+    if reduction == "mean" and n_valid == 0:  # every target ignored: zeros, as PyTorch
+        return valid.astype(dtype) * 0
     s = g / dtype.type(n_valid) if reduction == "mean" else g
     return s * valid.astype(dtype)
 
@@ -329,14 +332,16 @@ class LayerNorm(Function):
         # BEGIN SOLUTION assignment=4 "LayerNorm.forward: normalise rows, scale, shift"
         xp = array_module(x)
         width = int(np.prod(x.shape[x.ndim - n_norm:])) if n_norm else 1
-        x2 = x.reshape(-1, width)
-        averager = xp.full(width, 1 / width, dtype=x.dtype)
-        x_hat = x2 - (x2 @ averager)[:, None]
-        var = xp.einsum("ij,ij->i", x_hat, x_hat)
-        var *= 1 / width
-        var += eps
-        rstd = (1 / xp.sqrt(var))[:, None]
-        x_hat *= rstd
+        rows = int(np.prod(x.shape[:x.ndim - n_norm]))  # explicit: width may be 0
+        x2 = x.reshape(rows, width)
+        averager = xp.full(width, 1 / max(width, 1), dtype=x.dtype)
+        with np.errstate(invalid="ignore"):  # inf in a row: NaN, as in PyTorch
+            x_hat = x2 - (x2 @ averager)[:, None]
+            var = xp.einsum("ij,ij->i", x_hat, x_hat)
+            var *= 1 / max(width, 1)
+            var += eps
+            rstd = (1 / xp.sqrt(var))[:, None]
+            x_hat *= rstd
         ctx.save_for_backward(x_hat, rstd, weight)
         ctx.shape, ctx.norm_shape = x.shape, x.shape[x.ndim - n_norm:]
         if weight is None:
@@ -368,10 +373,10 @@ class LayerNorm(Function):
             if not dx.flags.c_contiguous:
                 dx = xp.ascontiguousarray(dx)
             d2 = dx.reshape(rows, width)
-            averager = xp.full(width, 1 / width, dtype=g.dtype)
+            averager = xp.full(width, 1 / max(width, 1), dtype=g.dtype)
             mean_d = (d2 @ averager)[:, None]
             mean_dx = xp.einsum("ij,ij->i", d2, x_hat)[:, None]
-            mean_dx *= 1 / width
+            mean_dx *= 1 / max(width, 1)
             correction = x_hat * mean_dx
             correction += mean_d
             d2 -= correction
@@ -581,8 +586,7 @@ class ScaledDotProductAttention(Function):
                 xp.copyto(scores, dtype.type(-np.inf), where=~mask)
             else:
                 scores += mask
-        row_max = scores.max(axis=-1, keepdims=True)
-        row_max[~xp.isfinite(row_max)] = 0
+        row_max = finite_max(scores, -1)  # 0 for a row with no key at all
         scores -= row_max
         probs = xp.exp(scores, out=scores)
         total = probs.sum(axis=-1, keepdims=True)

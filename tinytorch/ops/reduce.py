@@ -61,7 +61,8 @@ class Mean(Function):
         axes = normalize_dims(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         ctx.n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
-        return a.mean(axis=axes, keepdims=keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN
+            return a.sum(axis=axes, keepdims=keepdim) / ctx.n
 
     @staticmethod
     def backward(ctx, g):
@@ -179,9 +180,9 @@ class LogSumExp(Function):
     def forward(ctx, a, dim, keepdim):
         xp = array_module(a)
         axes = normalize_dims(dim, a.ndim)
-        m = a.max(axis=axes, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        m = finite_max(a, axes)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # log(0) = -inf
+            out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
         ctx.save_for_backward(a, out)
         ctx.axes, ctx.keepdim = axes, keepdim
         return out if keepdim else out.reshape([n for i, n in enumerate(a.shape)
@@ -194,6 +195,17 @@ class LogSumExp(Function):
         return g * array_module(a).exp(a - out), None, None
 
 
+def finite_max(a, axes):
+    """max of ``a`` over ``axes`` (kept as size 1), the shift that keeps exp from
+    overflowing: 0 where the max is not finite (a row of -inf) or the axes are empty."""
+    xp = array_module(a)
+    if a.size == 0:
+        axes = (axes,) if isinstance(axes, int) else axes
+        return xp.zeros([1 if i in axes else n for i, n in enumerate(a.shape)], dtype=a.dtype)
+    m = a.max(axis=axes, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
 class Softmax(Function):
     """y = exp(a - max) / sum exp(a - max);  da = y * (g - sum(g * y))"""
 
@@ -201,14 +213,14 @@ class Softmax(Function):
     def forward(ctx, a, dim):
         xp = array_module(a)
         a = as_float(a)
-        m = a.max(axis=dim, keepdims=True)
         # a row of -inf (fully masked) gives 0 / 0; keep it finite: that row returns NaN
         # in PyTorch, here it returns zeros and gets zero gradient (documented difference)
-        m = xp.where(xp.isfinite(m), m, 0)
-        y = a - m  # one fresh array, exponentiated and normalised in place
-        xp.exp(y, out=y)
-        s = y.sum(axis=dim, keepdims=True)
-        y *= 1 / xp.where(s == 0, 1, s)
+        m = finite_max(a, dim)
+        with np.errstate(over="ignore", invalid="ignore"):  # huge logits: inf - inf
+            y = xp.asarray(a - m)  # one fresh array, exponentiated and normalised in place
+            xp.exp(y, out=y)
+            s = y.sum(axis=dim, keepdims=True)
+            y *= 1 / xp.where(s == 0, 1, s)
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -235,10 +247,9 @@ class LogSoftmax(Function):
     def forward(ctx, a, dim):
         xp = array_module(a)
         a = as_float(a)
-        m = a.max(axis=dim, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        shifted = a - m
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            shifted = a - finite_max(a, dim)
+            y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
