@@ -162,14 +162,15 @@ def test_noncontiguous_inputs(op: OpInfo, data, device):
     expected = _outputs(op.call(tt, *contiguous, **kwargs))
     got = _outputs(op.call(tt, *views, **kwargs))
     _assert_outputs_equal(op, [_array(g) for g in got], [_array(e) for e in expected],
-                          "contiguous inputs", rtol=1e-13, atol=1e-13)
+                          "contiguous inputs", rtol=1e-12, atol=1e-12)
     if not op.differentiable:
         return
     cotangents = _cotangents(expected)
     _backward_with(expected, cotangents, device)
     _backward_with(got, cotangents, device)
     for c, v in zip(_grads(contiguous), _grads(views)):
-        np.testing.assert_allclose(v, c, rtol=1e-13, atol=1e-13)
+        # BLAS may sum in another order for another layout: a few ulps apart
+        np.testing.assert_allclose(v, c, rtol=1e-12, atol=1e-12)
 
 
 VARIANTS = [(op, name) for op in op_db for name in op.variants]

@@ -86,7 +86,8 @@ class Div(Function):
         ctx.save_for_backward(a, b)
         a = as_float(a) if hasattr(a, "dtype") else a
         b = as_float(b) if hasattr(b, "dtype") else b
-        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or NaN, silently
+        # x / 0 is inf or NaN and x / tiny overflows to inf, silently as in PyTorch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return promote(a / b, a, b)
 
     @staticmethod

@@ -401,6 +401,8 @@ class Gelu(Function):
     @staticmethod
     def forward(ctx, x, approximate):
         xp = array_module(x)
+        if x.ndim == 0:  # the in-place steps below need an array, not a NumPy scalar
+            return Gelu.forward(ctx, x.reshape(1), approximate).reshape(())
         if approximate == "tanh":
             inner = x * x
             inner *= _GELU_CUBIC
@@ -440,7 +442,7 @@ class Gelu(Function):
             d *= _INV_SQRT_2PI
             d += half_one_plus
         d *= g
-        return d, None
+        return d.reshape(g.shape), None
 
 
 # ----------------------------------------------------------------------------- embedding

@@ -50,6 +50,12 @@ def _fn(name):
     return lambda lib, *xs, **kw: getattr(lib, name)(*xs, **kw)
 
 
+def _quiet_div(np, a, b):
+    """a / b with inf and NaN where they arise, without NumPy's warnings."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.true_divide(a, b)
+
+
 def _softmax(np, a, dim):
     e = np.exp(a - a.max(axis=dim, keepdims=True))
     return e / e.sum(axis=dim, keepdims=True)
@@ -278,15 +284,15 @@ op_db = [
     OpInfo("logical_not", lambda lib, a: (a > 0).logical_not(), unary(),
            ref=lambda np, a: ~(a > 0), differentiable=False, covers=("Tensor.logical_not",)),
     OpInfo("isnan", lambda lib, a: (a / a).isnan(), unary(),
-           ref=lambda np, a: a == 0, differentiable=False,
+           ref=lambda np, a: np.isnan(_quiet_div(np, a, a)), differentiable=False,
            variants={FUNCTION: lambda lib, a: lib.isnan(a / a)},
            covers=("Tensor.isnan", "tinytorch.isnan")),
     OpInfo("isinf", lambda lib, a: (1 / a).isinf(), unary(),
-           ref=lambda np, a: a == 0, differentiable=False,
+           ref=lambda np, a: np.isinf(_quiet_div(np, 1.0, a)), differentiable=False,
            variants={FUNCTION: lambda lib, a: lib.isinf(1 / a)},
            covers=("Tensor.isinf", "tinytorch.isinf")),
     OpInfo("isfinite", lambda lib, a: (1 / a).isfinite(), unary(),
-           ref=lambda np, a: a != 0, differentiable=False,
+           ref=lambda np, a: np.isfinite(_quiet_div(np, 1.0, a)), differentiable=False,
            variants={FUNCTION: lambda lib, a: lib.isfinite(1 / a)},
            covers=("Tensor.isfinite", "tinytorch.isfinite")),
     OpInfo("any_all", lambda lib, a, dim: ((a > 0).any(dim), (a > 0).all(dim)), with_dim(),
