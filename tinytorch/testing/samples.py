@@ -42,13 +42,25 @@ def min_gap(x: np.ndarray, axis=None) -> float:
     return float(d.min()) if d.size else np.inf
 
 
+def maybe_empty(draw, shape: tuple, keep=(), empty: bool = True) -> tuple:
+    """``shape``, or now and then (1 in 8) the same shape with one axis (not in ``keep``)
+    of size 0: every op must take empty tensors as PyTorch does."""
+    free = [i for i in range(len(shape)) if i not in keep and i - len(shape) not in keep]
+    if not empty or not free or draw(st.integers(0, 7)) != 0:
+        return tuple(shape)
+    axis = draw(st.sampled_from(free))
+    return tuple(0 if i == axis else n for i, n in enumerate(shape))
+
+
 def unary(low=-3.0, high=3.0, band=0.0, kinks=(), min_dims=0, max_dims=3, max_side=3,
-          transform=None, min_size=1):
-    """One array of a drawn shape, elements in ``[low, high]``."""
+          transform=None, min_size=0, empty=True):
+    """One array of a drawn shape (0-d and, with ``empty``, size-0 ones included), elements
+    in ``[low, high]``; ``min_size`` rules out smaller arrays (1: ops that refuse empty)."""
 
     @st.composite
     def draw_sample(draw):
         s = draw(shapes(min_dims=min_dims, max_dims=max_dims, max_side=max_side))
+        s = maybe_empty(draw, s, empty=empty and min_size == 0)
         x = draw(arrays(s, backend.float64, low, high, band))
         assume(x.size >= min_size)
         if kinks:
@@ -61,13 +73,19 @@ def unary(low=-3.0, high=3.0, band=0.0, kinks=(), min_dims=0, max_dims=3, max_si
 
 
 def binary(low=-3.0, high=3.0, b_low=None, b_high=None, b_band=0.0, distinct=False,
-           into_first=False):
+           into_first=False, empty=True):
     """Two arrays of mutually broadcastable shapes (``into_first``: the second broadcasts to
-    the first's shape, as an in-place op ``a.add_(b)`` needs)."""
+    the first's shape, as an in-place op ``a.add_(b)`` needs); now and then empty."""
 
     @st.composite
     def draw_sample(draw):
         sa, sb = draw(broadcastable_shapes(2, max_dims=3, max_side=3))
+        out = np.broadcast_shapes(sa, sb)
+        zeroed = maybe_empty(draw, out, empty=empty)
+        if zeroed != out:  # that axis 0 in each operand that has it, where it is not 1
+            axis = zeroed.index(0) - len(out)
+            sa, sb = (tuple(0 if i - len(s) == axis and n != 1 else n for i, n in enumerate(s))
+                      for s in (sa, sb))
         if into_first:
             sa = np.broadcast_shapes(sa, sb)
         a = draw(arrays(sa, backend.float64, low, high))
@@ -81,21 +99,24 @@ def binary(low=-3.0, high=3.0, b_low=None, b_high=None, b_band=0.0, distinct=Fal
     return draw_sample()
 
 
-def with_dim(low=-3.0, high=3.0, keepdim=False, min_side=1, distinct=False, dims=1):
-    """One array with at least one axis and a drawn ``dim`` (and ``keepdim``)."""
+def with_dim(low=-3.0, high=3.0, keepdim=False, min_side=1, distinct=False, dims=1,
+             empty=True):
+    """One array with at least one axis and a drawn ``dim`` (and ``keepdim``); with
+    ``empty``, now and then an axis other than ``dim`` has size 0."""
 
     @st.composite
     def draw_sample(draw):
         s = draw(shapes(min_dims=1, max_dims=3, min_side=min_side, max_side=3))
-        x = draw(arrays(s, backend.float64, low, high))
-        if distinct:
-            x = break_ties(x)
         nd = len(s)
         if dims == 1:
             dim = draw(st.integers(-nd, nd - 1))
         else:
             dim = tuple(draw(st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd,
                                       unique=True)))
+        s = maybe_empty(draw, s, keep=(dim,) if dims == 1 else dim, empty=empty)
+        x = draw(arrays(s, backend.float64, low, high))
+        if distinct:
+            x = break_ties(x)
         if distinct:
             assume(min_gap(x, None if dims != 1 else dim) > 1e-4)
         kwargs = {"dim": dim}
