@@ -297,3 +297,14 @@ def test_gather_out_of_range_names_the_index_and_size(device):
     with pytest.raises(RuntimeError, match="index 7 is out of bounds for dimension 1 with "
                                            "size 4"):
         tt.ones(2, 4, device=device).gather(1, tt.tensor([[7]], device=device))
+
+
+def test_generate_with_top_k_zero_keeps_every_token():
+    from tinytorch.models.gpt import GPT, GPTConfig
+
+    tt.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=5, block_size=4, n_layer=1, n_head=1, n_embd=4))
+    out = model.generate(tt.zeros(1, 1, dtype=tt.int64), max_new_tokens=3, top_k=0)
+    assert tuple(out.shape) == (1, 4)
+    with pytest.raises(ValueError, match="top_k"):
+        model.generate(tt.zeros(1, 1, dtype=tt.int64), max_new_tokens=1, top_k=-1)
