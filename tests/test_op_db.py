@@ -127,31 +127,39 @@ def test_matches_reference(op: OpInfo, data, device):
                                            f"composite reference")
 
 
-@pytest.mark.parametrize("op", op_db, ids=repr)
-@given(data=st.data())
-def test_matches_torch(op: OpInfo, data, device):
+def _check_against_torch(op: OpInfo, data, device, precision: str, rtol: float,
+                         atol: float) -> None:
+    """Outputs and input gradients (under one random cotangent) equal PyTorch's."""
     torch = pytest.importorskip("torch")
-    if op.torch_reason:
-        pytest.skip(op.torch_reason)
     arrays_, kwargs = data.draw(op.inputs, label="sample")
-    ours_in = _leaves(arrays_, op.differentiable, device)
-    theirs_in = [torch.tensor(a, dtype=torch.float64, requires_grad=op.differentiable)
-                 for a in arrays_]
+    ours_in = [tt.tensor(a, dtype=getattr(tt, precision), device=device,
+                         requires_grad=op.differentiable) for a in arrays_]
+    theirs_in = [torch.tensor(a, dtype=getattr(torch, precision),
+                              requires_grad=op.differentiable) for a in arrays_]
     ours = _outputs(op.call(tt, *ours_in, **kwargs))
     theirs = _outputs((op.torch_call or op.call)(torch, *theirs_in, **kwargs))
-    _assert_outputs_equal(op, [_array(o) for o in ours],
-                          [t.detach().numpy() for t in theirs], "torch")
+    _assert_outputs_equal(op, [_array(o) for o in ours], [t.detach().numpy() for t in theirs],
+                          f"torch ({precision})", rtol=rtol, atol=atol)
     if not op.differentiable:
         return
-    cotangents = _cotangents(ours)
+    cotangents = [None if c is None else c.astype(precision) for c in _cotangents(ours)]
     pairs = [(t, c) for t, c in zip(theirs, cotangents) if c is not None and t.requires_grad]
     if pairs:
         torch.autograd.backward([t for t, _ in pairs], [torch.tensor(c) for _, c in pairs])
     _backward_with(ours, cotangents, device)
     for i, (x, y) in enumerate(zip(ours_in, theirs_in)):
         expected = np.zeros(tuple(y.shape)) if y.grad is None else y.grad.numpy()
-        np.testing.assert_allclose(_grads([x])[0], expected, rtol=op.rtol, atol=op.atol,
-                                   err_msg=f"{op.name}: gradient of input {i} vs torch")
+        np.testing.assert_allclose(_grads([x])[0], expected, rtol=rtol, atol=atol,
+                                   err_msg=f"{op.name}: {precision} gradient of input {i} "
+                                           f"vs torch")
+
+
+@pytest.mark.parametrize("op", op_db, ids=repr)
+@given(data=st.data())
+def test_matches_torch(op: OpInfo, data, device):
+    if op.torch_reason:
+        pytest.skip(op.torch_reason)
+    _check_against_torch(op, data, device, "float64", op.rtol, op.atol)
 
 
 NN_ROWS = [op for op in op_db if op.name.startswith(("F.", "nn.")) and not op.torch_reason]
@@ -163,27 +171,7 @@ NN_ROWS = [op for op in op_db if op.name.startswith(("F.", "nn.")) and not op.to
 def test_nn_matches_torch_in_float32(op: OpInfo, data, device):
     """The fused nn ops run in float32 in training: outputs and gradients within float32's
     rounding of PyTorch's."""
-    torch = pytest.importorskip("torch")
-    arrays_, kwargs = data.draw(op.inputs, label="sample")
-    ours_in = [tt.tensor(a, dtype=tt.float32, device=device, requires_grad=op.differentiable)
-               for a in arrays_]
-    theirs_in = [torch.tensor(a, dtype=torch.float32, requires_grad=op.differentiable)
-                 for a in arrays_]
-    ours = _outputs(op.call(tt, *ours_in, **kwargs))
-    theirs = _outputs((op.torch_call or op.call)(torch, *theirs_in, **kwargs))
-    _assert_outputs_equal(op, [_array(o) for o in ours], [t.detach().numpy() for t in theirs],
-                          "torch (float32)", rtol=1e-5, atol=1e-5)
-    if not op.differentiable:
-        return
-    cotangents = [None if c is None else c.astype(np.float32) for c in _cotangents(ours)]
-    pairs = [(t, c) for t, c in zip(theirs, cotangents) if c is not None and t.requires_grad]
-    if pairs:
-        torch.autograd.backward([t for t, _ in pairs], [torch.tensor(c) for _, c in pairs])
-    _backward_with(ours, cotangents, device)
-    for i, (x, y) in enumerate(zip(ours_in, theirs_in)):
-        expected = np.zeros(tuple(y.shape)) if y.grad is None else y.grad.numpy()
-        np.testing.assert_allclose(_grads([x])[0], expected, rtol=1e-4, atol=1e-4,
-                                   err_msg=f"{op.name}: float32 gradient of input {i}")
+    _check_against_torch(op, data, device, "float32", 1e-4, 1e-4)
 
 
 # ------------------------------------------------------------------ layouts and spellings

@@ -142,6 +142,7 @@ def matmul_inputs(draw):
 
 @st.composite
 def transpose_inputs(draw):
+    """``x`` (at least 1-d) and two dims ``dim0``, ``dim1`` (negative too, maybe equal)."""
     (x,), _ = draw(unary(min_dims=1))
     nd = x.ndim
     return (x,), {"dim0": draw(st.integers(-nd, nd - 1)), "dim1": draw(st.integers(-nd, nd - 1))}
@@ -149,12 +150,14 @@ def transpose_inputs(draw):
 
 @st.composite
 def permute_inputs(draw):
+    """``x`` and a permutation ``dims`` of its axes."""
     (x,), _ = draw(unary())
     return (x,), {"dims": tuple(draw(st.permutations(range(x.ndim))))}
 
 
 @st.composite
 def reshape_inputs(draw):
+    """``x`` and a ``shape`` of the same size (with a -1 to infer, sometimes)."""
     (x,), _ = draw(unary())
     # a different factorisation of the same size, with one -1 to infer
     target = draw(st.sampled_from([(-1,), (x.size, 1), (1, -1), tuple(reversed(x.shape)) or (1,)]))
@@ -163,12 +166,14 @@ def reshape_inputs(draw):
 
 @st.composite
 def unsqueeze_inputs(draw):
+    """``x`` and a ``dim`` in ``[-ndim - 1, ndim]``."""
     (x,), _ = draw(unary())
     return (x,), {"dim": draw(st.integers(-x.ndim - 1, x.ndim))}
 
 
 @st.composite
 def squeeze_inputs(draw):
+    """``x`` with a size-1 axis somewhere, and no ``dim`` or a ``dim`` (of size 1 or not)."""
     s = list(draw(shapes(min_dims=1, max_dims=3, max_side=3)))
     s.insert(draw(st.integers(0, len(s))), 1)
     x = draw(arrays(tuple(s), backend.float64))
@@ -178,6 +183,7 @@ def squeeze_inputs(draw):
 
 @st.composite
 def expand_inputs(draw):
+    """``x`` and a ``size`` it broadcasts to (size-1 axes and new leading axes)."""
     target = draw(shapes(min_dims=1, max_dims=3, max_side=3))
     src = tuple(draw(st.sampled_from([1, n])) for n in target[draw(st.integers(0, len(target))):])
     x = draw(arrays(src, backend.float64))
@@ -186,6 +192,7 @@ def expand_inputs(draw):
 
 @st.composite
 def flatten_inputs(draw):
+    """``x`` and ``start_dim <= end_dim``."""
     (x,), _ = draw(unary(min_dims=1))
     start = draw(st.integers(0, x.ndim - 1))
     end = draw(st.integers(start, x.ndim - 1))
@@ -194,6 +201,7 @@ def flatten_inputs(draw):
 
 @st.composite
 def split_inputs(draw):
+    """``x``, a ``dim`` and a split size up to that dim's length."""
     (x,), kw = draw(with_dim())
     n = x.shape[kw["dim"]]
     return (x,), {"split_size_or_sections": draw(st.integers(1, max(n, 1))), "dim": kw["dim"]}
@@ -201,12 +209,14 @@ def split_inputs(draw):
 
 @st.composite
 def chunk_inputs(draw):
+    """``x``, a ``dim`` and a number of ``chunks`` (1 to 4)."""
     (x,), kw = draw(with_dim())
     return (x,), {"chunks": draw(st.integers(1, 4)), "dim": kw["dim"]}
 
 
 @st.composite
 def cat_inputs(draw):
+    """1 to 3 arrays that agree on every axis but ``dim``."""
     base = list(draw(shapes(min_dims=1, max_dims=3, max_side=3)))
     dim = draw(st.integers(-len(base), len(base) - 1))
     count = draw(st.integers(1, 3))
@@ -220,6 +230,7 @@ def cat_inputs(draw):
 
 @st.composite
 def stack_inputs(draw):
+    """1 to 3 arrays of one shape and a new ``dim`` to stack them on."""
     s = draw(shapes(max_dims=2, max_side=3))
     xs = tuple(draw(arrays(s, backend.float64)) for _ in range(draw(st.integers(1, 3))))
     return xs, {"dim": draw(st.integers(-len(s) - 1, len(s)))}
@@ -262,6 +273,7 @@ def array_index_inputs(draw):
 
 @st.composite
 def mask_index_inputs(draw):
+    """``x`` and a bool ``mask`` over its leading axes."""
     s = draw(shapes(min_dims=1, max_dims=3, max_side=3))
     x = draw(arrays(s, backend.float64))
     mask_dims = draw(st.integers(1, len(s)))
@@ -271,6 +283,7 @@ def mask_index_inputs(draw):
 
 @st.composite
 def masked_fill_inputs(draw):
+    """``x``, a bool ``mask`` that broadcasts to it and a ``value``."""
     sx, sm = draw(broadcastable_shapes(2, max_dims=3, max_side=3))
     x = draw(arrays(sx, backend.float64))
     m = draw(arrays(sm, backend.bool_))
@@ -280,6 +293,7 @@ def masked_fill_inputs(draw):
 
 @st.composite
 def where_inputs(draw):
+    """Two arrays and a bool ``cond``, all three mutually broadcastable."""
     sc, sa, sb = draw(broadcastable_shapes(3, max_dims=3, max_side=3))
     cond = draw(arrays(sc, backend.bool_))
     a = draw(arrays(sa, backend.float64))
@@ -289,12 +303,14 @@ def where_inputs(draw):
 
 @st.composite
 def triangle_inputs(draw):
+    """``x`` (at least 2-d) and a ``diagonal`` offset."""
     (x,), _ = draw(unary(min_dims=2))
     return (x,), {"diagonal": draw(st.integers(-3, 3))}
 
 
 @st.composite
 def clamp_inputs(draw):
+    """``x`` stepped off the bounds, and ``min``, ``max`` or both (one may be None)."""
     (x,), _ = draw(unary(kinks=(-0.5, 0.5)))
     bounds = draw(st.sampled_from([(-0.5, None), (None, 0.5), (-0.5, 0.5)]))
     return (x,), {"min": bounds[0], "max": bounds[1]}
