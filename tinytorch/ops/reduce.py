@@ -60,9 +60,12 @@ class Mean(Function):
                                f"floating point, but got {a.dtype}")
         axes = normalize_dims(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        ctx.n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
-        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN
-            return a.sum(axis=axes, keepdims=keepdim) / ctx.n
+        n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        ctx.n = max(n, 1)  # n == 0: the input is empty, so is its gradient; any divisor will do
+        if n == 0:  # the mean of nothing is NaN, without NumPy's warning
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return a.sum(axis=axes, keepdims=keepdim) / a.dtype.type(0)
+        return a.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
