@@ -679,10 +679,14 @@ class Tensor:
         s = _dim(start_dim, self.ndim)
         e = _dim(end_dim, self.ndim)
         shape = self.shape
-        return self.reshape(*shape[:s], -1, *shape[e + 1:])
+        # the product, not -1: a -1 cannot be inferred when another dim is 0
+        merged = builtins.int(np.prod(shape[s:e + 1], dtype=np.int64))
+        return self.reshape(*shape[:s], merged, *shape[e + 1:])
 
     def unflatten(self, dim, sizes):
         dim = _dim(dim, self.ndim)
+        # a -1 in sizes is inferred from this dim alone (the tensor may be empty elsewhere)
+        sizes = shape_ops.infer_shape(tuple(sizes), self.shape[dim], "unflatten")
         return self.reshape(*self.shape[:dim], *sizes, *self.shape[dim + 1:])
 
     def permute(self, *dims):
