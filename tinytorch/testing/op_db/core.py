@@ -90,12 +90,15 @@ def _squeeze_ref(np, a, dim=None):
 
 
 def _flatten_ref(np, a, start_dim, end_dim):
-    return a.reshape(a.shape[:start_dim] + (-1,) + a.shape[end_dim + 1:])
+    merged = int(np.prod(a.shape[start_dim:end_dim + 1]))  # not -1: other dims may be 0
+    return a.reshape(a.shape[:start_dim] + (merged,) + a.shape[end_dim + 1:])
 
 
 def _unflatten_ref(np, a, dim, sizes):
     d = dim % a.ndim
-    return a.reshape(a.shape[:d] + tuple(sizes) + a.shape[d + 1:])
+    known = int(np.prod([s for s in sizes if s != -1]))
+    sizes = tuple(a.shape[d] // known if s == -1 else s for s in sizes)
+    return a.reshape(a.shape[:d] + sizes + a.shape[d + 1:])
 
 
 def _max_dim_ref(np, a, dim, keepdim, is_max=True):
