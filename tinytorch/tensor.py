@@ -12,11 +12,15 @@ import weakref
 import numpy as np
 
 from . import backend
+from . import functions_indexing as FI
 from ._convert import _operand, _raw, _unwrap_nested, as_array  # noqa: F401 (re-exported)
 from ._indexing import translate_index
 from .autograd import engine, grad_mode
+from .autograd import function as _function_module
+from .autograd import graph as _graph
 from .autograd.function import Function, register_tensor_class
 from .ops import elementwise, linalg, reduce
+from .ops import inplace as Inplace
 from .ops import shape as shape_ops  # not `shape`: methods take a `shape` argument
 
 
@@ -29,6 +33,26 @@ class Size(tuple):
             n *= s
         return n
 
+    # tuple's own operators return plain tuples; PyTorch's Size keeps its type
+    def __getitem__(self, index):
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
     def __repr__(self) -> str:
         return f"tinytorch.Size({list(self)})"
 
@@ -36,7 +60,12 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array on a device, recording the ops that made it for ``backward``."""
 
+    # _version_counter is None until first needed; _base, _view_fn, _views and the hook
+    # tables are set only when needed (an op's output never pays for them): read those with
+    # getattr(t, name, None)
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr",
+                 "_version_counter", "_base", "_view_fn", "_views", "_backward_hooks",
+                 "_post_accumulate_hooks",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray op Tensor defers to Tensor's reflected operators
 
@@ -50,6 +79,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
+        self._version_counter = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -65,6 +95,7 @@ class Tensor:
         t.grad = None
         t.grad_fn = None
         t._output_nr = 0
+        t._version_counter = None
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -198,7 +229,9 @@ class Tensor:
         return builtins.int(self.item())
 
     def detach(self) -> "Tensor":
-        return Tensor._make(self._data)
+        out = Tensor._make(self._data)
+        out._version_counter = _function_module.new_version_counter(self)  # as PyTorch's
+        return out
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -236,6 +269,18 @@ class Tensor:
     def cpu(self) -> "Tensor":
         return self.to("cpu")
 
+    def pin_memory(self, device=None) -> "Tensor":
+        """The tensor itself: host arrays need no page-locking for NumPy, and a copy to the
+        GPU (``.to('cuda', non_blocking=True)``) is synchronous in tinytorch anyway."""
+        if self.device.type != "cpu":
+            raise RuntimeError(f"cannot pin '{self.device}' memory: only dense CPU tensors "
+                               f"can be pinned")
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        """False: tinytorch never page-locks host memory (see ``pin_memory``)."""
+        return False
+
     def cuda(self, device=None) -> "Tensor":
         return self.to("cuda")
 
@@ -265,15 +310,16 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
         A scalar needs no ``gradient``; a non-scalar needs one of its own shape (the
-        vector of the vector-Jacobian product).
+        vector of the vector-Jacobian product). With ``create_graph=True`` the backward
+        pass is itself recorded, so the ``.grad`` it leaves can be differentiated again
+        (``retain_graph`` then defaults to True).
         """
-        if create_graph:
-            raise NotImplementedError("create_graph=True (higher-order gradients) is not "
-                                      "supported by tinytorch")
         if not self.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have "
                                "a grad_fn (did you forget requires_grad=True, or call it "
                                "under no_grad?)")
+        if retain_graph is None:
+            retain_graph = create_graph
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
@@ -281,30 +327,63 @@ class Tensor:
                                    f"backward(gradient=...) of that shape")
             g = self._xp.ones(self._data.shape, dtype=self._data.dtype)
         else:
-            g = gradient._data if isinstance(gradient, Tensor) else as_array(
-                gradient, device=self.device)
-            if tuple(g.shape) != tuple(self._data.shape):
-                raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the "
-                                   f"tensor has shape {tuple(self._data.shape)}")
-            g = g.astype(self._data.dtype, copy=False)
+            if tuple(gradient.shape) != tuple(self._data.shape):
+                raise RuntimeError(f"backward: gradient has shape {tuple(gradient.shape)} but "
+                                   f"the tensor has shape {tuple(self._data.shape)}")
+            if isinstance(gradient, Tensor):
+                g = gradient if create_graph and gradient.requires_grad else \
+                    gradient._data.astype(self._data.dtype, copy=False)
+            else:
+                g = as_array(gradient, device=self.device).astype(self._data.dtype,
+                                                                  copy=False)
         if inputs is None:
-            engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph))
+            engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph),
+                                create_graph=create_graph)
             return None
         # only the given tensors accumulate, as in PyTorch's backward(inputs=...)
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         grads = engine.run_backward([self], [g], retain_graph=builtins.bool(retain_graph),
-                                    inputs=inputs)
+                                    inputs=inputs, create_graph=create_graph)
         for t, grad in zip(inputs, grads):
             if grad is None:
                 continue
-            if t.grad is None:
+            if isinstance(grad, Tensor):  # the walk on Tensors
+                t.grad = grad if t.grad is None else t.grad + grad
+            elif t.grad is None:
                 t.grad = Tensor._make(grad.copy())
             else:
                 t.grad._data += grad
         return None
 
     def register_hook(self, hook):
-        raise NotImplementedError("tensor hooks are not supported by tinytorch")
+        """Call ``hook(grad)`` whenever the gradient of this tensor is computed; a Tensor
+        it returns replaces the gradient. Returns a handle whose ``remove()`` undoes it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        node = self.grad_fn
+        if node is None:
+            hooks = getattr(self, "_backward_hooks", None)
+            if hooks is None:
+                hooks = self._backward_hooks = {}
+        else:
+            if node.hooks is None:
+                node.hooks = {}
+            hooks = node.hooks.setdefault(self._output_nr, {})
+        return _graph.add_hook(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on a leaf after its ``.grad`` has been accumulated."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        hooks = getattr(self, "_post_accumulate_hooks", None)
+        if hooks is None:
+            hooks = self._post_accumulate_hooks = {}
+        return _graph.add_hook(hooks, hook)
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):
@@ -360,12 +439,33 @@ class Tensor:
         other = _raw(other)
         return Tensor._make(elementwise.promote(self._data % other, self._data, other))
 
-    # in-place arithmetic: allowed on tensors outside the graph (like parameter updates
-    # under no_grad); on a tensor that needs grad it would corrupt saved values
-    def _inplace(self, other, op):
-        if grad_mode.is_grad_enabled() and (self.requires_grad and self.is_leaf):
-            raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                               "in-place operation (wrap it in tinytorch.no_grad())")
+    # ------------------------------------------------------------------ in-place
+    # Every in-place write bumps the version counter that a tensor shares with its views and
+    # its detach()es, so backward can refuse values that changed after an op saved them.
+    # A new in-place method ``foo_`` goes through ``_inplace(other, array_op, out_of_place)``
+    # (``out_of_place()`` returns the new value as a Tensor, recorded in the graph when one
+    # is needed); code that writes ``t._data`` itself calls ``t._bump_version()`` after.
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's storage has seen (PyTorch's ``_version``)."""
+        return _function_module.new_version_counter(self)[0]
+
+    def _bump_version(self) -> None:
+        """Record one in-place write (shared with views); every ``_`` method calls it."""
+        counter = self._version_counter
+        if counter is None:
+            self._version_counter = [1]
+        else:
+            counter[0] += 1
+
+    def _inplace(self, other, op, out_of_place=None):
+        """``self = op(self, other)`` in place. When grad is recorded and ``self`` or
+        ``other`` requires it, the value comes from ``out_of_place()`` and ``self`` takes
+        its ``grad_fn``, so gradients stay right; else ``op`` runs on the raw arrays."""
+        if grad_mode._enabled and (self.requires_grad or (
+                isinstance(other, Tensor) and other.requires_grad)):
+            self._check_inplace_in_graph()
+            return self._commit_inplace(out_of_place())
         other = _raw(other)
         result = op(self._data, other)
         if result.dtype != self._data.dtype:
@@ -374,56 +474,107 @@ class Tensor:
                                    f"the desired output type {self.dtype}")
             result = result.astype(self._data.dtype)
         self._data[...] = result
+        self._bump_version()
+        return self
+
+    def _check_inplace_in_graph(self) -> None:
+        """PyTorch's refusals: a leaf that requires grad, or a view of one; and tinytorch's
+        own: a view of a tensor in the graph (PyTorch would rebase the base's grad_fn)."""
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        base = getattr(self, "_base", None)
+        if base is not None:
+            if base.requires_grad and base.grad_fn is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being "
+                                   "used in an in-place operation.")
+            raise RuntimeError(
+                f"in-place operation on a view (shape {tuple(self.shape)}) of a tensor "
+                f"recorded in the graph: tinytorch does not rebase a base's grad_fn as "
+                f"PyTorch does. Compute the result out of place, or write through the "
+                f"base with base[index] = value")
+
+    def _commit_inplace(self, out: "Tensor") -> "Tensor":
+        """Write ``out`` (computed out of place) into ``self``'s array; ``self`` becomes the
+        output of ``out``'s node."""
+        if out._data.dtype != self._data.dtype:
+            if out._data.dtype.kind == "f" and self._data.dtype.kind != "f":
+                raise RuntimeError(f"result type {out.dtype} can't be cast to the desired "
+                                   f"output type {self.dtype}")
+            out = out.to(self.dtype)
+        node = out.grad_fn
+        if node is not None:
+            _function_module.keep_saved_copy(node, self._data)
+        self._data[...] = out._data
+        self._bump_version()
+        if node is not None:
+            self.grad_fn = node
+            self._output_nr = out._output_nr
+            self.requires_grad = True
+            if getattr(self, "_views", None):
+                _function_module.regenerate_views(self)
         return self
 
     def __iadd__(self, other):
-        return self._inplace(other, lambda a, b: a + b)
+        return self._inplace(other, lambda a, b: a + b, lambda: self + other)
 
     def __isub__(self, other):
-        return self._inplace(other, lambda a, b: a - b)
+        return self._inplace(other, lambda a, b: a - b, lambda: self - other)
 
     def __imul__(self, other):
-        return self._inplace(other, lambda a, b: a * b)
+        return self._inplace(other, lambda a, b: a * b, lambda: self * other)
 
     def __itruediv__(self, other):
-        return self._inplace(other, lambda a, b: a / b)
+        return self._inplace(other, lambda a, b: a / b, lambda: self / other)
 
     def add_(self, other, alpha=1):
-        return self._inplace(other, lambda a, b: a + alpha * b)
+        return self._inplace(other, lambda a, b: a + alpha * b,
+                             lambda: self.add(other, alpha=alpha))
 
     def sub_(self, other, alpha=1):
-        return self._inplace(other, lambda a, b: a - alpha * b)
+        return self._inplace(other, lambda a, b: a - alpha * b,
+                             lambda: self.sub(other, alpha=alpha))
 
     def mul_(self, other):
-        return self._inplace(other, lambda a, b: a * b)
+        return self._inplace(other, lambda a, b: a * b, lambda: self * other)
 
     def div_(self, other):
-        return self._inplace(other, lambda a, b: a / b)
+        return self._inplace(other, lambda a, b: a / b, lambda: self / other)
 
     def zero_(self):
         # a fill, not a multiply: NaN and inf become 0 too
-        return self._inplace(0, lambda a, b: self._xp.zeros_like(a))
+        return self._inplace(0, lambda a, b: self._xp.zeros_like(a),
+                             lambda: Inplace.Fill.apply(self, 0.0))
 
     def fill_(self, value):
-        return self._inplace(value, lambda a, b: self._xp.full_like(a, b))
+        return self._inplace(value, lambda a, b: self._xp.full_like(a, b),
+                             lambda: Inplace.Fill.apply(self, value))
 
     def copy_(self, src):
-        src = _raw(src)
-        if tuple(getattr(src, "shape", ())) not in ((), ) and \
-                np.broadcast_shapes(np.shape(src), self._data.shape) != self._data.shape:
-            raise RuntimeError(f"copy_: source shape {np.shape(src)} does not broadcast to "
+        src_raw = _raw(src)
+        if tuple(getattr(src_raw, "shape", ())) not in ((), ) and \
+                np.broadcast_shapes(np.shape(src_raw), self._data.shape) != self._data.shape:
+            raise RuntimeError(f"copy_: source shape {np.shape(src_raw)} does not broadcast to "
                                f"{tuple(self._data.shape)}")
-        return self._inplace(backend.move(src, self.device), lambda a, b: b)
+        if isinstance(src, Tensor) and src.requires_grad and src.device != self.device:
+            src = src.to(self.device)
+        elif not isinstance(src, Tensor) or not src.requires_grad:
+            src = backend.move(src_raw, self.device)
+        return self._inplace(src, lambda a, b: b, lambda: Inplace.CopyFrom.apply(self, src))
 
     def clamp_(self, min=None, max=None):
-        return self._inplace(0, lambda a, b: self._xp.clip(a, min, max))
+        return self._inplace(0, lambda a, b: self._xp.clip(a, min, max),
+                             lambda: self.clamp(min, max))
 
     def __setitem__(self, index, value):
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError("setitem on a tensor that requires grad is not supported "
-                               "(it would silently break its gradient); use torch.where, "
-                               "masked_fill, or do it under no_grad()")
-        self._data[translate_index(index, self)] = _raw(value)
+        index = translate_index(index, self)
+        if grad_mode._enabled and (self.requires_grad or (
+                isinstance(value, Tensor) and value.requires_grad)):
+            self._check_inplace_in_graph()
+            self._commit_inplace(Inplace.IndexPut.apply(self, index, value))
+            return
+        self._data[index] = _raw(value)
+        self._bump_version()
 
     # comparisons: not differentiable, bool results
     def _compare(self, other, op):
@@ -748,9 +899,6 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def broadcast_to(self, shape):
-        return self.expand(shape)
-
     def repeat(self, *sizes):
         sizes = _shape_args(sizes)
         x = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
@@ -819,7 +967,8 @@ class Tensor:
         return shape_ops.MaskedFill.apply(self, mask, value)
 
     def masked_fill_(self, mask, value):
-        return self._inplace(0, lambda a, b: self.masked_fill(mask, value)._data)
+        return self._inplace(value, lambda a, b: self.masked_fill(mask, value)._data,
+                             lambda: self.masked_fill(mask, value))
 
     def tril(self, diagonal=0):
         return shape_ops.Triangle.apply(self, diagonal, False)
@@ -827,40 +976,199 @@ class Tensor:
     def triu(self, diagonal=0):
         return shape_ops.Triangle.apply(self, diagonal, True)
 
-    def gather(self, dim, index):
-        """out[i][j][k] = self[i][index[i][j][k]][k] (for dim = 1); index has self's rank."""
-        dim = _dim(dim, self.ndim)
-        idx = _raw(index)
-        _check_gather_index(idx, tuple(self.shape), dim)
-        grids = list(self._xp.ogrid[tuple(slice(0, n) for n in idx.shape)])
-        grids[dim] = idx
-        return shape_ops.Index.apply(self, tuple(grids))
-
-    def sort(self, dim=-1, descending=False):
-        """``(values, indices)`` sorted along ``dim``; the values carry the gradient."""
-        dim = _dim(dim, self.ndim)
-        key = self._data if self._data.dtype.kind in "fi" else self._data.astype(np.int64)
-        order = self._xp.argsort(-key if descending else key, axis=dim, kind="stable")
-        return MinMaxResult(self.gather(dim, order), Tensor._make(order.astype(np.int64)))
-
-    def argsort(self, dim=-1, descending=False):
-        return self.sort(dim, descending).indices
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        """``(values, indices)`` of the ``k`` largest (or smallest) entries along ``dim``."""
-        dim = _dim(dim, self.ndim)
-        size = self.shape[dim] if self.ndim else 1
-        if not 0 <= k <= size:
-            raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size "
-                               f"{size}")
-        order = self.sort(dim, descending=largest).indices._data
-        order = self._xp.take(order, self._xp.arange(k), axis=dim)
-        return MinMaxResult(self.gather(dim, order), Tensor._make(order))
-
     def type(self, dtype=None):
         if dtype is None:
             return f"tinytorch.{self.dtype.name.capitalize()}Tensor"
         return self.to(dtype)
+
+    # --- selection, indexing and scatter, shape (issue 11a)
+    # thin calls of tinytorch.functions_indexing (FI), which checks the arguments and
+    # applies the Functions of ops/scatter.py and ops/shape.py; the `_` forms write the
+    # result into this tensor's storage and take over its history
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        return FI.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return FI.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return FI.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return FI.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        return FI.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return FI.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return FI.mode(self, dim, keepdim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return FI.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return FI.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def nonzero(self, *, as_tuple=False):
+        return FI.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return FI.argwhere(self)
+
+    def masked_select(self, mask):
+        return FI.masked_select(self, mask)
+
+    def count_nonzero(self, dim=None):
+        return FI.count_nonzero(self, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return FI.bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):
+        return FI.histc(self, bins, min, max)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        return FI.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, reduce=None, *, value=None):
+        return FI.scatter(self, dim, index, src, reduce, value=value)
+
+    def scatter_(self, dim, index, src=None, reduce=None, *, value=None):
+        return FI._write_inplace(self, FI.scatter(self, dim, index, src, reduce, value=value))
+
+    def scatter_add(self, dim, index, src):
+        return FI.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        return FI._write_inplace(self, FI.scatter_add(self, dim, index, src))
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return FI.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return FI._write_inplace(self, FI.scatter_reduce(self, dim, index, src, reduce,
+                                                         include_self=include_self))
+
+    def index_select(self, dim, index):
+        return FI.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return FI.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return FI._write_inplace(self, FI.index_add(self, dim, index, source, alpha=alpha))
+
+    def index_copy(self, dim, index, source):
+        return FI.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return FI._write_inplace(self, FI.index_copy(self, dim, index, source))
+
+    def index_fill(self, dim, index, value):
+        return FI.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return FI._write_inplace(self, FI.index_fill(self, dim, index, value))
+
+    def index_put(self, indices, values, accumulate=False):
+        return FI.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return FI._write_inplace(self, FI.index_put(self, indices, values, accumulate))
+
+    def take(self, index):
+        return FI.take(self, index)
+
+    def take_along_dim(self, indices, dim=None):
+        return FI.take_along_dim(self, indices, dim)
+
+    def masked_scatter(self, mask, source):
+        return FI.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        return FI._write_inplace(self, FI.masked_scatter(self, mask, source))
+
+    def put(self, index, source, accumulate=False):
+        return FI.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        return FI._write_inplace(self, FI.put(self, index, source, accumulate))
+
+    def select_scatter(self, src, dim, index):
+        return FI.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return FI.slice_scatter(self, src, dim, start, end, step)
+
+    def flip(self, *dims):
+        return FI.flip(self, _shape_args(dims) if dims else ())
+
+    def fliplr(self):
+        return FI.fliplr(self)
+
+    def flipud(self):
+        return FI.flipud(self)
+
+    def roll(self, shifts, dims=None):
+        return FI.roll(self, shifts, dims)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return FI.rot90(self, k, dims)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return FI.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tile(self, *dims):
+        return FI.tile(self, _shape_args(dims))
+
+    def broadcast_to(self, size):
+        return FI.broadcast_to(self, size)
+
+    def movedim(self, source, destination):
+        return FI.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return FI.swapaxes(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def diag(self, diagonal=0):
+        return FI.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return FI.diag_embed(self, offset, dim1, dim2)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return FI.diagonal(self, offset, dim1, dim2)
+
+    def diagflat(self, offset=0):
+        return FI.diagflat(self, offset)
+
+    def trace(self):
+        return FI.trace(self)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return FI.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections):
+        return FI.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return FI.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return FI.dsplit(self, indices_or_sections)
+
+    def unfold(self, dimension, size, step):
+        return FI.unfold(self, dimension, size, step)
+
+    def narrow_copy(self, dim, start, length):
+        return FI.narrow_copy(self, dim, start, length)
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
@@ -903,6 +1211,7 @@ class Tensor:
         new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
         new.grad_fn = None
         new._output_nr = 0
+        new._version_counter = None
         return new
 
 
@@ -947,27 +1256,6 @@ def _dim(d, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {d})")
     return d % n
-
-
-def _check_gather_index(idx, shape, dim) -> None:
-    """PyTorch's rules for a gather index: int64, the input's rank, no larger than the input
-    off ``dim``, every entry in ``[0, size)`` along ``dim``."""
-    if idx.dtype != np.int64:
-        raise RuntimeError(f"gather(): Expected dtype int64 for index, got "
-                           f"{backend.dtype_of(idx)}")
-    if idx.ndim != max(len(shape), 1) and not (idx.ndim == 0 and not shape):
-        raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions "
-                           f"as input tensor ({idx.ndim} vs {len(shape)})")
-    for d, (n_idx, n) in enumerate(zip(idx.shape, shape)):
-        if d != dim and n_idx > n:
-            raise RuntimeError(f"gather(): Size does not match at dimension {d}: index "
-                               f"{tuple(idx.shape)} is larger than input {shape}")
-    size = shape[dim] if shape else 1
-    if idx.size:
-        lo, hi = builtins.int(idx.min()), builtins.int(idx.max())
-        if lo < 0 or hi >= size:
-            raise RuntimeError(f"gather: index {hi if hi >= size else lo} is out of bounds "
-                               f"for dimension {dim} with size {size}")
 
 
 def _correction(unbiased, correction):

@@ -8,6 +8,8 @@ its gradient (Kahn's algorithm). Gradients that arrive at a leaf are summed into
 
 from __future__ import annotations
 
+import weakref
+
 from . import function, grad_mode
 from .function import Context
 
@@ -62,13 +64,45 @@ _SECOND_BACKWARD = ("Trying to backward through the graph a second time, but its
                     "the first backward() call.")
 
 
-def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
+def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, create_graph=False):
     """Backpropagate ``grad_tensors`` from ``tensors``.
 
     Without ``inputs`` gradients accumulate into the ``.grad`` of the leaves (and of
     non-leaves that called ``retain_grad``). With ``inputs`` (``autograd.grad``) nothing is
     accumulated and the gradients of those tensors are returned instead.
+
+    With ``create_graph`` (or under ``detect_anomaly``) the walk is ``_run_backward_graph``,
+    on Tensors; this one works on raw arrays and records nothing.
     """
+    watched = _watch_non_leaves(inputs) if inputs is not None else None
+    try:
+        if create_graph or grad_mode._anomaly_enabled:
+            return _run_backward_graph(tensors, grad_tensors, retain_graph, inputs,
+                                       create_graph)
+        return _run_backward_arrays(tensors, grad_tensors, retain_graph, inputs)
+    finally:
+        if watched:
+            for node, entry in watched:
+                node.retained.remove(entry)
+
+
+def _watch_non_leaves(inputs):
+    """``autograd.grad`` with respect to a non-leaf: its gradient is taken when its node
+    runs, as ``retain_grad`` does, so register it there for this walk only."""
+    added = []
+    for t in inputs:
+        node = t.grad_fn
+        if node is not None:
+            if node.retained is None:
+                node.retained = []
+            entry = (t._output_nr, weakref.ref(t))
+            node.retained.append(entry)
+            added.append((node, entry))
+    return added
+
+
+def _run_backward_arrays(tensors, grad_tensors, retain_graph, inputs):
+    """The walk on raw arrays (no graph recorded): the hot path of every ``backward()``."""
     Tensor = function.Tensor
     capture = None
     if inputs is not None:
@@ -76,11 +110,12 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
     buffers = {}  # node -> list of grads, one per output
     roots = []
     handed = set()  # ids of arrays stored as-is somewhere: reuse needs a copy
+    hooked = {}  # leaves with hooks: id -> [leaf, summed gradient], delivered at the end
     for t, g in zip(tensors, grad_tensors):
         handed.add(id(g))
         if t.grad_fn is None:
             # the root is a leaf itself: its gradient is the seed
-            _deliver(t, g, capture, handed)
+            _deliver(t, g, capture, handed, hooked)
             continue
         node = t.grad_fn
         if node._released:
@@ -101,6 +136,8 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
             grads = buffers.pop(node)
             if node._released:
                 raise RuntimeError(_SECOND_BACKWARD)
+            if node.hooks:
+                grads = _run_tensor_hooks(node, grads, Tensor)
             if node.retained:
                 _retain_output_grads(node, grads, capture)
             if node.num_outputs > 1 and any(g is None for g in grads):
@@ -138,7 +175,9 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None):
                         push_ready(parent)
                     # END SOLUTION
                 else:
-                    _deliver(parent, g, capture, handed)
+                    _deliver(parent, g, capture, handed, hooked)
+        if hooked:
+            _deliver_hooked(hooked, capture, Tensor)
     if capture is not None:
         return [capture[id(t)] for t in inputs]
     return None
@@ -170,14 +209,25 @@ def _retain_output_grads(node, grads, capture):
             if id(t) in capture:
                 capture[id(t)] = grads[i]
             continue
-        if t.grad is None:
-            t.grad = function.Tensor._make(grads[i].copy())
+        g = grads[i]
+        if isinstance(g, function.Tensor):  # the walk on Tensors (create_graph)
+            t.grad = g if t.grad is None else t.grad + g
+        elif t.grad is None:
+            t.grad = function.Tensor._make(g.copy())
         else:
-            t.grad._data = t.grad._data + grads[i]
+            t.grad._data = t.grad._data + g
 
 
-def _deliver(leaf, g, capture, handed):
+def _deliver(leaf, g, capture, handed, hooked):
     """Accumulate a gradient into a leaf (or capture it for ``autograd.grad``)."""
+    # a leaf with hooks sees its whole gradient once, summed over every path, as PyTorch's
+    if getattr(leaf, "_backward_hooks", None) or getattr(leaf, "_post_accumulate_hooks", None):
+        entry = hooked.get(id(leaf))
+        if entry is None:
+            hooked[id(leaf)] = [leaf, g]
+        else:
+            entry[1] = entry[1] + g
+        return
     # BEGIN SOLUTION assignment=2 "_deliver: accumulate into leaf.grad or capture"
     if capture is not None:
         if id(leaf) in capture:
@@ -193,3 +243,264 @@ def _deliver(leaf, g, capture, handed):
     else:
         leaf.grad._data += g
     # END SOLUTION
+
+
+def _deliver_hooked(hooked, capture, Tensor):
+    """Leaves with hooks: run ``register_hook`` hooks on the summed gradient, accumulate
+    (or capture), then run ``register_post_accumulate_grad_hook`` hooks."""
+    for leaf, g in hooked.values():
+        for hook in tuple((getattr(leaf, "_backward_hooks", None) or {}).values()):
+            replaced = hook(Tensor._make(g))
+            if replaced is not None:
+                g = replaced._data
+        if capture is not None:
+            if id(leaf) in capture:
+                prev = capture[id(leaf)]
+                capture[id(leaf)] = g if prev is None else prev + g
+            continue
+        if leaf.grad is None:
+            leaf.grad = Tensor._make(g.copy())
+        else:
+            leaf.grad._data += g
+        for hook in tuple((getattr(leaf, "_post_accumulate_hooks", None) or {}).values()):
+            hook(leaf)
+
+
+def _run_tensor_hooks(node, grads, Tensor):
+    """Hooks registered on a non-leaf output: each may replace the gradient (PyTorch's
+    tensor pre-hooks, run before the node's backward and before ``retain_grad``)."""
+    grads = list(grads)
+    for i, hooks in node.hooks.items():
+        g = grads[i]
+        if g is None:
+            continue
+        for hook in tuple(hooks.values()):
+            replaced = hook(g if isinstance(g, Tensor) else Tensor._make(g))
+            if replaced is not None:
+                g = replaced if isinstance(grads[i], Tensor) else replaced._data
+        grads[i] = g
+    return grads
+
+
+# ---------------------------------------------------------------------- on Tensors
+def sum_to_shape_tensor(grad, shape):
+    """``sum_to_shape`` on a Tensor, recorded in the graph (for ``create_graph=True``)."""
+    shape = tuple(shape)
+    if tuple(grad.shape) == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead:
+        grad = grad.sum(dim=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(dim=axes, keepdim=True)
+    return grad
+
+
+class TensorContext:
+    """What a ``tensor_backward`` sees as ``ctx`` under ``create_graph=True``: the node's
+    attributes, with ``saved_tensors`` as Tensors joined to the graph (a saved input is
+    that input; a saved output is a Tensor whose ``grad_fn`` is this very node)."""
+
+    def __init__(self, node):
+        self._node = node
+        self.needs_input_grad = node.needs_input_grad
+
+    def __getattr__(self, name):
+        return getattr(self._node, name)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        node = self._node
+        Tensor = function.Tensor
+        saved = list(node.saved_tensors)  # raises if freed or changed in place
+        joined = set()
+        for k, source, _counter, _version in node._saved_versions:
+            arr = saved[k]
+            if source >= 0:
+                parent = node.next_functions[source]
+                if parent is None:
+                    t = Tensor._make(arr)
+                elif parent.__class__ is Context:
+                    t = _graph_tensor(Tensor, arr, parent, node.input_meta[source][2])
+                else:
+                    t = parent  # the leaf itself
+            else:
+                t = _graph_tensor(Tensor, arr, node, -1 - source)
+            saved[k] = t
+            joined.add(k)
+        for k, arr in enumerate(saved):
+            if k not in joined and hasattr(arr, "shape") and not isinstance(arr, Tensor):
+                saved[k] = Tensor._make(arr)  # computed inside forward: a constant here
+        return tuple(saved)
+
+
+def _graph_tensor(Tensor, arr, node, output_nr):
+    t = Tensor._make(arr)
+    t.requires_grad = True
+    t.grad_fn = node
+    t._output_nr = output_nr
+    return t
+
+
+def _run_backward_graph(tensors, grad_tensors, retain_graph, inputs, create_graph):
+    """The backward walk on Tensors: with ``create_graph`` each node's ``tensor_backward``
+    runs with grad recording on, so the gradients are themselves differentiable. Also the
+    walk of ``detect_anomaly`` (NaN checks, forward tracebacks). Same order as
+    ``run_backward``; gradients and buffers are Tensors here."""
+    Tensor = function.Tensor
+    capture = None if inputs is None else {id(t): None for t in inputs}
+
+    def as_tensor(g):
+        return g if isinstance(g, Tensor) else Tensor._make(g)
+
+    buffers = {}
+    roots = []
+    hooked = {}
+    for t, g in zip(tensors, grad_tensors):
+        g = as_tensor(g)
+        if t.grad_fn is None:
+            _deliver_graph(t, g, capture, hooked)
+            continue
+        node = t.grad_fn
+        if node._released:
+            raise RuntimeError(_SECOND_BACKWARD)
+        slot = buffers.get(node)
+        if slot is None:
+            slot = buffers[node] = [None] * node.num_outputs
+            roots.append(node)
+        i = t._output_nr
+        slot[i] = g if slot[i] is None else slot[i] + g
+
+    counts = _topological_counts(roots)
+    ready = [n for n in roots if counts.get(n, 0) == 0]
+    with grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node)
+            if node._released:
+                raise RuntimeError(_SECOND_BACKWARD)
+            if node.hooks:
+                grads = _run_tensor_hooks(node, grads, Tensor)
+            if node.retained:
+                _retain_output_grads(node, grads, capture)
+            if node.num_outputs > 1 and any(g is None for g in grads):
+                grads = [as_tensor(g) for g in _fill_zeros(node, grads)]
+            try:
+                in_grads = _node_backward(node, grads, create_graph, Tensor)
+            except Exception:
+                _print_forward_trace(node)
+                raise
+            parents = node.next_functions
+            if len(in_grads) < len(parents):
+                raise RuntimeError(
+                    f"{node.fn.__name__}.backward returned {len(in_grads)} gradients, "
+                    f"expected {len(parents)} (one per forward input)")
+            if grad_mode._anomaly_enabled and grad_mode._anomaly_check_nan:
+                _check_nan(node, in_grads)
+            if not retain_graph:
+                node.release()
+            for parent, g, meta in zip(parents, in_grads, node.input_meta):
+                if parent is None or g is None:
+                    continue
+                g = as_tensor(g)
+                shape, dtype, nr = meta
+                if g._data.shape != shape:
+                    g = sum_to_shape_tensor(g, shape)
+                if g._data.dtype != dtype:
+                    g = g.to(backend_dtype(dtype))
+                if parent.__class__ is Context:
+                    slot = buffers.get(parent)
+                    if slot is None:
+                        slot = buffers[parent] = [None] * parent.num_outputs
+                    slot[nr] = g if slot[nr] is None else slot[nr] + g
+                    left = counts[parent] - 1
+                    counts[parent] = left
+                    if left == 0:
+                        ready.append(parent)
+                else:
+                    _deliver_graph(parent, g, capture, hooked)
+        for leaf, g in hooked.values():
+            for hook in tuple((getattr(leaf, "_backward_hooks", None) or {}).values()):
+                replaced = hook(g)
+                if replaced is not None:
+                    g = replaced
+            _deliver_graph(leaf, g, capture, None)
+            for hook in tuple((getattr(leaf, "_post_accumulate_hooks", None) or {}).values()):
+                hook(leaf)
+    if capture is not None:
+        return [capture[id(t)] for t in inputs]
+    return None
+
+
+def backend_dtype(np_dtype):
+    from .. import backend
+
+    return backend.dtype_of(np_dtype)
+
+
+def _node_backward(node, grads, create_graph, Tensor):
+    """One node's input gradients as a tuple: its ``tensor_backward`` on Tensors when a
+    graph is wanted, else its array ``backward`` (whose results, under ``create_graph``,
+    carry a node that refuses to be differentiated: the op is once-differentiable)."""
+    fn = node.fn
+    tensor_backward = fn.tensor_backward
+    if create_graph and tensor_backward is not None:
+        out = tensor_backward(TensorContext(node), *grads)
+        return out if out.__class__ is tuple else (out,)
+    arrays = [g if g is None else g._data for g in grads]
+    with grad_mode.no_grad():
+        out = fn.backward(node, *arrays)
+    if out.__class__ is not tuple:
+        out = (out,)
+    out = tuple(None if g is None else (g if isinstance(g, Tensor) else Tensor._make(g))
+                for g in out)
+    if create_graph:
+        from .function import OnceDifferentiable
+
+        out = tuple(None if g is None else OnceDifferentiable.wrap(g, node) for g in out)
+    return out
+
+
+def _deliver_graph(leaf, g, capture, hooked):
+    """``_deliver`` on Tensors: ``leaf.grad`` is set out of place (a graph may hold it)."""
+    if hooked is not None and (getattr(leaf, "_backward_hooks", None)
+                               or getattr(leaf, "_post_accumulate_hooks", None)):
+        entry = hooked.get(id(leaf))
+        if entry is None:
+            hooked[id(leaf)] = [leaf, g]
+        else:
+            entry[1] = entry[1] + g
+        return
+    if capture is not None:
+        if id(leaf) in capture:
+            prev = capture[id(leaf)]
+            capture[id(leaf)] = g if prev is None else prev + g
+        return
+    if g.requires_grad:  # create_graph: .grad is part of a graph, set out of place
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    elif leaf.grad is None:  # a private copy: the optimizer updates .grad in place
+        leaf.grad = function.Tensor._make(g._data.copy())
+    else:
+        leaf.grad._data += g._data
+
+
+def _check_nan(node, in_grads):
+    for i, g in enumerate(in_grads):
+        if g is None:
+            continue
+        arr = g._data if hasattr(g, "_data") else g
+        if getattr(arr, "dtype", None) is not None and arr.dtype.kind == "f" and \
+                bool(function.array_module(arr).isnan(arr).any()):
+            _print_forward_trace(node)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               f"output.")
+
+
+def _print_forward_trace(node):
+    trace = node.__dict__.get("_forward_trace")
+    if trace:
+        import warnings
+
+        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
+                      f"caused the error:\n{trace}", stacklevel=3)

@@ -54,7 +54,7 @@ class Context:
     # attributes (ctx.dim = 1, ctx.mask = m), cleared with the saved arrays after backward
     __slots__ = ("fn", "needs_input_grad", "next_functions", "input_meta", "num_outputs",
                  "output_meta", "retained", "_saved", "_released", "_non_differentiable",
-                 "__dict__", "__weakref__")
+                 "_saved_versions", "hooks", "__dict__", "__weakref__")
 
     def __init__(self, fn, needs_input_grad):
         self.fn = fn
@@ -67,6 +67,10 @@ class Context:
         self._saved = ()
         self._released = False
         self._non_differentiable = ()
+        # (saved index, source, version counter, version at save) per saved input/output
+        # Tensor; source is the input position i, or -1 - j for output j
+        self._saved_versions = ()
+        self.hooks = None  # {output index: [tensor hooks]} from register_hook on an output
 
     def __getattr__(self, name):
         # only reached when normal lookup fails: say why if backward already freed it
@@ -82,6 +86,8 @@ class Context:
     def saved_tensors(self) -> tuple:
         if self._released:
             raise RuntimeError(_RELEASED_MSG)
+        if self._saved_versions:
+            check_saved_versions(self)
         return self._saved
 
     def mark_non_differentiable(self, *outputs) -> None:
@@ -110,7 +116,25 @@ _RELEASED_MSG = ("Trying to backward through the graph a second time (or to read
 
 
 class Function:
-    """Base class of every differentiable op, the built-in ones and users' own."""
+    """Base class of every differentiable op, the built-in ones and users' own.
+
+    Class attributes a subclass may set:
+
+    ``is_view``
+        True when the output may be a view of input 0 (reshape, permute, indexing): the
+        output then shares input 0's version counter, as PyTorch's views do.
+    ``tensor_backward``
+        The backward written on Tensors, used by ``backward(create_graph=True)`` and
+        ``autograd.grad(..., create_graph=True)`` so the backward pass records a graph of
+        its own (double backward). ``saved_tensors`` and the gradients are Tensors then.
+        When ``backward`` only uses operators that arrays and Tensors share (``g * b``,
+        ``-g``, ``g / a``), say ``tensor_backward = backward``: one source for both. None
+        (the default) makes the op once-differentiable: its gradient can be computed under
+        ``create_graph=True`` but differentiating that gradient again raises.
+    """
+
+    is_view = False
+    tensor_backward = None
 
     @staticmethod
     def forward(ctx, *args):
@@ -154,9 +178,15 @@ class Function:
             if isinstance(out, Tensor):
                 out = out._data
             result = Tensor._make(out)
+            if cls.is_view:
+                _share_version_counter(cls, args, result)
             if record and out.dtype.kind == "f" and (
                     not ctx._non_differentiable or id(out) not in ctx._non_differentiable):
                 _link(ctx, args, needs)
+                if ctx._saved:
+                    _record_saved_versions(ctx, args, raw, (result,), (out,))
+                if grad_mode._anomaly_enabled:
+                    _record_forward_trace(ctx)
                 result.requires_grad = True
                 result.grad_fn = ctx
             return result
@@ -176,7 +206,43 @@ class Function:
                 t.grad_fn = ctx
                 t._output_nr = i
             results.append(t)
+        if ctx._saved:
+            _record_saved_versions(ctx, args, raw, results, outputs)
+        if grad_mode._anomaly_enabled:
+            _record_forward_trace(ctx)
         return tuple(results)
+
+
+class OnceDifferentiable(Function):
+    """The node of a gradient that a once-differentiable op (no ``tensor_backward``)
+    computed under ``create_graph=True``: differentiating that gradient raises."""
+
+    @staticmethod
+    def forward(ctx, g):
+        return g
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(
+            f"trying to differentiate twice a function that was marked with "
+            f"@once_differentiable: {ctx.__dict__.get('op', 'an op')} has no tensor_backward, "
+            f"so its gradient cannot be differentiated again")
+
+    @classmethod
+    def wrap(cls, g, node):
+        """Make ``g`` (a gradient computed by ``node``'s array backward) a graph output."""
+        ctx = Context(cls, ())
+        ctx.__dict__["op"] = node.name()
+        g.requires_grad = True
+        g.grad_fn = ctx
+        return g
+
+
+def once_differentiable(backward):
+    """PyTorch's decorator for a backward that cannot be differentiated again. In tinytorch
+    every ``backward`` runs on arrays and is once-differentiable unless its Function sets
+    ``tensor_backward``, so this marks the intent and changes nothing."""
+    return backward
 
 
 def _link(ctx, args, needs):
@@ -195,6 +261,149 @@ def _link(ctx, args, needs):
             input_meta.append(None)
     ctx.next_functions = tuple(next_functions)
     ctx.input_meta = tuple(input_meta)
+
+
+def new_version_counter(t) -> list:
+    """``t``'s version counter, created on first use: a one-element list shared by a tensor
+    and its views (and ``detach()``), bumped by every in-place write (``Tensor._bump_version``).
+    Created lazily so that ops that never meet an in-place write pay nothing for it."""
+    counter = t._version_counter
+    if counter is None:
+        counter = t._version_counter = [0]
+    return counter
+
+
+def _share_version_counter(cls, args, view) -> None:
+    """A view's output shares the base's version counter when the array really is a view of
+    the base's array (a reshape may have had to copy). It also remembers how it was made
+    and registers with the root tensor, so an in-place op recorded on the root can give the
+    view a fresh ``grad_fn`` (``regenerate_views``), as PyTorch does."""
+    import weakref
+
+    base = args[0]
+    a, o = base._data, view._data
+    owner = o.base
+    if owner is None or not (owner is a or owner is a.base):
+        return
+    view._version_counter = new_version_counter(base)
+    root = getattr(base, "_base", None)
+    root = view._base = base if root is None else root
+    view._view_fn = (base, cls, args[1:])
+    views = getattr(root, "_views", None)
+    if views is None:
+        views = root._views = []
+    elif len(views) >= 64:  # drop the dead ones now and then
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(view))
+
+
+def regenerate_views(root) -> None:
+    """After an in-place op recorded on ``root``: each live view of it is made again from
+    its (new) base, so gradients through the view see the in-place op."""
+    views = root._views
+    root._views = []  # the views made below are temporary: they do not register
+    try:
+        for ref in views:
+            view = ref()
+            if view is None:
+                continue
+            parent, cls, rest = view._view_fn
+            with grad_mode.enable_grad():
+                fresh = cls.apply(parent, *rest)
+            view.grad_fn = fresh.grad_fn
+            view._output_nr = fresh._output_nr
+            view.requires_grad = fresh.requires_grad
+    finally:
+        root._views = [r for r in views if r() is not None]
+
+
+def _record_saved_versions(ctx, args, raw, results, raw_outputs) -> None:
+    """For each saved array that is an input's or an output's own array, remember which one
+    and its version now, so backward can tell if an in-place op changed it since. This runs
+    for every recorded op that saves something: identity tests only, no temporaries."""
+    saved = ctx._saved
+    for r, o in zip(results, raw_outputs):
+        if r._data is not o:  # a NumPy scalar forward returned, wrapped as a 0-d array
+            saved = ctx._saved = tuple(r._data if s is o else s for s in saved)
+    records = []
+    n_raw = len(raw)
+    k = 0
+    for s in saved:
+        if s.__class__ is not float and s is not None:
+            i = 0
+            while i < n_raw:
+                if raw[i] is s:
+                    a = args[i]
+                    if a is not s:  # input i's own array (not an array passed as is)
+                        counter = a._version_counter
+                        if counter is None:
+                            counter = a._version_counter = [0]
+                        records.append((k, i, counter, counter[0]))
+                        break
+                i += 1
+            else:
+                j = 0
+                for t in results:
+                    if t._data is s:
+                        counter = t._version_counter
+                        if counter is None:
+                            counter = t._version_counter = [0]
+                        records.append((k, -1 - j, counter, counter[0]))
+                        break
+                    j += 1
+        k += 1
+    ctx._saved_versions = records
+
+
+def keep_saved_copy(ctx, arr) -> None:
+    """Before an in-place op overwrites ``arr`` with the output of its own node ``ctx``:
+    if ``ctx`` saved ``arr`` (``x.mul_(y)`` saves x for y's gradient), it keeps a copy."""
+    if not any(s is arr for s in ctx._saved):
+        return
+    kept = arr.copy()
+    ctx._saved = tuple(kept if s is arr else s for s in ctx._saved)
+    ctx._saved_versions = tuple(
+        (k, source, [0], 0) if ctx._saved[k] is kept else (k, source, counter, version)
+        for k, source, counter, version in ctx._saved_versions)
+
+
+def check_saved_versions(ctx) -> None:
+    """Raise PyTorch's error when a tensor ``ctx`` saved was changed in place since."""
+    for k, source, counter, version in ctx._saved_versions:
+        if counter[0] != version:
+            arr = ctx._saved[k]
+            kind = _tensor_type(arr)
+            shape = ", ".join(str(n) for n in arr.shape)
+            if source < 0:
+                origin = f", which is output {-1 - source} of {ctx.name()},"
+            else:
+                parent = ctx.next_functions[source]
+                origin = (f", which is output {ctx.input_meta[source][2]} of {parent.name()},"
+                          if parent.__class__ is Context else "")
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by "
+                f"an inplace operation: [{kind} [{shape}]]{origin} is at version "
+                f"{counter[0]}; expected version {version} instead. Hint: enable anomaly "
+                f"detection to find the operation that failed to compute its gradient, with "
+                f"tinytorch.autograd.set_detect_anomaly(True).")
+
+
+def _tensor_type(arr) -> str:
+    """PyTorch's legacy type name of an array: ``tinytorch.FloatTensor`` for float32."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+             "bfloat16": "BFloat16"}
+    name = names.get(str(arr.dtype), str(arr.dtype))
+    prefix = "tinytorch." if backend.get_array_module(arr).__name__ == "numpy" \
+        else "tinytorch.cuda."
+    return f"{prefix}{name}Tensor"
+
+
+def _record_forward_trace(ctx) -> None:
+    """Under detect_anomaly: keep where the forward op was called, for backward's errors."""
+    import traceback
+
+    ctx.__dict__["_forward_trace"] = "".join(traceback.format_stack()[:-3])
 
 
 def _broadcast_error(fn, raw, err):

@@ -82,3 +82,65 @@ class inference_mode(no_grad):
 
     def __init__(self, mode: bool = True):
         self.mode = not mode
+
+
+# ---------------------------------------------------------------------- anomaly detection
+_anomaly_enabled = False
+_anomaly_check_nan = True
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly_enabled
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    return _anomaly_check_nan
+
+
+class set_detect_anomaly:
+    """Turn anomaly detection on or off (immediately, and as a context manager).
+
+    While on, every recorded op keeps the traceback of its forward call; in backward, a
+    node whose backward returns NaN raises ``RuntimeError`` naming the op (``check_nan``),
+    and any error raised in a backward is preceded by that forward traceback. It makes
+    every op slower: use it to debug, not to train.
+    """
+
+    def __init__(self, mode: bool, check_nan: bool = True):
+        global _anomaly_enabled, _anomaly_check_nan
+        self.prev = (_anomaly_enabled, _anomaly_check_nan)
+        _anomaly_enabled, _anomaly_check_nan = bool(mode), bool(check_nan)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        global _anomaly_enabled, _anomaly_check_nan
+        _anomaly_enabled, _anomaly_check_nan = self.prev
+        return False
+
+
+class detect_anomaly:
+    """Context manager (and decorator) turning anomaly detection on inside it."""
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        import warnings
+
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the "
+                      "runtime and should only be enabled for debugging.", stacklevel=2)
+        self.switch = set_detect_anomaly(True, self.check_nan)
+
+    def __exit__(self, *exc):
+        self.switch.__exit__()
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+
+        return wrapper

@@ -37,7 +37,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     must be float64: float32 differences are too coarse for these tolerances. With
     ``max_elements`` only that many randomly chosen entries of each input are perturbed
     (for whole-model checks). On failure the message names the input, the element index and
-    both values.
+    both values. The finite differences evaluate ``fn`` under ``no_grad`` (fast): a ``fn``
+    that differentiates inside (a gradient penalty) turns grad on itself, as
+    ``gradgradcheck`` does.
     """
     from ..tensor import Tensor
     from .grad_mode import enable_grad, no_grad
@@ -109,3 +111,57 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                     raise GradcheckError(msg)
                 return False
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, nondet_tol: float = 0.0,
+                  check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+                  check_batched_grad: bool = False, check_fwd_over_rev: bool = False,
+                  check_rev_over_rev: bool = True, fast_mode: bool = False,
+                  masked: bool = False, max_elements=None, seed: int = 0) -> bool:
+    """True when the second derivatives of ``func`` match finite differences.
+
+    The function checked is ``(inputs, v) -> autograd.grad(func(inputs), inputs, v,
+    create_graph=True)``: its gradients are the second derivatives of ``func`` (with the
+    cotangents ``v``, random unless ``grad_outputs`` is given, checked as inputs too), so
+    ``gradcheck`` of it runs ``backward`` through a backward pass. An op without a
+    ``tensor_backward`` (once-differentiable) makes it raise ``RuntimeError``.
+    """
+    from ..tensor import Tensor
+    from . import grad as autograd_grad
+    from .grad_mode import enable_grad
+
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not diff:
+        raise ValueError("gradgradcheck: no input requires grad; pass tensors with "
+                         "requires_grad=True")
+    with enable_grad():
+        outs = _as_outputs(func(*inputs))
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        xp = backend.get_array_module(outs[0]._data)
+        grad_outputs = [
+            Tensor._make(xp.asarray(rng.standard_normal(o.shape), dtype=o._data.dtype))
+            .requires_grad_(True) for o in outs]
+    else:
+        grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (tuple, list)) \
+            else [grad_outputs]
+    n_in = len(inputs)
+
+    def first_derivatives(*args):
+        xs, vs = args[:n_in], args[n_in:]
+        wrt = [xs[i] for i in diff]
+        with enable_grad():  # gradcheck evaluates under no_grad; this needs a graph
+            pairs = [(o, v) for o, v in zip(_as_outputs(func(*xs)), vs) if o.requires_grad]
+            if not pairs:
+                return tuple(x * 0 for x in wrt)
+            grads = autograd_grad([o for o, _ in pairs], wrt, [v for _, v in pairs],
+                                  create_graph=True, allow_unused=True)
+        # an input that does not reach the output has a zero gradient, itself constant
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, inputs + tuple(grad_outputs), eps=eps, atol=atol,
+                     rtol=rtol, raise_exception=raise_exception, nondet_tol=nondet_tol,
+                     max_elements=max_elements, seed=seed)

@@ -13,7 +13,9 @@ from typing import Callable, Iterator
 
 from .. import backend
 from ..autograd import grad_mode
+from ..autograd.graph import add_hook
 from ..tensor import Tensor
+from . import module_hooks
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -147,7 +149,35 @@ class Module:
                                   f"\"forward\" function")
 
     def __call__(self, *args, **kwargs):
+        if "_has_hooks" in self.__dict__ or module_hooks.global_forward_pre_hooks or \
+                module_hooks.global_forward_hooks:
+            return module_hooks.call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False,
+                                  with_kwargs: bool = False):
+        """``hook(module, args)`` (or ``(module, args, kwargs)``) before ``forward``; it may
+        return new args (or ``(args, kwargs)``)."""
+        return module_hooks.register(self, "_forward_pre_hooks", hook, prepend,
+                                     with_kwargs=with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False):
+        """``hook(module, args, output)`` (or ``(module, args, kwargs, output)``) after
+        ``forward``; it may return a new output."""
+        return module_hooks.register(self, "_forward_hooks", hook, prepend,
+                                     with_kwargs=with_kwargs, always_called=always_call)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_output)`` when the gradients of the outputs are known; it
+        may return new ones."""
+        return module_hooks.register(self, "_backward_pre_hooks", hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """``hook(module, grad_input, grad_output)`` when the gradients of the Tensor
+        inputs are known; it may return new ``grad_input``."""
+        return module_hooks.register(self, "_backward_hooks", hook, prepend)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo: set | None = None, prefix: str = "",
@@ -367,3 +397,16 @@ class Module:
             return f"{self._get_name()}({extra})"
         inner = "\n  ".join(lines)
         return f"{self._get_name()}(\n  {inner}\n)"
+
+
+def register_module_forward_pre_hook(hook):
+    """A forward pre-hook run for every module (``nn.modules.module``'s global hook)."""
+    return add_hook(module_hooks.global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook, *, always_call: bool = False):
+    """A forward hook run for every module (``nn.modules.module``'s global hook)."""
+    handle = add_hook(module_hooks.global_forward_hooks, hook,
+                      module_hooks.global_forward_hooks_always_called)
+    module_hooks.global_forward_hooks_always_called[handle.id] = always_call
+    return handle

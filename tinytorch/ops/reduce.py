@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function, array_module
 from .elementwise import as_float
 
@@ -85,14 +86,14 @@ class Var(Function):
         axes = normalize_dims(dim, a.ndim)
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         centered = a - a.mean(axis=axes, keepdims=True)
-        ctx.save_for_backward(centered)
+        ctx.save_for_backward(centered, a)  # a: for double backward
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom
 
     @staticmethod
     def backward(ctx, g):
-        (centered,) = ctx.saved_tensors
+        centered = ctx.saved_tensors[0]
         g = expand_reduced(g, centered.shape, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             # n <= correction: the variance is NaN (as in PyTorch), and so is its gradient
@@ -109,15 +110,15 @@ class Std(Function):
         var = Var.forward(ctx, a, dim, correction, True)  # saves the centered input
         xp = array_module(var)
         std = xp.sqrt(var)
-        (centered,) = ctx.saved_tensors
-        ctx.save_for_backward(centered, std)
+        centered, a = ctx.saved_tensors
+        ctx.save_for_backward(centered, std, a)
         ctx.keepdim = keepdim  # Var.forward recorded True
         return std if keepdim else std.reshape([n for i, n in enumerate(a.shape)
                                                 if i not in ctx.axes])
 
     @staticmethod
     def backward(ctx, g):
-        centered, std = ctx.saved_tensors
+        centered, std = ctx.saved_tensors[:2]
         xp = array_module(g)
         g = expand_reduced(g, centered.shape, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -209,21 +210,65 @@ def finite_max(a, axes):
     return xp.where(xp.isfinite(m), m, 0)
 
 
+def softmax_simple(x, dim: int):
+    """softmax from small ops, the readable form of ``Softmax``: exp(x - max) / sum exp(x - max)
+    (the max only keeps exp finite: no gradient flows through it)."""
+    e = (x - x.amax(dim, keepdim=True).detach()).exp()
+    return e / e.sum(dim, keepdim=True)
+
+
+def row_sums(y):
+    """Sums over the last axis, keepdims, as a matrix-vector product with ones: BLAS reads
+    short rows far faster than ``sum(axis=-1)`` (3072 rows of 64 floats: 21 us against
+    113 us; equal on long rows)."""
+    if y.dtype.kind != "f" or y.ndim == 0:
+        return y.sum(axis=-1, keepdims=True)
+    return (y @ array_module(y).ones(y.shape[-1], dtype=y.dtype))[..., None]
+
+
+def _softmax_block(a, y, dim):
+    """y = exp(a - max) / sum exp(a - max) along ``dim``, on one block of rows."""
+    xp = array_module(a)
+    # a row of -inf (fully masked) gives 0 / 0; keep it finite: that row returns NaN
+    # in PyTorch, here it returns zeros and gets zero gradient (documented difference)
+    m = finite_max(a, dim)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge logits: inf - inf
+        xp.subtract(a, m, out=y)
+        xp.exp(y, out=y)
+        s = row_sums(y) if dim in (-1, y.ndim - 1) else y.sum(axis=dim, keepdims=True)
+        y *= 1 / xp.where(s == 0, 1, s)
+
+
+def _softmax_backward_block(g, y, da, dim):
+    """da = y (g - sum(g y)) along ``dim``, on one block of rows."""
+    # BEGIN SOLUTION assignment=4 "_softmax_backward_block: da = y * (g - sum(g * y))"
+    xp = array_module(y)
+    if dim == y.ndim - 1:  # the common case: the row dot products without a temporary
+        gy_sum = xp.einsum("...i,...i->...", g, y)[..., None]
+    else:
+        gy_sum = (g * y).sum(axis=dim, keepdims=True)
+    xp.subtract(g, gy_sum, out=da)
+    da *= y
+    # END SOLUTION
+
+
+def split_rows_unless(dim, kernel, *arrays):
+    """``backend.split_rows`` over the leading axis when it is not the reduced ``dim``."""
+    if dim == 0 or arrays[0].ndim < 2:
+        kernel(*arrays, dim)
+    else:
+        backend.split_rows(lambda *blocks: kernel(*blocks, dim), *arrays)
+
+
 class Softmax(Function):
-    """y = exp(a - max) / sum exp(a - max);  da = y * (g - sum(g * y))"""
+    """y = exp(a - max) / sum exp(a - max);  da = y * (g - sum(g * y))
+    Simple form: ``softmax_simple``."""
 
     @staticmethod
     def forward(ctx, a, dim):
-        xp = array_module(a)
         a = as_float(a)
-        # a row of -inf (fully masked) gives 0 / 0; keep it finite: that row returns NaN
-        # in PyTorch, here it returns zeros and gets zero gradient (documented difference)
-        m = finite_max(a, dim)
-        with np.errstate(over="ignore", invalid="ignore"):  # huge logits: inf - inf
-            y = xp.asarray(a - m)  # one fresh array, exponentiated and normalised in place
-            xp.exp(y, out=y)
-            s = y.sum(axis=dim, keepdims=True)
-            y *= 1 / xp.where(s == 0, 1, s)
+        y = array_module(a).empty_like(a)
+        split_rows_unless(dim, _softmax_block, a, y)
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -233,18 +278,24 @@ class Softmax(Function):
         # BEGIN SOLUTION assignment=4 "Softmax.backward: da = y * (g - sum(g * y))"
         (y,) = ctx.saved_tensors
         xp = array_module(y)
-        if ctx.dim == y.ndim - 1 and g.shape == y.shape:  # the common case, no temporary
-            gy_sum = xp.einsum("...i,...i->...", g, y)[..., None]
-        else:
-            gy_sum = (g * y).sum(axis=ctx.dim, keepdims=True)
-        da = g - gy_sum
-        da *= y
+        if g.shape != y.shape:
+            g = xp.broadcast_to(g, y.shape)
+        da = xp.empty_like(y)
+        split_rows_unless(ctx.dim, _softmax_backward_block, g, y, da)
         return da, None
         # END SOLUTION
 
 
+def log_softmax_simple(x, dim: int):
+    """log_softmax from small ops, the readable form of ``LogSoftmax``:
+    (x - max) - log sum exp(x - max)."""
+    shifted = x - x.amax(dim, keepdim=True).detach()
+    return shifted - shifted.exp().sum(dim, keepdim=True).log()
+
+
 class LogSoftmax(Function):
-    """y = a - logsumexp(a);  da = g - softmax(a) * sum(g)"""
+    """y = a - logsumexp(a);  da = g - softmax(a) * sum(g)
+    Simple form: ``log_softmax_simple``."""
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -321,3 +372,100 @@ class Cumsum(Function):
         if g.ndim == 0:
             return g, None
         return xp.flip(xp.flip(g, axis=ctx.dim).cumsum(axis=ctx.dim), axis=ctx.dim), None
+
+
+# ----------------------------------------------------------------------------- double backward
+# The Tensor versions of the backwards above, run under create_graph=True (see
+# autograd/function.py).
+def _sum_tensor_backward(ctx, g):
+    return expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdim).expand(ctx.shape), None, None
+
+
+def _mean_tensor_backward(ctx, g):
+    g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdim) / ctx.n
+    return g.expand(ctx.shape), None, None
+
+
+def _maxmin_tensor_backward(ctx, g, _g_idx):
+    from .shape import IndexGrad
+
+    (idx,) = ctx.saved_tensors
+    idx = getattr(idx, "_data", idx)
+    xp = array_module(idx)
+    if not ctx.keepdim:
+        g, idx = g.unsqueeze(ctx.dim), xp.expand_dims(idx, ctx.dim)
+    grids = list(xp.ogrid[tuple(slice(0, n) for n in idx.shape)])
+    grids[ctx.dim] = idx
+    return IndexGrad.apply(g, ctx.shape, tuple(grids)), None, None, None
+
+
+def _amax_tensor_backward(ctx, g):
+    from .elementwise import Mul
+
+    a, out = ctx.saved_tensors
+    a, out = getattr(a, "_data", a), getattr(out, "_data", out)
+    mask = a == out
+    weight = mask / mask.sum(axis=ctx.axes, keepdims=True)
+    return Mul.apply(expand_reduced(g, a.shape, ctx.axes, ctx.keepdim), weight), None, None, None
+
+
+def _logsumexp_tensor_backward(ctx, g):
+    a, _out = ctx.saved_tensors
+    g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
+    return g * (a - LogSumExp.apply(a, ctx.axes, True)).exp(), None, None
+
+
+def _softmax_tensor_backward(ctx, g):
+    (y,) = ctx.saved_tensors
+    return y * (g - (g * y).sum(dim=ctx.dim, keepdim=True)), None
+
+
+def _log_softmax_tensor_backward(ctx, g):
+    (y,) = ctx.saved_tensors
+    return g - y.exp() * g.sum(dim=ctx.dim, keepdim=True), None
+
+
+Sum.tensor_backward = staticmethod(_sum_tensor_backward)
+Mean.tensor_backward = staticmethod(_mean_tensor_backward)
+MaxMin.tensor_backward = staticmethod(_maxmin_tensor_backward)
+Amax.tensor_backward = staticmethod(_amax_tensor_backward)
+LogSumExp.tensor_backward = staticmethod(_logsumexp_tensor_backward)
+Softmax.tensor_backward = staticmethod(_softmax_tensor_backward)
+LogSoftmax.tensor_backward = staticmethod(_log_softmax_tensor_backward)
+
+
+def _centered_tensor(ctx, a):
+    return a - a.mean(dim=ctx.axes, keepdim=True)
+
+
+def _var_tensor_backward(ctx, g):
+    _, a = ctx.saved_tensors
+    g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
+    scale = 2 / ctx.denom if ctx.denom > 0 else float("nan")
+    return g * scale * _centered_tensor(ctx, a), None, None, None
+
+
+def _std_tensor_backward(ctx, g):
+    from .elementwise import Where
+
+    _, std_saved, a = ctx.saved_tensors
+    centered = _centered_tensor(ctx, a)
+    g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
+    if ctx.denom <= 0:
+        return g * float("nan") * centered, None, None, None
+    std = ((centered * centered).sum(dim=ctx.axes, keepdim=True) / ctx.denom).sqrt()
+    zero = std_saved._data == 0
+    safe_std = Where.apply(zero, 1.0, std)  # 0 where std == 0, as the array backward
+    return Where.apply(zero, 0.0, g / (ctx.denom * safe_std)) * centered, None, None, None
+
+
+def _cumsum_tensor_backward(ctx, g):
+    """sum_{i >= j} g_i = (sum of g) - (cumsum of g) + g: recorded ops only"""
+    if g.ndim == 0:
+        return g, None
+    return g.sum(dim=ctx.dim, keepdim=True) - Cumsum.apply(g, ctx.dim) + g, None
+
+
+Var.tensor_backward = staticmethod(_var_tensor_backward)
+Std.tensor_backward = staticmethod(_std_tensor_backward)
+Cumsum.tensor_backward = staticmethod(_cumsum_tensor_backward)

@@ -247,6 +247,7 @@ class Optimizer:
         if backend.get_array_module(arr) is not backend.get_array_module(p._data):
             raise RuntimeError(f"{type(self).__name__}.step: a parameter on {p.device} has "
                                f"a .grad on {backend.device_of(arr)}")
+        p._bump_version()  # the step is about to update p in place (PyTorch's version too)
         return arr
 
 
