@@ -27,9 +27,11 @@ from tinytorch.testing.opinfo import OpInfo
 
 DIFFERENTIABLE = [op for op in op_db if op.differentiable]
 
-# The checks that restate a value already checked (another layout, another spelling, float32)
-# draw fewer examples than the profile's, to keep the whole table within the CI budget.
-SECONDARY = settings(max_examples=min(settings().max_examples, 20))
+# Examples per row and check, capped below the profile's: the table has hundreds of rows
+# and six checks each, and the whole suite must stay within the CI budget. The checks that
+# restate a value already checked (another layout, spelling or precision) draw fewer.
+PRIMARY = settings(max_examples=min(settings().max_examples, 25))
+SECONDARY = settings(max_examples=min(settings().max_examples, 10))
 
 
 def _outputs(out) -> list:
@@ -80,6 +82,7 @@ def _assert_outputs_equal(op: OpInfo, got: list, expected: list, what: str,
 # ------------------------------------------------------------------ gradients
 
 @pytest.mark.parametrize("op", DIFFERENTIABLE, ids=repr)
+@PRIMARY
 @given(data=st.data())
 def test_gradcheck(op: OpInfo, data, device):
     arrays_, kwargs = data.draw(op.inputs, label="sample")
@@ -89,6 +92,7 @@ def test_gradcheck(op: OpInfo, data, device):
 
 
 @pytest.mark.parametrize("op", [op for op in DIFFERENTIABLE if op.gradgrad], ids=repr)
+@PRIMARY
 @given(data=st.data())
 def test_gradgradcheck(op: OpInfo, data, device):
     gradgradcheck = getattr(autograd, "gradgradcheck", None)
@@ -103,6 +107,7 @@ def test_gradgradcheck(op: OpInfo, data, device):
 # ------------------------------------------------------------------ the reference
 
 @pytest.mark.parametrize("op", [op for op in op_db if op.ref is not None], ids=repr)
+@PRIMARY
 @given(data=st.data())
 def test_matches_reference(op: OpInfo, data, device):
     arrays_, kwargs = data.draw(op.inputs, label="sample")
@@ -155,6 +160,7 @@ def _check_against_torch(op: OpInfo, data, device, precision: str, rtol: float,
 
 
 @pytest.mark.parametrize("op", op_db, ids=repr)
+@PRIMARY
 @given(data=st.data())
 def test_matches_torch(op: OpInfo, data, device):
     if op.torch_reason:
