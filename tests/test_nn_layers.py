@@ -1,5 +1,9 @@
 """Layers against PyTorch with copied weights: outputs and every gradient, plus gradchecks
-in float64, PyTorch's default initialisations and state_dict layouts."""
+in float64, PyTorch's default initialisations and state_dict layouts.
+
+The simple layers (Linear, LayerNorm, activations, losses, a small MLP) are rows of
+``tinytorch.testing.op_db`` (tests/test_op_db.py); this file keeps what needs more than a
+row: attention with masks, embeddings with padding, initialisation and state dicts."""
 
 from __future__ import annotations
 
@@ -66,58 +70,6 @@ def _pair(factory_ours, factory_ref, dtype="float32"):
         assert tuple(ours.state_dict()[k].shape) == tuple(v.shape), k
     _copy_weights(ours, ref)
     return ours, ref
-
-
-LAYERS = [
-    ("linear", lambda: nn.Linear(5, 4), lambda t: t.nn.Linear(5, 4), [(3, 2, 5)]),
-    ("linear_no_bias", lambda: nn.Linear(5, 4, bias=False),
-     lambda t: t.nn.Linear(5, 4, bias=False), [(3, 5)]),
-    ("layer_norm", lambda: nn.LayerNorm(6), lambda t: t.nn.LayerNorm(6), [(2, 3, 6)]),
-    ("layer_norm_2d_no_bias", lambda: nn.LayerNorm((3, 4), bias=False, eps=1e-3),
-     lambda t: t.nn.LayerNorm((3, 4), bias=False, eps=1e-3), [(2, 3, 4)]),
-    ("layer_norm_no_affine", lambda: nn.LayerNorm(4, elementwise_affine=False),
-     lambda t: t.nn.LayerNorm(4, elementwise_affine=False), [(3, 4)]),
-    ("gelu", lambda: nn.GELU(), lambda t: t.nn.GELU(), [(3, 4)]),
-    ("gelu_tanh", lambda: nn.GELU("tanh"), lambda t: t.nn.GELU("tanh"), [(3, 4)]),
-    ("relu", lambda: nn.ReLU(), lambda t: t.nn.ReLU(), [(3, 4)]),
-    ("tanh", lambda: nn.Tanh(), lambda t: t.nn.Tanh(), [(3, 4)]),
-    ("sigmoid", lambda: nn.Sigmoid(), lambda t: t.nn.Sigmoid(), [(3, 4)]),
-    ("softmax", lambda: nn.Softmax(dim=0), lambda t: t.nn.Softmax(dim=0), [(3, 4)]),
-    ("log_softmax", lambda: nn.LogSoftmax(-1), lambda t: t.nn.LogSoftmax(-1), [(3, 4)]),
-    ("identity", lambda: nn.Identity(), lambda t: t.nn.Identity(), [(3, 4)]),
-    ("dropout_eval", lambda: nn.Dropout(0.5).eval(), lambda t: t.nn.Dropout(0.5).eval(),
-     [(3, 4)]),
-    ("mse", lambda: nn.MSELoss(), lambda t: t.nn.MSELoss(), [(3, 4), (3, 4)]),
-    ("mse_sum", lambda: nn.MSELoss(reduction="sum"), lambda t: t.nn.MSELoss(reduction="sum"),
-     [(3, 4), (3, 4)]),
-    ("mlp", lambda: nn.Sequential(nn.Linear(4, 8), nn.GELU("tanh"), nn.LayerNorm(8),
-                                  nn.Linear(8, 3)),
-     lambda t: t.nn.Sequential(t.nn.Linear(4, 8), t.nn.GELU("tanh"), t.nn.LayerNorm(8),
-                               t.nn.Linear(8, 3)), [(5, 4)]),
-]
-
-
-@pytest.mark.parametrize("name,ours,ref,shapes", LAYERS, ids=[row[0] for row in LAYERS])
-def test_layer_matches_torch(name, ours, ref, shapes):
-    m_ours, m_ref = _pair(ours, ref)
-    inputs = [_rng(i).standard_normal(s).astype(np.float32) for i, s in enumerate(shapes)]
-    _compare(m_ours, m_ref, inputs)
-
-
-@pytest.mark.parametrize("name,ours,ref,shapes", LAYERS, ids=[row[0] for row in LAYERS])
-def test_layer_gradcheck(name, ours, ref, shapes):
-    tt.manual_seed(0)
-    module = ours().double()
-    inputs = [tt.tensor(_rng(i).standard_normal(s), requires_grad=True)
-              for i, s in enumerate(shapes)]
-    params = list(module.parameters())
-    n = len(inputs)
-
-    def fn(*xs):
-        return _call_with_parameters(module, xs[n:], *xs[:n])
-
-    assert gradcheck(fn, inputs + [tt.tensor(p._data.copy(), requires_grad=True)
-                                   for p in params])
 
 
 def _call_with_parameters(module, leaves, *args, **kwargs):

@@ -754,11 +754,19 @@ class Tensor:
         return self._extreme(dim, keepdim, False)
 
     def _extreme(self, dim, keepdim, is_max):
-        if self._data.size == 0:
-            raise RuntimeError(f"{'max' if is_max else 'min'}(): expected a non-empty tensor")
+        name = "max" if is_max else "min"
         if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError(f"{name}(): expected a non-empty tensor")
             return reduce.Amax.apply(self, None, False, is_max)
+        if self.ndim == 0:  # along dim 0 of a 0-d tensor: the value itself, index 0
+            _dim(dim, 0)
+            values, indices = self.reshape(1)._extreme(0, False, is_max)
+            return MinMaxResult(values, indices)
         dim = reduce.normalize_dims(dim, self.ndim)
+        if self.shape[dim[0]] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {dim[0]} to have non-zero "
+                             f"size.")
         values, indices = reduce.MaxMin.apply(self, dim[0] if dim else None, keepdim, is_max)
         return MinMaxResult(values, indices)
 
@@ -822,10 +830,14 @@ class Tensor:
         s = _dim(start_dim, self.ndim)
         e = _dim(end_dim, self.ndim)
         shape = self.shape
-        return self.reshape(*shape[:s], -1, *shape[e + 1:])
+        # the product, not -1: a -1 cannot be inferred when another dim is 0
+        merged = builtins.int(np.prod(shape[s:e + 1], dtype=np.int64))
+        return self.reshape(*shape[:s], merged, *shape[e + 1:])
 
     def unflatten(self, dim, sizes):
         dim = _dim(dim, self.ndim)
+        # a -1 in sizes is inferred from this dim alone (the tensor may be empty elsewhere)
+        sizes = shape_ops.infer_shape(tuple(sizes), self.shape[dim], "unflatten")
         return self.reshape(*self.shape[:dim], *sizes, *self.shape[dim + 1:])
 
     def permute(self, *dims):
@@ -838,6 +850,8 @@ class Tensor:
     def transpose(self, dim0, dim1):
         dims = list(range(self.ndim))
         d0, d1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        if self.ndim == 0:  # transpose(0, 0) of a 0-d tensor: itself
+            return shape_ops.Permute.apply(self, ())
         dims[d0], dims[d1] = dims[d1], dims[d0]
         return shape_ops.Permute.apply(self, tuple(dims))
 

@@ -95,6 +95,10 @@ class Context:
         self._non_differentiable = tuple(id(o) for o in outputs)
 
     def release(self) -> None:
+        """Free what backward needed. A node that kept no array stays usable: a second
+        backward through a graph that saved nothing is allowed, as in PyTorch."""
+        if not any(backend.is_array(v) for v in (*self._saved, *self.__dict__.values())):
+            return
         self._saved = ()
         self.__dict__.clear()
         self._released = True

@@ -277,11 +277,15 @@ class GPT(nn.Module):
         ``window_start``); cached and uncached generation sample the same tokens.
 
         ``temperature`` divides the logits (below 1 sharper, above 1 flatter); ``top_k``
-        keeps only the k likeliest tokens; ``top_p`` keeps the smallest set of likeliest
+        keeps only the k likeliest tokens (0 or None: all of them, as Hugging Face's
+        ``generate``); ``top_p`` keeps the smallest set of likeliest
         tokens whose probabilities sum to at least p (nucleus sampling).
         """
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
+        if top_k is not None and top_k < 0:
+            raise ValueError(f"top_k must be a positive number of tokens (or 0/None for "
+                             f"all), got {top_k}")
         if top_p is not None and not 0.0 < top_p <= 1.0:
             raise ValueError(f"top_p must be in (0, 1], got {top_p}")
         was_training = self.training
@@ -291,7 +295,7 @@ class GPT(nn.Module):
             # BEGIN SOLUTION assignment=7 "generate: sample one token at a time"
             for _ in range(max_new_tokens):
                 logits = self.next_logits(idx, cache, hop) / temperature  # (B, vocab)
-                if top_k is not None:
+                if top_k:
                     kth = logits.topk(min(top_k, logits.size(-1)), dim=-1).values[:, -1:]
                     logits = logits.masked_fill(logits < kth, float("-inf"))
                 probs = F.softmax(logits, dim=-1)

@@ -34,6 +34,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got "
                            f"shape {tuple(weight.shape)}")
+    if input.ndim == 0:
+        raise RuntimeError("linear: both arguments to linear need to be at least 1D, but the "
+                           "input is 0-D")
+    for name, t in (("input", input), ("bias", bias)):
+        if t is not None and t.dtype != weight.dtype:  # PyTorch refuses, never promotes
+            raise RuntimeError(f"linear: {name} and weight must have the same dtype, but got "
+                               f"{t.dtype} and {weight.dtype}")
     if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match "
                            f"out_features {weight.shape[0]}")

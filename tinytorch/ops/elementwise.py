@@ -67,7 +67,8 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        na, nb = ctx.needs_input_grad
+        ctx.save_for_backward(a if nb else None, b if na else None)  # only what backward uses
         return promote(a * b, a, b)
 
     @staticmethod
@@ -85,14 +86,17 @@ class Div(Function):
         ctx.save_for_backward(a, b)
         a = as_float(a) if hasattr(a, "dtype") else a
         b = as_float(b) if hasattr(b, "dtype") else b
-        return promote(a / b, a, b)
+        # x / 0 is inf or NaN and x / tiny overflows to inf, silently as in PyTorch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return promote(a / b, a, b)
 
     @staticmethod
     def backward(ctx, g):
         # BEGIN SOLUTION assignment=3 "Div.backward: da = g / b, db = -g a / b^2"
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        return (g / b if na else None), (-g * a / (b * b) if nb else None)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return (g / b if na else None), (-g * a / (b * b) if nb else None)
         # END SOLUTION
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from .. import backend
 from .. import random as _random
 from ..autograd.function import Function, array_module
-from .reduce import row_sums
+from .reduce import finite_max, row_sums
 from .special import Erf, erf, normal_cdf  # noqa: F401  (erf: re-exported for callers)
 
 # ----------------------------------------------------------------------------- linear
@@ -73,9 +73,9 @@ def _class_last(logits, target, op):
 
 
 def _check_classes(target, n_classes, ignore_index, op):
-    if target.dtype.kind not in "iu":
+    if target.dtype not in (np.int64, np.uint8):  # PyTorch refuses int32 targets too
         raise RuntimeError(f"{op}: expected a target of class indices with an integer dtype "
-                           f"(int64), got {backend.dtype_of(target)}")
+                           f"(int64, or uint8), got {backend.dtype_of(target)}")
     valid = target != ignore_index
     if target.size:
         bad = valid & ((target < 0) | (target >= n_classes))
@@ -98,6 +98,8 @@ def _row_scale(g, reduction, n_valid, valid, dtype):
     """The gradient of the reduced loss with respect to each row's loss, zero where ignored."""
     if reduction == "none":
         return g.reshape(-1) * valid
+    if reduction == "mean" and n_valid == 0:  # every target ignored: zeros, as PyTorch
+        return valid.astype(dtype) * 0
     s = g / dtype.type(n_valid) if reduction == "mean" else g
     return s * valid.astype(dtype)
 
@@ -219,15 +221,16 @@ def _layer_norm_block(x2, x_hat, rstd, y, weight, bias, eps):
     """x_hat = (x - mean) rstd, rstd = 1 / sqrt(var + eps), y = x_hat w + b; a block of rows."""
     # BEGIN SOLUTION assignment=4 "_layer_norm_block: normalise one block of rows, scale, shift"
     xp = array_module(x2)
-    width = x2.shape[1]
-    averager = xp.full(width, 1 / width, dtype=x2.dtype)
-    xp.subtract(x2, (x2 @ averager)[:, None], out=x_hat)
-    var = xp.einsum("ij,ij->i", x_hat, x_hat)
-    var *= 1 / width
-    var += eps
-    xp.sqrt(var, out=var)
-    xp.divide(1, var, out=rstd[:, 0])
-    x_hat *= rstd
+    width = max(x2.shape[1], 1)  # a 0-size normalized shape: empty rows, nothing to divide
+    averager = xp.full(x2.shape[1], 1 / width, dtype=x2.dtype)
+    with np.errstate(invalid="ignore"):  # inf in a row gives NaN, silently as in PyTorch
+        xp.subtract(x2, (x2 @ averager)[:, None], out=x_hat)
+        var = xp.einsum("ij,ij->i", x_hat, x_hat)
+        var *= 1 / width
+        var += eps
+        xp.sqrt(var, out=var)
+        xp.divide(1, var, out=rstd[:, 0])
+        x_hat *= rstd
     if weight is None:
         y[...] = x_hat
     else:
@@ -241,8 +244,8 @@ def _layer_norm_backward_block(d2, x_hat, rstd):
     """d2 <- rstd (d2 - mean(d2) - x_hat mean(d2 x_hat)) in place, d2 = g w; a block of rows."""
     # BEGIN SOLUTION assignment=4 "_layer_norm_backward_block: dx of one block of rows"
     xp = array_module(d2)
-    width = d2.shape[1]
-    averager = xp.full(width, 1 / width, dtype=d2.dtype)
+    width = max(d2.shape[1], 1)
+    averager = xp.full(d2.shape[1], 1 / width, dtype=d2.dtype)
     mean_d = (d2 @ averager)[:, None]
     mean_dx = xp.einsum("ij,ij->i", d2, x_hat)[:, None]
     mean_dx *= 1 / width
@@ -267,8 +270,8 @@ class LayerNorm(Function):
         # BEGIN SOLUTION assignment=4 "LayerNorm.forward: normalise rows, scale, shift"
         xp = array_module(x)
         width = int(np.prod(x.shape[x.ndim - n_norm:])) if n_norm else 1
-        x2 = x.reshape(-1, width)
-        rows = x2.shape[0]
+        rows = int(np.prod(x.shape[:x.ndim - n_norm]))  # explicit: width may be 0
+        x2 = x.reshape(rows, width)
         x_hat = xp.empty((rows, width), dtype=x.dtype)
         rstd = xp.empty((rows, 1), dtype=x.dtype)
         y = xp.empty((rows, width), dtype=x.dtype)
@@ -385,6 +388,9 @@ class Gelu(Function):
     @staticmethod
     def forward(ctx, x, approximate):
         xp = array_module(x)
+        if x.ndim == 0:  # the kernels work on rows: a 0-d input runs as one element
+            ctx.scalar_input = True
+            return Gelu.forward(ctx, x.reshape(1), approximate).reshape(())
         y = xp.empty_like(x)
         saved = xp.empty_like(x)  # (1 + t) / 2 for tanh, Phi(x) for the exact form
         kernel = _gelu_tanh_forward if approximate == "tanh" else _gelu_exact_forward
@@ -401,7 +407,7 @@ class Gelu(Function):
             g = array_module(g).broadcast_to(g, x.shape)
         kernel = _gelu_tanh_backward if ctx.approximate == "tanh" else _gelu_exact_backward
         backend.split_rows(kernel, x, saved, g, d)
-        return d, None
+        return (d.reshape(()) if ctx.__dict__.get("scalar_input") else d), None
 
 
 # ----------------------------------------------------------------------------- embedding
@@ -572,8 +578,7 @@ class ScaledDotProductAttention(Function):
                 xp.copyto(scores, dtype.type(-np.inf), where=~mask)
             else:
                 scores += mask
-        row_max = scores.max(axis=-1, keepdims=True)
-        row_max[~xp.isfinite(row_max)] = 0
+        row_max = finite_max(scores, -1)  # 0 for a row with no key at all
         scores -= row_max
         probs = xp.exp(scores, out=scores)
         total = row_sums(probs)

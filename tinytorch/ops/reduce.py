@@ -61,7 +61,11 @@ class Mean(Function):
                                f"floating point, but got {a.dtype}")
         axes = normalize_dims(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        ctx.n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        ctx.n = max(n, 1)  # n == 0: the input is empty, so is its gradient; any divisor will do
+        if n == 0:  # the mean of nothing is NaN, without NumPy's warning
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return a.sum(axis=axes, keepdims=keepdim) / a.dtype.type(0)
         return a.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -180,9 +184,9 @@ class LogSumExp(Function):
     def forward(ctx, a, dim, keepdim):
         xp = array_module(a)
         axes = normalize_dims(dim, a.ndim)
-        m = a.max(axis=axes, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        m = finite_max(a, axes)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # log(0) = -inf
+            out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
         ctx.save_for_backward(a, out)
         ctx.axes, ctx.keepdim = axes, keepdim
         return out if keepdim else out.reshape([n for i, n in enumerate(a.shape)
@@ -193,6 +197,17 @@ class LogSumExp(Function):
         a, out = ctx.saved_tensors
         g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
         return g * array_module(a).exp(a - out), None, None
+
+
+def finite_max(a, axes):
+    """max of ``a`` over ``axes`` (kept as size 1), the shift that keeps exp from
+    overflowing: 0 where the max is not finite (a row of -inf) or the axes are empty."""
+    xp = array_module(a)
+    if a.size == 0:
+        axes = (axes,) if isinstance(axes, int) else axes
+        return xp.zeros([1 if i in axes else n for i, n in enumerate(a.shape)], dtype=a.dtype)
+    m = a.max(axis=axes, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0)
 
 
 def softmax_simple(x, dim: int):
@@ -214,14 +229,14 @@ def row_sums(y):
 def _softmax_block(a, y, dim):
     """y = exp(a - max) / sum exp(a - max) along ``dim``, on one block of rows."""
     xp = array_module(a)
-    m = a.max(axis=dim, keepdims=True)
     # a row of -inf (fully masked) gives 0 / 0; keep it finite: that row returns NaN
     # in PyTorch, here it returns zeros and gets zero gradient (documented difference)
-    m = xp.where(xp.isfinite(m), m, 0)
-    xp.subtract(a, m, out=y)
-    xp.exp(y, out=y)
-    s = row_sums(y) if dim in (-1, y.ndim - 1) else y.sum(axis=dim, keepdims=True)
-    y *= 1 / xp.where(s == 0, 1, s)
+    m = finite_max(a, dim)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge logits: inf - inf
+        xp.subtract(a, m, out=y)
+        xp.exp(y, out=y)
+        s = row_sums(y) if dim in (-1, y.ndim - 1) else y.sum(axis=dim, keepdims=True)
+        y *= 1 / xp.where(s == 0, 1, s)
 
 
 def _softmax_backward_block(g, y, da, dim):
@@ -286,10 +301,9 @@ class LogSoftmax(Function):
     def forward(ctx, a, dim):
         xp = array_module(a)
         a = as_float(a)
-        m = a.max(axis=dim, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        shifted = a - m
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            shifted = a - finite_max(a, dim)
+            y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y

@@ -16,7 +16,9 @@ A row says everything the checks need to know about an op, once:
   **kwargs)`` (``"method"``, ``"function"``, ``"F"``, ``"inplace"``, ...); all must agree
   with ``call``. ``covers`` lists the public names the row specifies (``"Tensor.exp"``,
   ``"tinytorch.exp"``, ``"F.relu"``, ``"Tensor.exp_"``), read by the coverage rule.
-- ``errors``: bad calls and what they must raise: ``ErrorInput(call(lib), exc, match)``.
+- ``errors``: bad calls and what they must raise: ``ErrorInput(call(lib, device), exc,
+  match)`` (a call of one argument, ``call(lib)``, is accepted too); ``torch_too`` says
+  PyTorch raises the same exception type, which is checked when it is installed.
 - ``assignment``: the course assignment whose grade the row's checks count toward.
 """
 
@@ -30,8 +32,8 @@ from hypothesis import strategies as st
 
 @dataclass(frozen=True)
 class ErrorInput:
-    """A call that must fail: ``call(lib)`` raises ``exc`` with a message matching ``match``
-    (a regular expression, as ``pytest.raises(match=...)``)."""
+    """A call that must fail: ``call(lib, device)`` raises ``exc`` with a message matching
+    ``match`` (a regular expression, as ``pytest.raises(match=...)``)."""
 
     call: Callable
     exc: type
@@ -56,7 +58,7 @@ class OpInfo:
     variants: dict = field(default_factory=dict)
     covers: tuple = ()
     differentiable: bool = True
-    gradgrad: bool = True  # False: once-differentiable (raises when differentiated twice)
+    gradgrad: bool = True  # False: once-differentiable; True: gradgradcheck (when it exists)
     errors: tuple = ()
     assignment: int | None = None
     atol: float = 1e-10

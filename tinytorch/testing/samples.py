@@ -42,13 +42,25 @@ def min_gap(x: np.ndarray, axis=None) -> float:
     return float(d.min()) if d.size else np.inf
 
 
+def maybe_empty(draw, shape: tuple, keep=(), empty: bool = True) -> tuple:
+    """``shape``, or now and then (1 in 8) the same shape with one axis (not in ``keep``)
+    of size 0: every op must take empty tensors as PyTorch does."""
+    free = [i for i in range(len(shape)) if i not in keep and i - len(shape) not in keep]
+    if not empty or not free or draw(st.integers(0, 7)) != 0:
+        return tuple(shape)
+    axis = draw(st.sampled_from(free))
+    return tuple(0 if i == axis else n for i, n in enumerate(shape))
+
+
 def unary(low=-3.0, high=3.0, band=0.0, kinks=(), min_dims=0, max_dims=3, max_side=3,
-          transform=None, min_size=1):
-    """One array of a drawn shape, elements in ``[low, high]``."""
+          transform=None, min_size=0, empty=True):
+    """One array of a drawn shape (0-d and, with ``empty``, size-0 ones included), elements
+    in ``[low, high]``; ``min_size`` rules out smaller arrays (1: ops that refuse empty)."""
 
     @st.composite
     def draw_sample(draw):
         s = draw(shapes(min_dims=min_dims, max_dims=max_dims, max_side=max_side))
+        s = maybe_empty(draw, s, empty=empty and min_size == 0)
         x = draw(arrays(s, backend.float64, low, high, band))
         assume(x.size >= min_size)
         if kinks:
@@ -61,13 +73,19 @@ def unary(low=-3.0, high=3.0, band=0.0, kinks=(), min_dims=0, max_dims=3, max_si
 
 
 def binary(low=-3.0, high=3.0, b_low=None, b_high=None, b_band=0.0, distinct=False,
-           into_first=False):
+           into_first=False, empty=True):
     """Two arrays of mutually broadcastable shapes (``into_first``: the second broadcasts to
-    the first's shape, as an in-place op ``a.add_(b)`` needs)."""
+    the first's shape, as an in-place op ``a.add_(b)`` needs); now and then empty."""
 
     @st.composite
     def draw_sample(draw):
         sa, sb = draw(broadcastable_shapes(2, max_dims=3, max_side=3))
+        out = np.broadcast_shapes(sa, sb)
+        zeroed = maybe_empty(draw, out, empty=empty)
+        if zeroed != out:  # that axis 0 in each operand that has it, where it is not 1
+            axis = zeroed.index(0) - len(out)
+            sa, sb = (tuple(0 if i - len(s) == axis and n != 1 else n for i, n in enumerate(s))
+                      for s in (sa, sb))
         if into_first:
             sa = np.broadcast_shapes(sa, sb)
         a = draw(arrays(sa, backend.float64, low, high))
@@ -81,21 +99,24 @@ def binary(low=-3.0, high=3.0, b_low=None, b_high=None, b_band=0.0, distinct=Fal
     return draw_sample()
 
 
-def with_dim(low=-3.0, high=3.0, keepdim=False, min_side=1, distinct=False, dims=1):
-    """One array with at least one axis and a drawn ``dim`` (and ``keepdim``)."""
+def with_dim(low=-3.0, high=3.0, keepdim=False, min_side=1, distinct=False, dims=1,
+             empty=True):
+    """One array with at least one axis and a drawn ``dim`` (and ``keepdim``); with
+    ``empty``, now and then an axis other than ``dim`` has size 0."""
 
     @st.composite
     def draw_sample(draw):
         s = draw(shapes(min_dims=1, max_dims=3, min_side=min_side, max_side=3))
-        x = draw(arrays(s, backend.float64, low, high))
-        if distinct:
-            x = break_ties(x)
         nd = len(s)
         if dims == 1:
             dim = draw(st.integers(-nd, nd - 1))
         else:
             dim = tuple(draw(st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd,
                                       unique=True)))
+        s = maybe_empty(draw, s, keep=(dim,) if dims == 1 else dim, empty=empty)
+        x = draw(arrays(s, backend.float64, low, high))
+        if distinct:
+            x = break_ties(x)
         if distinct:
             assume(min_gap(x, None if dims != 1 else dim) > 1e-4)
         kwargs = {"dim": dim}
@@ -121,6 +142,7 @@ def matmul_inputs(draw):
 
 @st.composite
 def transpose_inputs(draw):
+    """``x`` (at least 1-d) and two dims ``dim0``, ``dim1`` (negative too, maybe equal)."""
     (x,), _ = draw(unary(min_dims=1))
     nd = x.ndim
     return (x,), {"dim0": draw(st.integers(-nd, nd - 1)), "dim1": draw(st.integers(-nd, nd - 1))}
@@ -128,12 +150,14 @@ def transpose_inputs(draw):
 
 @st.composite
 def permute_inputs(draw):
+    """``x`` and a permutation ``dims`` of its axes."""
     (x,), _ = draw(unary())
     return (x,), {"dims": tuple(draw(st.permutations(range(x.ndim))))}
 
 
 @st.composite
 def reshape_inputs(draw):
+    """``x`` and a ``shape`` of the same size (with a -1 to infer, sometimes)."""
     (x,), _ = draw(unary())
     # a different factorisation of the same size, with one -1 to infer
     target = draw(st.sampled_from([(-1,), (x.size, 1), (1, -1), tuple(reversed(x.shape)) or (1,)]))
@@ -142,12 +166,14 @@ def reshape_inputs(draw):
 
 @st.composite
 def unsqueeze_inputs(draw):
+    """``x`` and a ``dim`` in ``[-ndim - 1, ndim]``."""
     (x,), _ = draw(unary())
     return (x,), {"dim": draw(st.integers(-x.ndim - 1, x.ndim))}
 
 
 @st.composite
 def squeeze_inputs(draw):
+    """``x`` with a size-1 axis somewhere, and no ``dim`` or a ``dim`` (of size 1 or not)."""
     s = list(draw(shapes(min_dims=1, max_dims=3, max_side=3)))
     s.insert(draw(st.integers(0, len(s))), 1)
     x = draw(arrays(tuple(s), backend.float64))
@@ -157,6 +183,7 @@ def squeeze_inputs(draw):
 
 @st.composite
 def expand_inputs(draw):
+    """``x`` and a ``size`` it broadcasts to (size-1 axes and new leading axes)."""
     target = draw(shapes(min_dims=1, max_dims=3, max_side=3))
     src = tuple(draw(st.sampled_from([1, n])) for n in target[draw(st.integers(0, len(target))):])
     x = draw(arrays(src, backend.float64))
@@ -165,6 +192,7 @@ def expand_inputs(draw):
 
 @st.composite
 def flatten_inputs(draw):
+    """``x`` and ``start_dim <= end_dim``."""
     (x,), _ = draw(unary(min_dims=1))
     start = draw(st.integers(0, x.ndim - 1))
     end = draw(st.integers(start, x.ndim - 1))
@@ -173,6 +201,7 @@ def flatten_inputs(draw):
 
 @st.composite
 def split_inputs(draw):
+    """``x``, a ``dim`` and a split size up to that dim's length."""
     (x,), kw = draw(with_dim())
     n = x.shape[kw["dim"]]
     return (x,), {"split_size_or_sections": draw(st.integers(1, max(n, 1))), "dim": kw["dim"]}
@@ -180,12 +209,14 @@ def split_inputs(draw):
 
 @st.composite
 def chunk_inputs(draw):
+    """``x``, a ``dim`` and a number of ``chunks`` (1 to 4)."""
     (x,), kw = draw(with_dim())
     return (x,), {"chunks": draw(st.integers(1, 4)), "dim": kw["dim"]}
 
 
 @st.composite
 def cat_inputs(draw):
+    """1 to 3 arrays that agree on every axis but ``dim``."""
     base = list(draw(shapes(min_dims=1, max_dims=3, max_side=3)))
     dim = draw(st.integers(-len(base), len(base) - 1))
     count = draw(st.integers(1, 3))
@@ -199,6 +230,7 @@ def cat_inputs(draw):
 
 @st.composite
 def stack_inputs(draw):
+    """1 to 3 arrays of one shape and a new ``dim`` to stack them on."""
     s = draw(shapes(max_dims=2, max_side=3))
     xs = tuple(draw(arrays(s, backend.float64)) for _ in range(draw(st.integers(1, 3))))
     return xs, {"dim": draw(st.integers(-len(s) - 1, len(s)))}
@@ -241,6 +273,7 @@ def array_index_inputs(draw):
 
 @st.composite
 def mask_index_inputs(draw):
+    """``x`` and a bool ``mask`` over its leading axes."""
     s = draw(shapes(min_dims=1, max_dims=3, max_side=3))
     x = draw(arrays(s, backend.float64))
     mask_dims = draw(st.integers(1, len(s)))
@@ -250,6 +283,7 @@ def mask_index_inputs(draw):
 
 @st.composite
 def masked_fill_inputs(draw):
+    """``x``, a bool ``mask`` that broadcasts to it and a ``value``."""
     sx, sm = draw(broadcastable_shapes(2, max_dims=3, max_side=3))
     x = draw(arrays(sx, backend.float64))
     m = draw(arrays(sm, backend.bool_))
@@ -259,6 +293,7 @@ def masked_fill_inputs(draw):
 
 @st.composite
 def where_inputs(draw):
+    """Two arrays and a bool ``cond``, all three mutually broadcastable."""
     sc, sa, sb = draw(broadcastable_shapes(3, max_dims=3, max_side=3))
     cond = draw(arrays(sc, backend.bool_))
     a = draw(arrays(sa, backend.float64))
@@ -268,12 +303,14 @@ def where_inputs(draw):
 
 @st.composite
 def triangle_inputs(draw):
+    """``x`` (at least 2-d) and a ``diagonal`` offset."""
     (x,), _ = draw(unary(min_dims=2))
     return (x,), {"diagonal": draw(st.integers(-3, 3))}
 
 
 @st.composite
 def clamp_inputs(draw):
+    """``x`` stepped off the bounds, and ``min``, ``max`` or both (one may be None)."""
     (x,), _ = draw(unary(kinks=(-0.5, 0.5)))
     bounds = draw(st.sampled_from([(-0.5, None), (None, 0.5), (-0.5, 0.5)]))
     return (x,), {"min": bounds[0], "max": bounds[1]}
@@ -323,7 +360,8 @@ def repeat_inputs(draw):
     """``x`` and repeat counts, one per dim of x or more (new leading dims)."""
     (x,), _ = draw(unary(max_dims=2))
     extra = draw(st.integers(0, 1))
-    return (x,), {"sizes": tuple(draw(st.integers(1, 3)) for _ in range(x.ndim + extra))}
+    count = max(x.ndim + extra, 1)  # PyTorch wants at least one count
+    return (x,), {"sizes": tuple(draw(st.integers(1, 3)) for _ in range(count))}
 
 
 @st.composite
@@ -359,7 +397,8 @@ def with_zeros(draw, strategy):
     out = []
     for a in arrays_:
         zero = draw(arrays(a.shape, backend.bool_))
-        out.append(np.where(zero & draw(st.booleans()), 0.0, a))
+        # subnormal entries make the product underflow, where PyTorch's g * out / a is 0
+        out.append(np.where((zero & draw(st.booleans())) | (np.abs(a) < 1e-100), 0.0, a))
     return tuple(out), kw
 
 

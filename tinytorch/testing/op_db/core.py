@@ -6,7 +6,7 @@ what the op computes; the checks in ``tests/test_op_db.py`` read these rows.
 
 from __future__ import annotations
 
-from ..opinfo import OpInfo
+from ..opinfo import ErrorInput, OpInfo
 from ..samples import (
     array_index_inputs,
     basic_index_inputs,
@@ -50,6 +50,19 @@ def _fn(name):
     return lambda lib, *xs, **kw: getattr(lib, name)(*xs, **kw)
 
 
+def _quiet_div(np, a, b):
+    """a / b with inf and NaN where they arise, without NumPy's warnings."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.true_divide(a, b)
+
+
+def _mean(np, a, dim=None, keepdim=False):
+    """The mean; NaN over nothing (sum / count, so NumPy does not warn)."""
+    count = a.size if dim is None else int(np.prod([a.shape[d] for d in np.atleast_1d(dim)]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.true_divide(np.sum(a, axis=dim, keepdims=keepdim), count)
+
+
 def _softmax(np, a, dim):
     e = np.exp(a - a.max(axis=dim, keepdims=True))
     return e / e.sum(axis=dim, keepdims=True)
@@ -84,12 +97,15 @@ def _squeeze_ref(np, a, dim=None):
 
 
 def _flatten_ref(np, a, start_dim, end_dim):
-    return a.reshape(a.shape[:start_dim] + (-1,) + a.shape[end_dim + 1:])
+    merged = int(np.prod(a.shape[start_dim:end_dim + 1]))  # not -1: other dims may be 0
+    return a.reshape(a.shape[:start_dim] + (merged,) + a.shape[end_dim + 1:])
 
 
 def _unflatten_ref(np, a, dim, sizes):
     d = dim % a.ndim
-    return a.reshape(a.shape[:d] + tuple(sizes) + a.shape[d + 1:])
+    known = int(np.prod([s for s in sizes if s != -1]))
+    sizes = tuple(a.shape[d] // known if s == -1 else s for s in sizes)
+    return a.reshape(a.shape[:d] + sizes + a.shape[d + 1:])
 
 
 def _max_dim_ref(np, a, dim, keepdim, is_max=True):
@@ -149,7 +165,12 @@ op_db = [
     # arithmetic, tensors and Python scalars on either side
     OpInfo("add", lambda lib, a, b: a + b, binary(), ref=lambda np, a, b: a + b,
            variants={METHOD: lambda lib, a, b: a.add(b), FUNCTION: _fn("add")},
-           covers=("Tensor.add", "tinytorch.add"), assignment=2),
+           covers=("Tensor.add", "tinytorch.add"), assignment=2,
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, 3, device=d) + lib.ones(4, 5, device=d),
+                      RuntimeError,
+                      r"add: shapes \(2, 3\) and \(4, 5\) cannot be broadcast.*3 vs 5"),
+           ErrorInput(lambda lib, d: lib.ones(2, device=d) + "a", TypeError,
+                      r"unsupported operand type str"),)),
     OpInfo("add_alpha", lambda lib, a, b: a.add(b, alpha=-1.5), binary(),
            ref=lambda np, a, b: a - 1.5 * b, covers=("Tensor.add",)),
     OpInfo("add_", lambda lib, a, b: a.clone().add_(b, alpha=2), binary(into_first=True),
@@ -161,7 +182,9 @@ op_db = [
            ref=lambda np, a, b: a - b, covers=("Tensor.sub_",), differentiable=INPLACE_GRAD),
     OpInfo("mul", lambda lib, a, b: a * b, binary(), ref=lambda np, a, b: a * b,
            variants={METHOD: lambda lib, a, b: a.mul(b), FUNCTION: _fn("mul")},
-           covers=("Tensor.mul", "tinytorch.mul"), assignment=3),
+           covers=("Tensor.mul", "tinytorch.mul"), assignment=3,
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, 3, device=d) * lib.ones(3, 2, device=d),
+                      RuntimeError, r"mul: shapes \(2, 3\) and \(3, 2\)"),)),
     OpInfo("mul_", lambda lib, a, b: a.clone().mul_(b), binary(into_first=True),
            ref=lambda np, a, b: a * b, covers=("Tensor.mul_",), differentiable=INPLACE_GRAD),
     OpInfo("div", lambda lib, a, b: a / b, binary(b_band=0.3), ref=lambda np, a, b: a / b,
@@ -252,7 +275,12 @@ op_db = [
                      "min_of_two": lambda lib, a, b: a.min(b)},
            covers=("Tensor.minimum", "tinytorch.minimum")),
     OpInfo("where", lambda lib, a, b, cond: lib.where(_as(lib, cond, a), a, b), where_inputs(),
-           ref=lambda np, a, b, cond: np.where(cond, a, b), covers=("tinytorch.where",)),
+           ref=lambda np, a, b, cond: np.where(cond, a, b), covers=("tinytorch.where",),
+           errors=(ErrorInput(lambda lib, d: lib.where(lib.ones(3, device=d) > 0,
+                                                       lib.ones(2, device=d), 0.0),
+                      RuntimeError, r"where: shapes .*\(3,\).*\(2,\)"),
+           ErrorInput(lambda lib, d: lib.where(lib.tensor([1, 0], device=d), lib.ones(2, device=d),
+                                               0.0), RuntimeError, r"boolean.*int64"),)),
     # comparisons and predicates: bool results, no gradient
     OpInfo("eq", lambda lib, a, b: a == b, binary(high=1.0, low=-1.0),
            ref=lambda np, a, b: a == b, differentiable=False,
@@ -277,15 +305,15 @@ op_db = [
     OpInfo("logical_not", lambda lib, a: (a > 0).logical_not(), unary(),
            ref=lambda np, a: ~(a > 0), differentiable=False, covers=("Tensor.logical_not",)),
     OpInfo("isnan", lambda lib, a: (a / a).isnan(), unary(),
-           ref=lambda np, a: a == 0, differentiable=False,
+           ref=lambda np, a: np.isnan(_quiet_div(np, a, a)), differentiable=False,
            variants={FUNCTION: lambda lib, a: lib.isnan(a / a)},
            covers=("Tensor.isnan", "tinytorch.isnan")),
     OpInfo("isinf", lambda lib, a: (1 / a).isinf(), unary(),
-           ref=lambda np, a: a == 0, differentiable=False,
+           ref=lambda np, a: np.isinf(_quiet_div(np, 1.0, a)), differentiable=False,
            variants={FUNCTION: lambda lib, a: lib.isinf(1 / a)},
            covers=("Tensor.isinf", "tinytorch.isinf")),
     OpInfo("isfinite", lambda lib, a: (1 / a).isfinite(), unary(),
-           ref=lambda np, a: a != 0, differentiable=False,
+           ref=lambda np, a: np.isfinite(_quiet_div(np, 1.0, a)), differentiable=False,
            variants={FUNCTION: lambda lib, a: lib.isfinite(1 / a)},
            covers=("Tensor.isfinite", "tinytorch.isfinite")),
     OpInfo("any_all", lambda lib, a, dim: ((a > 0).any(dim), (a > 0).all(dim)), with_dim(),
@@ -295,24 +323,38 @@ op_db = [
     OpInfo("matmul", lambda lib, a, b: a @ b, matmul_inputs(),
            ref=lambda np, a, b: np.matmul(a, b),
            variants={METHOD: lambda lib, a, b: a.matmul(b), FUNCTION: _fn("matmul")},
-           covers=("Tensor.matmul", "tinytorch.matmul"), assignment=3),
+           covers=("Tensor.matmul", "tinytorch.matmul"), assignment=3,
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, 3, device=d) @ lib.ones(4, 5, device=d),
+                      RuntimeError, r"\(2, 3\) and \(4, 5\).*3 != 4"),
+           ErrorInput(lambda lib, d: lib.ones(2, 3, 4, device=d) @ lib.ones(5, 4, 2, device=d),
+                      RuntimeError, r"\(2, 3, 4\) and \(5, 4, 2\).*2 vs 5"),
+           ErrorInput(lambda lib, d: lib.ones(2, 2, device=d) @ lib.ones(2, 2, device=d,
+                                                                     dtype=lib.float64),
+                      RuntimeError, r"same dtype, but got float32 and float64"),
+           ErrorInput(lambda lib, d: lib.ones((), device=d) @ lib.ones(2, device=d),
+                      RuntimeError, r"at least 1 dimension.*\(\) and \(2,\)"),)),
     # reductions
     OpInfo("sum_all", lambda lib, a: a.sum(), unary(), ref=lambda np, a: np.sum(a),
            variants={FUNCTION: _fn("sum")}, covers=("Tensor.sum", "tinytorch.sum")),
     OpInfo("sum_dim", lambda lib, a, dim, keepdim: a.sum(dim=dim, keepdim=keepdim),
-           with_dim(keepdim=True), ref=lambda np, a, dim, keepdim: a.sum(dim, keepdims=keepdim)),
+           with_dim(keepdim=True), ref=lambda np, a, dim, keepdim: a.sum(dim, keepdims=keepdim),
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, 3, device=d).sum(dim=3), IndexError,
+                      r"Dimension out of range .*\[-2, 1\].*got 3"),)),
     OpInfo("sum_dims", lambda lib, a, dim: a.sum(dim=dim), with_dim(dims=2),
            ref=lambda np, a, dim: a.sum(dim)),
-    OpInfo("mean_all", lambda lib, a: a.mean(), unary(), ref=lambda np, a: np.mean(a),
-           variants={FUNCTION: _fn("mean")}, covers=("Tensor.mean", "tinytorch.mean"),
-           assignment=3),
+    OpInfo("mean_all", lambda lib, a: a.mean(), unary(), ref=_mean,
+           variants={FUNCTION: _fn("mean")}, assignment=3, covers=("Tensor.mean", "tinytorch.mean"),
+           errors=(ErrorInput(lambda lib, d: lib.tensor([1, 2], device=d).mean(), RuntimeError,
+                      r"floating point, but got int64"),)),
     OpInfo("mean_dim", lambda lib, a, dim, keepdim: a.mean(dim=dim, keepdim=keepdim),
            with_dim(keepdim=True),
            ref=lambda np, a, dim, keepdim: a.mean(dim, keepdims=keepdim), assignment=3),
     OpInfo("mean_dims", lambda lib, a, dim: a.mean(dim=dim), with_dim(dims=2),
            ref=lambda np, a, dim: a.mean(dim), assignment=3),
     OpInfo("var_all", lambda lib, a: a.var(), unary(min_size=2, transform=break_ties),
-           ref=_var, variants={FUNCTION: _fn("var")}, covers=("Tensor.var", "tinytorch.var")),
+           ref=_var, variants={FUNCTION: _fn("var")}, covers=("Tensor.var", "tinytorch.var"),
+           errors=(ErrorInput(lambda lib, d: lib.tensor([1, 2], device=d).var(), RuntimeError,
+                      r"floating point.*int64"),)),
     OpInfo("var_dim", lambda lib, a, dim, keepdim: a.var(dim=dim, keepdim=keepdim),
            with_dim(keepdim=True, min_side=2, distinct=True), ref=_var),
     OpInfo("var_correction0", lambda lib, a, dim: a.var(dim=dim, correction=0),
@@ -333,10 +375,10 @@ op_db = [
     OpInfo("cumsum", lambda lib, a, dim: a.cumsum(dim), with_dim(),
            ref=lambda np, a, dim: np.cumsum(a, axis=dim), variants={FUNCTION: _fn("cumsum")},
            covers=("Tensor.cumsum", "tinytorch.cumsum")),
-    OpInfo("max_all", lambda lib, a: a.max(), unary(transform=break_ties),
+    OpInfo("max_all", lambda lib, a: a.max(), unary(transform=break_ties, min_size=1),
            ref=lambda np, a: np.max(a), variants={FUNCTION: _fn("max")},
            covers=("Tensor.max", "tinytorch.max")),
-    OpInfo("min_all", lambda lib, a: a.min(), unary(transform=break_ties),
+    OpInfo("min_all", lambda lib, a: a.min(), unary(transform=break_ties, min_size=1),
            ref=lambda np, a: np.min(a), variants={FUNCTION: _fn("min")},
            covers=("Tensor.min", "tinytorch.min")),
     OpInfo("max_dim", lambda lib, a, dim, keepdim: tuple(a.max(dim=dim, keepdim=keepdim)),
@@ -359,11 +401,14 @@ op_db = [
     OpInfo("argmin", lambda lib, a, dim: a.argmin(dim), with_dim(distinct=True),
            ref=lambda np, a, dim: np.argmin(a, axis=dim), differentiable=False,
            variants={FUNCTION: _fn("argmin")}, covers=("Tensor.argmin", "tinytorch.argmin")),
-    OpInfo("argmax_all", lambda lib, a: a.argmax(), unary(transform=break_ties),
+    OpInfo("argmax_all", lambda lib, a: a.argmax(),
+           unary(transform=break_ties, min_size=1),
            ref=lambda np, a: np.argmax(a), differentiable=False),
     OpInfo("softmax", lambda lib, a, dim: a.softmax(dim), with_dim(low=-5, high=5),
            ref=_softmax, variants={FUNCTION: lambda lib, a, dim: lib.softmax(a, dim)},
-           covers=("Tensor.softmax", "tinytorch.softmax"), assignment=4),
+           assignment=4, covers=("Tensor.softmax", "tinytorch.softmax"),
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, 3, device=d).softmax(-3), IndexError,
+                      r"Dimension out of range"),)),
     OpInfo("log_softmax", lambda lib, a, dim: a.log_softmax(dim=dim), with_dim(low=-5, high=5),
            ref=lambda np, a, dim: np.log(_softmax(np, a, dim)),
            variants={FUNCTION: lambda lib, a, dim: lib.log_softmax(a, dim)},
@@ -375,7 +420,13 @@ op_db = [
     # shape ops
     OpInfo("view", lambda lib, a, shape: a.view(shape), reshape_inputs(),
            ref=lambda np, a, shape: a.reshape(shape), needs_contiguous=True,
-           covers=("Tensor.view",)),
+           covers=("Tensor.view",),
+           errors=(ErrorInput(lambda lib, d: lib.ones(6, device=d).view(4, 2), RuntimeError,
+                      r"shape '\[4, 2\]' is invalid for input of size 6"),
+           ErrorInput(lambda lib, d: lib.ones(6, device=d).view(-1, -1), RuntimeError,
+                      r"only one dimension can be inferred"),
+           ErrorInput(lambda lib, d: lib.ones(2, 3, device=d).t().view(6), RuntimeError,
+                      r"\(3, 2\) to \(6,\).*reshape"),)),
     OpInfo("view_as", lambda lib, a: a.view_as(a.reshape(-1)), unary(),
            ref=lambda np, a: a.reshape(-1), needs_contiguous=True, covers=("Tensor.view_as",)),
     OpInfo("reshape", lambda lib, a, shape: a.reshape(*shape), reshape_inputs(),
@@ -383,7 +434,9 @@ op_db = [
            variants={FUNCTION: lambda lib, a, shape: lib.reshape(a, shape),
                      "reshape_as": lambda lib, a, shape: a.reshape_as(
                          lib.zeros(a.reshape(shape).shape, dtype=a.dtype, device=a.device))},
-           covers=("Tensor.reshape", "tinytorch.reshape", "Tensor.reshape_as")),
+           covers=("Tensor.reshape", "tinytorch.reshape", "Tensor.reshape_as"),
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, 3, device=d).reshape(5, -1), RuntimeError,
+                      r"shape '\[5, -1\]' is invalid for input of size 6"),)),
     OpInfo("transpose", lambda lib, a, dim0, dim1: a.transpose(dim0, dim1), transpose_inputs(),
            ref=lambda np, a, dim0, dim1: np.swapaxes(a, dim0, dim1),
            variants={FUNCTION: lambda lib, a, dim0, dim1: lib.transpose(a, dim0, dim1)},
@@ -392,7 +445,9 @@ op_db = [
            ref=lambda np, a, dims: np.transpose(a, dims),
            variants={"unpacked": lambda lib, a, dims: a.permute(*dims),
                      FUNCTION: lambda lib, a, dims: lib.permute(a, dims)},
-           covers=("Tensor.permute", "tinytorch.permute")),
+           covers=("Tensor.permute", "tinytorch.permute"),
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, 3, device=d).permute(0, 0), RuntimeError,
+                      r"\(0, 0\) are not a permutation"),)),
     OpInfo("T", lambda lib, a: a.T, unary(min_dims=2, max_dims=2), ref=lambda np, a: a.T,
            variants={"t": lambda lib, a: a.t()}, covers=("Tensor.T", "Tensor.t")),
     OpInfo("mT", lambda lib, a: a.mT, unary(min_dims=2),
@@ -409,7 +464,9 @@ op_db = [
            variants={"broadcast_to": lambda lib, a, size: a.broadcast_to(size),
                      "expand_as": lambda lib, a, size: a.expand_as(
                          lib.zeros(size, dtype=a.dtype, device=a.device))},
-           covers=("Tensor.expand", "Tensor.broadcast_to", "Tensor.expand_as")),
+           covers=("Tensor.expand", "Tensor.broadcast_to", "Tensor.expand_as"),
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, 3, device=d).expand(3, 3), RuntimeError,
+                      r"expanded size of the tensor \(3\) must match the existing size \(2\)"),)),
     OpInfo("repeat", lambda lib, a, sizes: a.repeat(*sizes), repeat_inputs(), ref=_repeat_ref,
            variants={"tuple": lambda lib, a, sizes: a.repeat(sizes)}, covers=("Tensor.repeat",)),
     OpInfo("flatten", lambda lib, a, start_dim, end_dim: a.flatten(start_dim, end_dim),
@@ -426,7 +483,9 @@ op_db = [
            split_inputs(), ref=_split_ref,
            variants={FUNCTION: lambda lib, a, split_size_or_sections, dim: lib.split(
                a, split_size_or_sections, dim)},
-           covers=("Tensor.split", "tinytorch.split")),
+           covers=("Tensor.split", "tinytorch.split"),
+           errors=(ErrorInput(lambda lib, d: lib.ones(3, device=d).split([1, 1]), RuntimeError,
+                      r"\[1, 1\] do not sum to the size 3"),)),
     OpInfo("split_sections", lambda lib, a, dim: a.split([1, a.shape[dim] - 1], dim),
            with_dim(), ref=lambda np, a, dim: _split(np, a, [1, a.shape[dim] - 1], dim)),
     OpInfo("chunk", lambda lib, a, chunks, dim: a.chunk(chunks, dim), chunk_inputs(),
@@ -449,12 +508,30 @@ op_db = [
     OpInfo("cat", lambda lib, *xs, dim: lib.cat(xs, dim=dim), cat_inputs(),
            ref=lambda np, *xs, dim: np.concatenate(xs, axis=dim),
            variants={"concat": lambda lib, *xs, dim: lib.concat(xs, dim=dim)},
-           covers=("tinytorch.cat", "tinytorch.concat")),
+           covers=("tinytorch.cat", "tinytorch.concat"),
+           errors=(ErrorInput(lambda lib, d: lib.cat([lib.ones(2, 3, device=d),
+                                                     lib.ones(3, 2, device=d)]),
+                      RuntimeError, r"tensor 0 has shape \(2, 3\), tensor 1 has shape \(3, 2\)"),)),
     OpInfo("stack", lambda lib, *xs, dim: lib.stack(xs, dim=dim), stack_inputs(),
-           ref=lambda np, *xs, dim: np.stack(xs, axis=dim), covers=("tinytorch.stack",)),
+           ref=lambda np, *xs, dim: np.stack(xs, axis=dim), covers=("tinytorch.stack",),
+           errors=(ErrorInput(lambda lib, d: lib.stack([lib.ones(2, device=d),
+                                                       lib.ones(3, device=d)]),
+                      RuntimeError, r"\(2,\) at entry 0 and \(3,\) at entry 1"),)),
     # indexing
     OpInfo("getitem_basic", lambda lib, a, index: a[index], basic_index_inputs(),
-           ref=lambda np, a, index: a[index]),
+           ref=lambda np, a, index: a[index],
+           errors=(ErrorInput(lambda lib, d: lib.ones(3, device=d)[5], IndexError,
+                      r"index 5 is out of range for dimension 0 with size 3"),
+           ErrorInput(lambda lib, d: lib.ones(3, 2, device=d)[:, -3], IndexError,
+                      r"index -3 is out of range for dimension 1 with size 2"),
+           ErrorInput(lambda lib, d: lib.ones(3, device=d)[lib.tensor([0, 7], device=d)],
+                      IndexError, r"index 7 is out of bounds for dimension 0 with size 3"),
+           ErrorInput(lambda lib, d: lib.ones(3, device=d)[0, 0], IndexError,
+                      r"too many indices for tensor of dimension 1"),
+           ErrorInput(lambda lib, d: lib.ones(3, device=d)[lib.tensor([True, False], device=d)],
+                      IndexError, r"mask \(2,\) does not match .* \(3,\)"),
+           ErrorInput(lambda lib, d: lib.ones(3, device=d)[lib.tensor([0.5], device=d)],
+                      IndexError, r"must be long, int or bool, got tinytorch.float32"),)),
     OpInfo("getitem_int_array", lambda lib, a, axis, idx: a[(slice(None),) * axis
                                                            + (_as(lib, idx, a),)],
            array_index_inputs(), ref=lambda np, a, axis, idx: a[(slice(None),) * axis + (idx,)]),
@@ -464,12 +541,22 @@ op_db = [
            gather_inputs(), ref=_gather_ref,
            variants={FUNCTION: lambda lib, a, dim, index: lib.gather(a, dim,
                                                                      _as(lib, index, a))},
-           covers=("Tensor.gather", "tinytorch.gather")),
+           covers=("Tensor.gather", "tinytorch.gather"),
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, 4, device=d).gather(
+               1, lib.tensor([[7]], device=d)),
+                      RuntimeError, r"index 7 is out of bounds for dimension 1 with size 4"),
+           ErrorInput(lambda lib, d: lib.ones(2, 4, device=d).gather(1, lib.tensor([7], device=d)),
+                      RuntimeError, r"same number of dimensions"),)),
     OpInfo("masked_fill", lambda lib, a, mask, value: a.masked_fill(_as(lib, mask, a), value),
            masked_fill_inputs(), ref=lambda np, a, mask, value: np.where(mask, value, a),
            variants={FUNCTION: lambda lib, a, mask, value: lib.masked_fill(
                a, _as(lib, mask, a), value)},
-           covers=("Tensor.masked_fill", "tinytorch.masked_fill")),
+           covers=("Tensor.masked_fill", "tinytorch.masked_fill"),
+           errors=(ErrorInput(lambda lib, d: lib.ones(2, device=d).masked_fill(
+               lib.tensor([1, 0], device=d), 0), RuntimeError, r"boolean masks.*int64"),
+           ErrorInput(lambda lib, d: lib.ones(2, device=d).masked_fill(
+               lib.tensor([True, False, True], device=d), 0.0), RuntimeError,
+               r"mask of shape \(3,\) does not broadcast to .*\(2,\)"),)),
     OpInfo("masked_fill_", lambda lib, a, mask, value: a.clone().masked_fill_(
         _as(lib, mask, a), value), masked_fill_inputs(),
            ref=lambda np, a, mask, value: np.where(mask, value, a),

@@ -28,6 +28,7 @@ op_db_exempt: dict[str, str] = {
     "Tensor.backward": _AUTOGRAD, "Tensor.grad": _AUTOGRAD, "Tensor.grad_fn": _AUTOGRAD,
     "Tensor.requires_grad": _AUTOGRAD, "Tensor.requires_grad_": _AUTOGRAD,
     "Tensor.retain_grad": _AUTOGRAD, "Tensor.register_hook": _AUTOGRAD,
+    "Tensor.register_post_accumulate_grad_hook": _AUTOGRAD,
     "Tensor.detach": _AUTOGRAD, "Tensor.detach_": _AUTOGRAD, "Tensor.data": _AUTOGRAD,
     "Tensor.item": _EXPORT, "Tensor.tolist": _EXPORT, "Tensor.numpy": _EXPORT,
     "Tensor.cpu": _DEVICE, "Tensor.cuda": _DEVICE,

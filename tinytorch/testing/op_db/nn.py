@@ -238,7 +238,11 @@ def embedding_inputs(draw):
     v, d = draw(st.integers(1, 5)), draw(st.integers(1, 3))
     w = draw(arrays((v, d), np.float64))
     idx = draw(arrays(draw(shapes(min_dims=1, max_dims=2, max_side=4)), np.int64, 0, v - 1))
-    padding = draw(st.one_of(st.none(), st.integers(0, v - 1)))
+    padding = draw(st.one_of(st.none(), st.integers(0, v - 1))) if v > 1 else None
+    if padding is not None:
+        # the padding row gets no gradient by definition, so finite differences (which see
+        # it) could never agree: look it up nowhere (tests/test_nn_functional.py checks it)
+        idx = np.where(idx == padding, (padding + 1) % v, idx)
     return (w,), {"index": idx, "padding_idx": padding}
 
 
