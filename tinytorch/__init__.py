@@ -57,6 +57,7 @@ from .creation import (
     zeros_like,
 )
 from .random import get_rng_state, manual_seed, seed, set_rng_state
+from ._printing import set_printoptions
 from .serialization import *  # noqa: F401,F403  (save, load)
 from .tensor import Size, Tensor
 

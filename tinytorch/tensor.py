@@ -11,7 +11,7 @@ import weakref
 
 import numpy as np
 
-from . import backend
+from . import _printing, backend
 from .autograd import engine, grad_mode
 from .autograd import function as _function_module
 from .autograd.function import Function
@@ -850,26 +850,15 @@ class Tensor:
             return f"tinytorch.{self.dtype.name.capitalize()}Tensor"
         return self.to(dtype)
 
+    # --- math, creation, conversions (issue 11b) ------------------------------------
+    def __format__(self, spec: str) -> str:
+        return _printing.tensor_format(self, spec)
+
+    # --- end of issue 11b section ---------------------------------------------------
+
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
-        arr = backend.to_numpy(self._data)
-        body = _format_array(arr)
-        extras = []
-        if self.device.type != "cpu":
-            extras.append(f"device='{self.device}'")
-        # like PyTorch: the dtype shows when the printed values cannot imply it
-        if arr.dtype not in (np.float32, np.int64, np.bool_) or (
-                arr.size == 0 and arr.dtype != np.float32):
-            extras.append(f"dtype={self.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if arr.size == 0 and arr.ndim != 1:
-            extras.insert(0, f"size={tuple(arr.shape)}")
-        pad = " " * len("tensor(")
-        body = body.replace("\n", "\n" + pad)
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return _printing.tensor_repr(self)
 
     def __iter__(self):
         if self.ndim == 0:
@@ -1085,20 +1074,3 @@ def cat_tensors(tensors, dim=0):
                                f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
                                f"{tuple(t.shape)}")
     return S.Cat.apply(d, *tensors)
-
-
-def _format_array(arr: np.ndarray) -> str:
-    if arr.size == 0:
-        return "[]"
-    kw = dict(separator=", ", threshold=1000, edgeitems=3, max_line_width=80)
-    if arr.dtype.kind == "f":
-        finite = arr[np.isfinite(arr)]
-        if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
-            return np.array2string(arr, formatter={"float_kind": lambda v: (
-                f"{v:.0f}." if np.isfinite(v) else str(v).replace("inf", "inf"))}, **kw)
-        return np.array2string(arr, precision=4, floatmode="fixed", suppress_small=False, **kw)
-    if arr.dtype == np.bool_:
-        width = 4 if arr.all() else 5  # PyTorch right-aligns True under False
-        return np.array2string(arr, formatter={"bool": lambda v: ("True" if v else "False")
-                                               .rjust(width)}, **kw)
-    return np.array2string(arr, **kw)
