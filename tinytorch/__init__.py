@@ -4,27 +4,40 @@ The public API mirrors PyTorch's names and meanings; ``import tinytorch as torch
 PyTorch-style tutorial code. See docs/ for the guide and the table of differences.
 """
 
-from . import autograd, backend, nn, optim
+from . import autograd, backend, linalg, nn, optim, special
+from ._printing import set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import bool_ as bool
 from .backend import (
+    bfloat16,
+    can_cast,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
     cuda_is_available,
     device,
     double,
     dtype,
+    finfo,
     float,
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int,
+    int8,
+    int16,
     int32,
     int64,
     long,
+    promote_types,
     set_default_dtype,
+    short,
     uint8,
 )
+from .backend import bool_ as bool
 from .creation import *  # noqa: F401,F403  (factories and functional forms)
 from .creation import (
     arange,
@@ -56,10 +69,13 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .random import get_rng_state, manual_seed, seed, set_rng_state
-from ._printing import set_printoptions
+from .functions_math import *  # noqa: F401,F403  (math function forms, einsum, cdist)
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .random import default_generator as _default_generator
 from .serialization import *  # noqa: F401,F403  (save, load)
 from .tensor import Size, Tensor
+
+default_generator = _default_generator()
 
 
 class _Cuda:
@@ -71,6 +87,10 @@ class _Cuda:
 
     @staticmethod
     def manual_seed(seed_value) -> None:
+        manual_seed(seed_value)
+
+    @staticmethod
+    def manual_seed_all(seed_value) -> None:
         manual_seed(seed_value)
 
     @staticmethod
