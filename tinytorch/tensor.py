@@ -39,12 +39,27 @@ class Size(tuple):
 
 def _inplace_of(name: str):
     """The in-place method ``name_``: compute ``self.name(...)`` and write it into ``self``
-    (PyTorch's rules: the result must cast to ``self``'s dtype; leaves that require grad
-    refuse)."""
+    (PyTorch's rules: the result must cast to ``self``'s dtype; a leaf that requires grad
+    refuses; a non-leaf takes the result's place in the graph)."""
 
     def method(self, *args, **kwargs):
-        result = getattr(self, name)(*args, **kwargs)
-        return self._inplace(result._data, lambda a, b: b)
+        tracked = grad_mode.is_grad_enabled() and (self.requires_grad or builtins.any(
+            isinstance(a, Tensor) and a.requires_grad for a in args))
+        if not tracked:
+            result = getattr(self, name)(*args, **kwargs)
+            return self._inplace(result._data, lambda a, b: b)
+        if self.requires_grad and self.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation (wrap it in tinytorch.no_grad())")
+        # computed from a copy, so the values the new node saved are not overwritten
+        result = getattr(self.clone(), name)(*args, **kwargs)
+        if result._data.dtype != self._data.dtype:
+            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired "
+                               f"output type {self.dtype}")
+        self._data[...] = result._data
+        self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+        self.requires_grad = result.requires_grad
+        return self
 
     method.__name__ = name + "_"
     method.__doc__ = f"In-place ``{name}``: writes the result into this tensor."

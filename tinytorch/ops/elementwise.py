@@ -434,9 +434,10 @@ Acosh = unary_function("Acosh", "out = acosh a;  da = g / sqrt(a^2 - 1)",
 Atanh = unary_function("Atanh", "out = atanh a;  da = g / (1 - a^2)",
                        lambda xp, a: xp.arctanh(a), lambda xp, a, out: 1 / (1 - a * a))
 Sinc = unary_function(
-    "Sinc", "out = sin(pi a) / (pi a) (1 at 0);  da = g (cos(pi a) - out) / a (0 at 0)",
+    "Sinc", "out = sin(pi a) / (pi a) (1 at 0);  da = g (cos(pi a) - out) / a (Taylor near 0)",
     lambda xp, a: xp.sinc(a),
-    lambda xp, a, out: xp.where(a == 0, 0, (xp.cos(math.pi * a) - out) / xp.where(a == 0, 1, a)))
+    lambda xp, a, out: xp.where(abs(a) < 1e-3, -(math.pi ** 2 / 3) * a * (
+        1 - (math.pi * a) ** 2 / 10), (xp.cos(math.pi * a) - out) / xp.where(a == 0, 1, a)))
 Frac = unary_function("Frac", "out = a - trunc(a);  da = g",
                       lambda xp, a: a - xp.trunc(a), lambda xp, a, out: 1, float_only=False)
 Floor = unary_function("Floor", "out = floor a;  da = 0", lambda xp, a: xp.floor(a), None,
@@ -533,7 +534,7 @@ class Xlogy(Function):
         a, b = ctx.saved_tensors
         xp = array_module(g)
         with np.errstate(divide="ignore", invalid="ignore"):
-            da = g * xp.where((a == 0) & ~xp.isnan(b), 0, xp.log(b))
+            da = g * xp.log(b)
             db = g * a / b
         return da, db
 

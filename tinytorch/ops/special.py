@@ -38,7 +38,7 @@ def erfc(x):
     if array_module(x) is not np:
         return _cupy_special().erfc(x)
     a = x.astype(np.float64)
-    out = 1 - _erf_kernel(a)
+    out = np.array(1 - _erf_kernel(a))
     tail = np.abs(a) >= 1
     if tail.any():
         t = _erfc_from_one(np.abs(a[tail]))

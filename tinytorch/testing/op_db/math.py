@@ -1,0 +1,375 @@
+"""Math rows of ``op_db`` (issue 11b): elementwise math, logical and bitwise ops, scans,
+reductions, norms and the matrix products. References are NumPy (``ref(np, *arrays)``) or,
+where NumPy has no such function, a composite of small tinytorch ops.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from ..opinfo import ErrorInput, OpInfo
+
+# ----------------------------------------------------------------------------- samples
+
+
+def _array(shape, low, high, band=0.0):
+    elements = st.floats(low, high, allow_nan=False, allow_infinity=False)
+    if band:
+        elements = elements.filter(lambda v: abs(v) >= band)
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+def _shape(min_dims=0, max_dims=3, min_side=1, max_side=3):
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                            max_side=max_side)
+
+
+def unary_sample(low=-2.0, high=2.0, band=0.0, min_dims=0, max_dims=3, kinks=(), **kwargs):
+    """One float64 array in [low, high] (|x| >= band), kept 0.05 off each kink point."""
+
+    @st.composite
+    def draw(d):
+        x = d(_array(d(_shape(min_dims, max_dims)), low, high, band))
+        for k in kinks:
+            x = np.where(np.abs(x - k) < 0.05, k + 0.1, x)
+        return (x,), dict(kwargs)
+
+    return draw()
+
+
+def binary_sample(low=-2.0, high=2.0, b_low=None, b_high=None, b_band=0.0, into_first=True,
+                  apart=0.0, a_band=0.0):
+    """Two broadcastable float64 arrays (``into_first``: b broadcasts to a's shape)."""
+
+    @st.composite
+    def draw(d):
+        shapes = d(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+        sa, sb = shapes.input_shapes
+        if into_first:
+            sa = np.broadcast_shapes(sa, sb)
+        a = d(_array(sa, low, high, a_band))
+        b = d(_array(sb, low if b_low is None else b_low, high if b_high is None else b_high,
+                     b_band))
+        if apart:
+            assume(np.abs(a - b).min(initial=1.0) > apart)
+        return (a, b), {}
+
+    return draw()
+
+
+def dim_sample(low=-2.0, high=2.0, min_dims=1, max_dims=3, distinct=False, **kwargs):
+    """One array and a valid ``dim`` (``distinct``: no ties, for max-like ops)."""
+
+    @st.composite
+    def draw(d):
+        x = d(_array(d(_shape(min_dims, max_dims)), low, high))
+        if distinct:
+            x = x + 0.0137 * np.arange(x.size).reshape(x.shape)
+        dim = d(st.integers(-max(x.ndim, 1), max(x.ndim, 1) - 1))
+        return (x,), dict(dim=dim, **kwargs)
+
+    return draw()
+
+
+def _fn(name):
+    return lambda lib, *xs, **kw: getattr(lib, name)(*xs, **kw)
+
+
+def _method(name):
+    return lambda lib, x, *xs, **kw: getattr(x, name)(*xs, **kw)
+
+
+def _inplace(name):
+    return lambda lib, x, *xs, **kw: getattr(x.clone(), name + "_")(*xs, **kw)
+
+
+def spellings(name, function=True, method=True, inplace=True, aliases=()):
+    """(variants, covers) for an op with PyTorch's usual spellings."""
+    variants, covers = {}, []
+    if method:
+        variants["method"] = _method(name)
+        covers.append(f"Tensor.{name}")
+    if function:
+        covers.append(f"tinytorch.{name}")
+    if inplace:
+        variants["inplace"] = _inplace(name)
+        covers.append(f"Tensor.{name}_")
+    for alias in aliases:
+        variants[alias] = _method(alias) if method else _fn(alias)
+        covers.append(f"Tensor.{alias}" if method else f"tinytorch.{alias}")
+        if function and method:
+            covers.append(f"tinytorch.{alias}")
+        if inplace:
+            variants[alias + "_"] = _inplace(alias)
+            covers.append(f"Tensor.{alias}_")
+    return variants, tuple(covers)
+
+
+def _row(name, ref, inputs, function=True, method=True, inplace=True, aliases=(), **kw):
+    variants, covers = spellings(name, function, method, inplace, aliases)
+    call = _fn(name) if function else _method(name)
+    return OpInfo(name=name, call=call, inputs=inputs, ref=ref, variants=variants,
+                  covers=covers, **kw)
+
+
+def _erfinv_np(np_, x):
+    from tinytorch.ops.special import erfinv
+
+    return erfinv(x)
+
+
+def _digamma_np(np_, x):
+    from tinytorch.ops.special import digamma
+
+    return digamma(x)
+
+
+def _lgamma_np(np_, x):
+    return np.vectorize(math.lgamma)(x)
+
+
+def _erf_np(np_, x):
+    return np.vectorize(math.erf)(x)
+
+
+def _erfc_np(np_, x):
+    return np.vectorize(math.erfc)(x)
+
+
+def _nograd_error(name):
+    return ErrorInput(lambda lib: getattr(lib, name)(lib.tensor([1.0, 2.0]), lib.ones(3)),
+                      RuntimeError, "")
+
+
+_UNARY = [
+    # name, NumPy reference, sample, extra row arguments
+    ("expm1", lambda np, x: np.expm1(x), unary_sample(), {}),
+    ("log1p", lambda np, x: np.log1p(x), unary_sample(-0.9, 3.0), {}),
+    ("log2", lambda np, x: np.log2(x), unary_sample(0.1, 4.0), {}),
+    ("log10", lambda np, x: np.log10(x), unary_sample(0.1, 4.0), {}),
+    ("exp2", lambda np, x: np.exp2(x), unary_sample(), {}),
+    ("rsqrt", lambda np, x: 1 / np.sqrt(x), unary_sample(0.2, 4.0), {}),
+    ("reciprocal", lambda np, x: 1 / x, unary_sample(band=0.2), {}),
+    ("tan", lambda np, x: np.tan(x), unary_sample(-1.2, 1.2), {}),
+    ("sinh", lambda np, x: np.sinh(x), unary_sample(), {}),
+    ("cosh", lambda np, x: np.cosh(x), unary_sample(), {}),
+    ("asin", lambda np, x: np.arcsin(x), unary_sample(-0.9, 0.9), {"aliases": ("arcsin",)}),
+    ("acos", lambda np, x: np.arccos(x), unary_sample(-0.9, 0.9), {"aliases": ("arccos",)}),
+    ("atan", lambda np, x: np.arctan(x), unary_sample(), {"aliases": ("arctan",)}),
+    ("asinh", lambda np, x: np.arcsinh(x), unary_sample(), {"aliases": ("arcsinh",)}),
+    ("acosh", lambda np, x: np.arccosh(x), unary_sample(1.1, 4.0), {"aliases": ("arccosh",)}),
+    ("atanh", lambda np, x: np.arctanh(x), unary_sample(-0.9, 0.9), {"aliases": ("arctanh",)}),
+    ("sinc", lambda np, x: np.sinc(x), unary_sample(kinks=(0,)), {}),
+    ("frac", lambda np, x: x - np.trunc(x), unary_sample(kinks=(-2, -1, 0, 1, 2)), {}),
+    ("floor", lambda np, x: np.floor(x), unary_sample(kinks=(-2, -1, 0, 1, 2)), {}),
+    ("ceil", lambda np, x: np.ceil(x), unary_sample(kinks=(-2, -1, 0, 1, 2)), {}),
+    ("trunc", lambda np, x: np.trunc(x), unary_sample(kinks=(-2, -1, 0, 1, 2)),
+     {"aliases": ("fix",)}),
+    ("sign", lambda np, x: np.sign(x), unary_sample(kinks=(0,)), {}),
+    # torch's sgn gradient is a ZeroTensor, which has no NumPy form: add 0 x to realise it
+    ("sgn", lambda np, x: np.sign(x), unary_sample(kinks=(0,)),
+     {"torch_call": lambda lib, x: lib.sgn(x) + 0 * x}),
+    ("erf", _erf_np, unary_sample(-3.0, 3.0), {}),
+    ("erfc", _erfc_np, unary_sample(-3.0, 3.0), {}),
+    ("erfinv", _erfinv_np, unary_sample(-0.9, 0.9), {"rtol": 1e-6, "atol": 1e-9}),
+    ("lgamma", _lgamma_np, unary_sample(0.2, 5.0), {"rtol": 1e-6, "atol": 1e-9}),
+    ("digamma", _digamma_np, unary_sample(0.2, 5.0), {"rtol": 1e-6, "atol": 1e-9}),
+    ("deg2rad", lambda np, x: np.deg2rad(x), unary_sample(), {}),
+    ("rad2deg", lambda np, x: np.rad2deg(x), unary_sample(), {}),
+    ("negative", lambda np, x: -x, unary_sample(), {}),
+    ("absolute", lambda np, x: np.abs(x), unary_sample(kinks=(0,)), {}),
+    ("logit", lambda np, x: np.log(x / (1 - x)), unary_sample(0.1, 0.9), {}),
+]
+
+op_db: list[OpInfo] = [_row(name, ref, sample, **extra) for name, ref, sample, extra in _UNARY]
+
+op_db += [
+    OpInfo(name="positive", call=_fn("positive"), inputs=unary_sample(),
+           ref=lambda np, x: x, variants={"method": _method("positive")},
+           covers=("tinytorch.positive", "Tensor.positive")),
+    OpInfo(name="signbit", call=_fn("signbit"), inputs=unary_sample(),
+           ref=lambda np, x: np.signbit(x), variants={"method": _method("signbit")},
+           covers=("tinytorch.signbit", "Tensor.signbit"), differentiable=False),
+    OpInfo(name="round", call=_fn("round"), inputs=unary_sample(-50.0, 50.0, kinks=()),
+           ref=lambda np, x: np.round(x), variants=spellings("round")[0],
+           covers=spellings("round")[1]),
+    OpInfo(name="round_decimals", call=lambda lib, x: lib.round(x, decimals=2),
+           inputs=unary_sample(), ref=lambda np, x: np.round(x * 100) / 100,
+           variants={"method": lambda lib, x: x.round(decimals=2)}),
+    OpInfo(name="nan_to_num", call=lambda lib, x: lib.nan_to_num(x.log(), nan=1.5),
+           inputs=unary_sample(-1.0, 2.0, kinks=(0,)),
+           ref=lambda np, x: np.nan_to_num(np.log(x), nan=1.5),
+           variants={"method": lambda lib, x: x.log().nan_to_num(nan=1.5),
+                     "inplace": lambda lib, x: x.log().nan_to_num_(nan=1.5)},
+           covers=("tinytorch.nan_to_num", "Tensor.nan_to_num", "Tensor.nan_to_num_")),
+]
+
+_BINARY = [
+    ("atan2", lambda np, a, b: np.arctan2(a, b), binary_sample(b_band=0.2, a_band=0.2),
+     {"aliases": ("arctan2",)}),
+    ("hypot", lambda np, a, b: np.hypot(a, b), binary_sample(0.2, 2.0), {}),
+    ("copysign", lambda np, a, b: np.copysign(a, b),
+     binary_sample(b_band=0.1).filter(lambda s: (np.abs(s[0][0]) > 0.05).all()), {}),
+    ("xlogy", lambda np, a, b: a * np.log(b), binary_sample(b_low=0.2, b_high=3.0), {}),
+    ("fmod", lambda np, a, b: np.fmod(a, b),
+     binary_sample(b_band=0.3, apart=0.05).filter(
+         lambda s: (np.abs(np.fmod(*np.broadcast_arrays(*s[0]))) > 0.02).all()), {}),
+    ("remainder", lambda np, a, b: np.remainder(a, b),
+     binary_sample(b_band=0.3).filter(
+         lambda s: (np.abs(np.fmod(*np.broadcast_arrays(*s[0]))) > 0.02).all()), {}),
+    ("logaddexp", lambda np, a, b: np.logaddexp(a, b), binary_sample(), {"inplace": False}),
+    ("fmax", lambda np, a, b: np.fmax(a, b), binary_sample(apart=0.01), {"inplace": False}),
+    ("fmin", lambda np, a, b: np.fmin(a, b), binary_sample(apart=0.01), {"inplace": False}),
+    ("float_power", lambda np, a, b: np.power(a, b), binary_sample(0.2, 2.0), {}),
+]
+
+for _name, _ref, _sample, _extra in _BINARY:
+    op_db.append(_row(_name, _ref, _sample, **_extra))
+
+op_db += [
+    OpInfo(name="floor_divide", call=_fn("floor_divide"),
+           inputs=binary_sample(b_band=0.3), ref=lambda np, a, b: np.floor_divide(a, b),
+           variants=spellings("floor_divide")[0], covers=spellings("floor_divide")[1],
+           differentiable=False),
+    OpInfo(name="div_trunc", call=lambda lib, a, b: lib.div(a, b, rounding_mode="trunc"),
+           inputs=binary_sample(b_band=0.3), ref=lambda np, a, b: np.trunc(a / b),
+           variants={"method": lambda lib, a, b: a.div(b, rounding_mode="trunc"),
+                     "divide": lambda lib, a, b: lib.divide(a, b, rounding_mode="trunc")},
+           differentiable=False,
+           errors=(ErrorInput(lambda lib: lib.div(lib.ones(2), lib.ones(2),
+                                                  rounding_mode="round"),
+                              RuntimeError, "rounding_mode"),)),
+    OpInfo(name="true_divide", call=_fn("true_divide"), inputs=binary_sample(b_band=0.3),
+           ref=lambda np, a, b: a / b,
+           variants={"method": _method("true_divide"), "inplace": _inplace("true_divide"),
+                     "divide": _fn("divide"), "divide_method": _method("divide"),
+                     "divide_": _inplace("divide")},
+           covers=("tinytorch.true_divide", "Tensor.true_divide", "Tensor.true_divide_",
+                   "tinytorch.divide", "Tensor.divide", "Tensor.divide_")),
+    OpInfo(name="multiply", call=_fn("multiply"), inputs=binary_sample(),
+           ref=lambda np, a, b: a * b,
+           variants={"method": _method("multiply"), "inplace": _inplace("multiply")},
+           covers=("tinytorch.multiply", "Tensor.multiply", "Tensor.multiply_")),
+    OpInfo(name="subtract", call=lambda lib, a, b: lib.subtract(a, b, alpha=2),
+           inputs=binary_sample(), ref=lambda np, a, b: a - 2 * b,
+           variants={"method": lambda lib, a, b: a.subtract(b, alpha=2),
+                     "inplace": lambda lib, a, b: a.clone().subtract_(b, alpha=2)},
+           covers=("tinytorch.subtract", "Tensor.subtract", "Tensor.subtract_")),
+    OpInfo(name="heaviside", call=_fn("heaviside"),
+           inputs=binary_sample().map(lambda s: ((np.round(s[0][0]), s[0][1]), s[1])),
+           ref=lambda np, a, b: np.heaviside(a, b), differentiable=False,
+           variants={"method": _method("heaviside")},
+           covers=("tinytorch.heaviside", "Tensor.heaviside", "Tensor.heaviside_")),
+    OpInfo(name="lerp", call=lambda lib, a, b: lib.lerp(a, b, 0.3),
+           inputs=binary_sample(into_first=True), ref=lambda np, a, b: a + 0.3 * (b - a),
+           variants={"method": lambda lib, a, b: a.lerp(b, 0.3),
+                     "inplace": lambda lib, a, b: a.clone().lerp_(b, 0.3)},
+           covers=("tinytorch.lerp", "Tensor.lerp", "Tensor.lerp_")),
+    OpInfo(name="lerp_tensor_weight", call=lambda lib, a, b: lib.lerp(a, b, b.sigmoid()),
+           inputs=binary_sample(into_first=True),
+           ref=lambda np, a, b: a + (1 / (1 + np.exp(-b))) * (b - a)),
+    OpInfo(name="addcmul", call=lambda lib, a, b: lib.addcmul(a, b, b + 1, value=0.5),
+           inputs=binary_sample(into_first=True), ref=lambda np, a, b: a + 0.5 * b * (b + 1),
+           variants={"method": lambda lib, a, b: a.addcmul(b, b + 1, value=0.5),
+                     "inplace": lambda lib, a, b: a.clone().addcmul_(b, b + 1, value=0.5)},
+           covers=("tinytorch.addcmul", "Tensor.addcmul", "Tensor.addcmul_")),
+    OpInfo(name="addcdiv", call=lambda lib, a, b: lib.addcdiv(a, a, b, value=0.5),
+           inputs=binary_sample(b_band=0.3, into_first=True),
+           ref=lambda np, a, b: a + 0.5 * a / b,
+           variants={"method": lambda lib, a, b: a.addcdiv(a, b, value=0.5),
+                     "inplace": lambda lib, a, b: a.clone().addcdiv_(a, b, value=0.5)},
+           covers=("tinytorch.addcdiv", "Tensor.addcdiv", "Tensor.addcdiv_")),
+    OpInfo(name="clamp_min", call=lambda lib, x: lib.clamp_min(x, 0.5),
+           inputs=unary_sample(kinks=(0.5,)), ref=lambda np, x: np.maximum(x, 0.5),
+           variants={"method": lambda lib, x: x.clamp_min(0.5),
+                     "inplace": lambda lib, x: x.clone().clamp_min_(0.5)},
+           covers=("tinytorch.clamp_min", "Tensor.clamp_min", "Tensor.clamp_min_")),
+    OpInfo(name="clamp_max", call=lambda lib, x: lib.clamp_max(x, 0.5),
+           inputs=unary_sample(kinks=(0.5,)), ref=lambda np, x: np.minimum(x, 0.5),
+           variants={"method": lambda lib, x: x.clamp_max(0.5),
+                     "inplace": lambda lib, x: x.clone().clamp_max_(0.5)},
+           covers=("tinytorch.clamp_max", "Tensor.clamp_max", "Tensor.clamp_max_")),
+]
+
+# ----------------------------------------------------------------------------- predicates,
+# logical and bitwise ops: not differentiable; integer inputs come from rounding the floats
+
+
+def _ints(lib, x):
+    return (x * 3).round().long()
+
+
+_LOGICAL = [
+    ("logical_and", lambda np, a, b: np.logical_and(a > 0, b > 0)),
+    ("logical_or", lambda np, a, b: np.logical_or(a > 0, b > 0)),
+    ("logical_xor", lambda np, a, b: np.logical_xor(a > 0, b > 0)),
+]
+for _name, _ref in _LOGICAL:
+    op_db.append(OpInfo(
+        name=_name, call=lambda lib, a, b, _n=_name: getattr(lib, _n)(a > 0, b > 0),
+        inputs=binary_sample(into_first=True), ref=_ref, differentiable=False,
+        variants={"method": lambda lib, a, b, _n=_name: getattr(a > 0, _n)(b > 0),
+                  "inplace": lambda lib, a, b, _n=_name: getattr(a > 0, _n + "_")(b > 0)},
+        covers=(f"tinytorch.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_")))
+
+_BITWISE = [
+    ("bitwise_and", lambda np, a, b: np.round(a * 3).astype(np.int64)
+     & np.round(b * 3).astype(np.int64)),
+    ("bitwise_or", lambda np, a, b: np.round(a * 3).astype(np.int64)
+     | np.round(b * 3).astype(np.int64)),
+    ("bitwise_xor", lambda np, a, b: np.round(a * 3).astype(np.int64)
+     ^ np.round(b * 3).astype(np.int64)),
+    ("bitwise_left_shift", lambda np, a, b: np.round(a * 3).astype(np.int64)
+     << np.abs(np.round(b * 3)).astype(np.int64)),
+    ("bitwise_right_shift", lambda np, a, b: np.round(a * 3).astype(np.int64)
+     >> np.abs(np.round(b * 3)).astype(np.int64)),
+]
+for _name, _ref in _BITWISE:
+    _shift = "shift" in _name
+    op_db.append(OpInfo(
+        name=_name,
+        call=lambda lib, a, b, _n=_name, _s=_shift: getattr(lib, _n)(
+            _ints(lib, a), _ints(lib, b).abs() if _s else _ints(lib, b)),
+        inputs=binary_sample(into_first=True), ref=_ref, differentiable=False,
+        variants={"method": lambda lib, a, b, _n=_name, _s=_shift: getattr(_ints(lib, a), _n)(
+            _ints(lib, b).abs() if _s else _ints(lib, b)),
+            "inplace": lambda lib, a, b, _n=_name, _s=_shift: getattr(_ints(lib, a), _n + "_")(
+            _ints(lib, b).abs() if _s else _ints(lib, b))},
+        covers=(f"tinytorch.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_"),
+        errors=(ErrorInput(lambda lib, _n=_name: getattr(lib, _n)(lib.ones(2), lib.ones(2)),
+                           RuntimeError, "not implemented for 'Float'"),)))
+
+op_db += [
+    OpInfo(name="bitwise_not", call=lambda lib, x: lib.bitwise_not(_ints(lib, x)),
+           inputs=unary_sample(), ref=lambda np, x: ~np.round(x * 3).astype(np.int64),
+           differentiable=False,
+           variants={"method": lambda lib, x: _ints(lib, x).bitwise_not(),
+                     "inplace": lambda lib, x: _ints(lib, x).bitwise_not_()},
+           covers=("tinytorch.bitwise_not", "Tensor.bitwise_not", "Tensor.bitwise_not_")),
+    OpInfo(name="logical_not", call=lambda lib, x: lib.logical_not(x > 0),
+           inputs=unary_sample(), ref=lambda np, x: ~(x > 0), differentiable=False,
+           variants={"method": lambda lib, x: (x > 0).logical_not(),
+                     "inplace": lambda lib, x: (x > 0).logical_not_()},
+           covers=("tinytorch.logical_not", "Tensor.logical_not", "Tensor.logical_not_")),
+    OpInfo(name="isposinf", call=lambda lib, x: lib.isposinf(1 / x.round()),
+           inputs=unary_sample(), ref=lambda np, x: np.isposinf(1 / np.round(x)),
+           differentiable=False, variants={"method": lambda lib, x: (1 / x.round()).isposinf()},
+           covers=("tinytorch.isposinf", "Tensor.isposinf")),
+    OpInfo(name="isneginf", call=lambda lib, x: lib.isneginf(-1 / x.round()),
+           inputs=unary_sample(), ref=lambda np, x: np.isneginf(-1 / np.round(x)),
+           differentiable=False, variants={"method": lambda lib, x: (-1 / x.round()).isneginf()},
+           covers=("tinytorch.isneginf", "Tensor.isneginf")),
+    OpInfo(name="isreal", call=_fn("isreal"), inputs=unary_sample(),
+           ref=lambda np, x: np.isreal(x), differentiable=False,
+           variants={"method": _method("isreal")}, covers=("tinytorch.isreal", "Tensor.isreal")),
+    OpInfo(name="isclose", call=lambda lib, a, b: lib.isclose(a, b, rtol=0.1, atol=0.1),
+           inputs=binary_sample(), ref=lambda np, a, b: np.isclose(a, b, rtol=0.1, atol=0.1),
+           differentiable=False,
+           variants={"method": lambda lib, a, b: a.isclose(b, rtol=0.1, atol=0.1)},
+           covers=("tinytorch.isclose", "Tensor.isclose")),
+]
