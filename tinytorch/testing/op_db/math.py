@@ -62,12 +62,15 @@ def binary_sample(low=-2.0, high=2.0, b_low=None, b_high=None, b_band=0.0, into_
     return draw()
 
 
-def dim_sample(low=-2.0, high=2.0, min_dims=1, max_dims=3, distinct=False, **kwargs):
+def dim_sample(low=-2.0, high=2.0, min_dims=1, max_dims=3, distinct=False, kinks=(),
+               **kwargs):
     """One array and a valid ``dim`` (``distinct``: no ties, for max-like ops)."""
 
     @st.composite
     def draw(d):
         x = d(_array(d(_shape(min_dims, max_dims)), low, high))
+        for k in kinks:
+            x = np.where(np.abs(x - k) < 0.05, k + 0.1, x)
         if distinct:
             x = x + 0.0137 * np.arange(x.size).reshape(x.shape)
         dim = d(st.integers(-max(x.ndim, 1), max(x.ndim, 1) - 1))
@@ -372,4 +375,281 @@ op_db += [
            differentiable=False,
            variants={"method": lambda lib, a, b: a.isclose(b, rtol=0.1, atol=0.1)},
            covers=("tinytorch.isclose", "Tensor.isclose")),
+]
+
+# ----------------------------------------------------------------------------- reductions,
+# scans and norms
+
+
+def _cummax_ref(np, x, dim, is_max=True):
+    acc = (np.maximum if is_max else np.minimum).accumulate(x, axis=dim) if x.ndim else x
+    if x.ndim == 0:
+        return x, np.zeros((), np.int64)
+    positions = np.arange(x.shape[dim]).reshape([-1 if i == dim % x.ndim else 1
+                                                 for i in range(x.ndim)])
+    idx = np.maximum.accumulate(np.where(x == acc, positions, 0), axis=dim)
+    return acc, idx.astype(np.int64)
+
+
+def _cumprod_ref(np, x, dim):
+    return np.cumprod(x, axis=dim) if x.ndim else x
+
+
+def _diff_ref(np, x, dim, n=1):
+    return np.diff(x, n=n, axis=dim)
+
+
+def _logcumsumexp_ref(np, x, dim):
+    return np.logaddexp.accumulate(x, axis=dim) if x.ndim else x
+
+
+def _vector_norm_ref(np, x, p, dim=None, keepdim=False):
+    if p == np.inf:
+        return np.abs(x).max(axis=dim, keepdims=keepdim)
+    return (np.abs(x) ** p).sum(axis=dim, keepdims=keepdim) ** (1 / p)
+
+
+def _cdist_ref(np, a, b, p=2.0):
+    return (np.abs(a[:, None, :] - b[None, :, :]) ** p).sum(-1) ** (1 / p)
+
+
+def _renorm_ref(np, x, p, dim, maxnorm):
+    others = tuple(i for i in range(x.ndim) if i != dim)
+    norms = (np.abs(x) ** p).sum(axis=others, keepdims=True) ** (1 / p)
+    return x * np.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+
+
+@st.composite
+def _two_matrices(d, k_same=True):
+    n, k, m = d(st.integers(1, 3)), d(st.integers(1, 3)), d(st.integers(1, 3))
+    return (d(_array((n, k), -2, 2)), d(_array((m, k), -2, 2))), {}
+
+
+@st.composite
+def _product_operands(d):
+    """Operands of every matrix product at once: (b, n, k), (b, k, m), (k,), (n, m)."""
+    b, n, k, m = (d(st.integers(1, 3)) for _ in range(4))
+    return (d(_array((b, n, k), -2, 2)), d(_array((b, k, m), -2, 2)),
+            d(_array((k,), -2, 2)), d(_array((n, m), -2, 2))), {}
+
+
+def _positive_rows(x):
+    return x - x.min() + 0.5
+
+
+op_db += [
+    OpInfo(name="cumsum", call=lambda lib, x, dim: lib.cumsum(x, dim),
+           inputs=dim_sample(min_dims=0), ref=lambda np, x, dim: np.cumsum(x, axis=dim)
+           if x.ndim else x,
+           variants={"method": lambda lib, x, dim: x.cumsum(dim),
+                     "inplace": lambda lib, x, dim: x.clone().cumsum_(dim),
+                     "dtype": lambda lib, x, dim: x.cumsum(dim, dtype=lib.float64)},
+           covers=("tinytorch.cumsum", "Tensor.cumsum", "Tensor.cumsum_"),
+           errors=(ErrorInput(lambda lib: lib.ones(2, 3).cumsum(2), IndexError,
+                              "Dimension out of range"),)),
+    OpInfo(name="cumprod", call=lambda lib, x, dim: lib.cumprod(x, dim),
+           inputs=dim_sample(min_dims=0), ref=_cumprod_ref,
+           variants={"method": lambda lib, x, dim: x.cumprod(dim),
+                     "inplace": lambda lib, x, dim: x.clone().cumprod_(dim)},
+           covers=("tinytorch.cumprod", "Tensor.cumprod", "Tensor.cumprod_")),
+    OpInfo(name="cumprod_with_zeros",
+           call=lambda lib, x, dim: lib.cumprod(x * (x.abs() > 1), dim),
+           inputs=dim_sample(kinks=()).map(
+               lambda s: ((np.where(np.abs(np.abs(s[0][0]) - 1) < 0.05, 1.2, s[0][0]),),
+                          s[1])),
+           ref=lambda np, x, dim: np.cumprod(x * (np.abs(x) > 1), axis=dim)),
+    OpInfo(name="cummax", call=lambda lib, x, dim: lib.cummax(x, dim),
+           inputs=dim_sample(distinct=True), ref=_cummax_ref,
+           variants={"method": lambda lib, x, dim: x.cummax(dim)},
+           covers=("tinytorch.cummax", "Tensor.cummax")),
+    OpInfo(name="cummin", call=lambda lib, x, dim: lib.cummin(x, dim),
+           inputs=dim_sample(distinct=True),
+           ref=lambda np, x, dim: _cummax_ref(np, x, dim, False),
+           variants={"method": lambda lib, x, dim: x.cummin(dim)},
+           covers=("tinytorch.cummin", "Tensor.cummin")),
+    OpInfo(name="logcumsumexp", call=lambda lib, x, dim: lib.logcumsumexp(x, dim),
+           inputs=dim_sample(), ref=_logcumsumexp_ref,
+           variants={"method": lambda lib, x, dim: x.logcumsumexp(dim)},
+           covers=("tinytorch.logcumsumexp", "Tensor.logcumsumexp")),
+    OpInfo(name="diff", call=lambda lib, x, dim: lib.diff(x, dim=dim),
+           inputs=dim_sample(), ref=_diff_ref,
+           variants={"method": lambda lib, x, dim: x.diff(dim=dim)},
+           covers=("tinytorch.diff", "Tensor.diff")),
+    OpInfo(name="diff_n2_prepend",
+           call=lambda lib, x, dim: lib.diff(x, n=2, dim=dim, prepend=x * 2, append=x + 1),
+           inputs=dim_sample(),
+           ref=lambda np, x, dim: np.diff(np.concatenate([x * 2, x, x + 1], axis=dim), n=2,
+                                          axis=dim)),
+    OpInfo(name="aminmax", call=lambda lib, x, dim: lib.aminmax(x, dim=dim),
+           inputs=dim_sample(distinct=True),
+           ref=lambda np, x, dim: (x.min(axis=dim), x.max(axis=dim)),
+           variants={"method": lambda lib, x, dim: x.aminmax(dim=dim)},
+           covers=("tinytorch.aminmax", "Tensor.aminmax")),
+    OpInfo(name="var_mean", call=lambda lib, x, dim: lib.var_mean(x, dim),
+           inputs=dim_sample().filter(lambda s: s[0][0].shape[s[1]["dim"]] > 1),
+           ref=lambda np, x, dim: (np.var(x, axis=dim, ddof=1), np.mean(x, axis=dim)),
+           variants={"method": lambda lib, x, dim: x.var_mean(dim)},
+           covers=("tinytorch.var_mean", "Tensor.var_mean")),
+    OpInfo(name="std_mean", call=lambda lib, x, dim: lib.std_mean(x, dim, correction=0),
+           inputs=dim_sample().map(lambda s: ((s[0][0] + 0.01 * np.arange(s[0][0].size)
+                                               .reshape(s[0][0].shape),), s[1])),
+           ref=lambda np, x, dim: (np.std(x, axis=dim), np.mean(x, axis=dim)),
+           variants={"method": lambda lib, x, dim: x.std_mean(dim, correction=0)},
+           covers=("tinytorch.std_mean", "Tensor.std_mean")),
+    OpInfo(name="nansum", call=lambda lib, x, dim: lib.nansum((x - 1).log(), dim),
+           inputs=dim_sample(kinks=(1,)),
+           ref=lambda np, x, dim: np.nansum(np.log(x - 1), axis=dim),
+           variants={"method": lambda lib, x, dim: (x - 1).log().nansum(dim)},
+           covers=("tinytorch.nansum", "Tensor.nansum")),
+    OpInfo(name="nanmean", call=lambda lib, x, dim: lib.nanmean((x + 1).log(), dim),
+           inputs=dim_sample(kinks=(-1,)).filter(
+               lambda s: (np.log(s[0][0] + 1 + 0j).imag == 0).any(axis=s[1]["dim"]).all()),
+           ref=lambda np, x, dim: np.nanmean(np.log(x + 1), axis=dim),
+           variants={"method": lambda lib, x, dim: (x + 1).log().nanmean(dim)},
+           covers=("tinytorch.nanmean", "Tensor.nanmean")),
+    OpInfo(name="all_any_dim",
+           call=lambda lib, x, dim: (lib.all(x > 0, dim), lib.any(x > 0, dim)),
+           inputs=dim_sample(), ref=lambda np, x, dim: ((x > 0).all(axis=dim),
+                                                        (x > 0).any(axis=dim)),
+           differentiable=False,
+           variants={"method": lambda lib, x, dim: ((x > 0).all(dim), (x > 0).any(dim))},
+           covers=("tinytorch.all", "tinytorch.any", "Tensor.all", "Tensor.any")),
+    OpInfo(name="norm", call=lambda lib, x, dim: lib.norm(x, 3, dim),
+           inputs=dim_sample(kinks=(0,)),
+           ref=lambda np, x, dim: _vector_norm_ref(np, x, 3, dim),
+           variants={"method": lambda lib, x, dim: x.norm(3, dim)},
+           covers=("tinytorch.norm", "Tensor.norm")),
+    OpInfo(name="norm_fro", call=lambda lib, x: lib.norm(x),
+           inputs=unary_sample(kinks=(0,), min_dims=1),
+           ref=lambda np, x: np.sqrt((x * x).sum())),
+    OpInfo(name="dist", call=lambda lib, a, b: lib.dist(a, b, 1.5),
+           inputs=binary_sample(apart=0.05),
+           ref=lambda np, a, b: (np.abs(a - b) ** 1.5).sum() ** (1 / 1.5),
+           variants={"method": lambda lib, a, b: a.dist(b, 1.5)},
+           covers=("tinytorch.dist", "Tensor.dist")),
+    OpInfo(name="cdist", call=lambda lib, a, b: lib.cdist(a, b),
+           inputs=_two_matrices().filter(
+               lambda s: np.abs(s[0][0][:, None] - s[0][1][None]).sum(-1).min() > 0.1),
+           ref=_cdist_ref, covers=("tinytorch.cdist",),
+           errors=(ErrorInput(lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(2, 4)),
+                              RuntimeError, "same number of columns"),)),
+    OpInfo(name="renorm", call=lambda lib, x: lib.renorm(x, 2, 0, 1.0),
+           inputs=unary_sample(min_dims=2, max_dims=2, kinks=(0,)),
+           ref=lambda np, x: _renorm_ref(np, x, 2, 0, 1.0), differentiable=False,
+           variants={"method": lambda lib, x: x.renorm(2, 0, 1.0),
+                     "inplace": lambda lib, x: x.clone().renorm_(2, 0, 1.0)},
+           covers=("tinytorch.renorm", "Tensor.renorm", "Tensor.renorm_")),
+]
+
+# ----------------------------------------------------------------------------- matrix
+# products: one sample draws compatible operands for all of them
+
+op_db += [
+    OpInfo(name="mm", call=lambda lib, a, b, v, c: lib.mm(a[0], b[0]),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: a[0] @ b[0],
+           variants={"method": lambda lib, a, b, v, c: a[0].mm(b[0])},
+           covers=("tinytorch.mm", "Tensor.mm"),
+           errors=(ErrorInput(lambda lib: lib.mm(lib.ones(2, 3), lib.ones(2, 3)),
+                              RuntimeError, ""),
+                   ErrorInput(lambda lib: lib.mm(lib.ones(2, 3, 1), lib.ones(1, 3)),
+                              RuntimeError, "2-D"))),
+    OpInfo(name="bmm", call=lambda lib, a, b, v, c: lib.bmm(a, b),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: a @ b,
+           variants={"method": lambda lib, a, b, v, c: a.bmm(b)},
+           covers=("tinytorch.bmm", "Tensor.bmm"),
+           errors=(ErrorInput(lambda lib: lib.bmm(lib.ones(2, 3), lib.ones(3, 2)),
+                              RuntimeError, "3-D"),)),
+    OpInfo(name="mv", call=lambda lib, a, b, v, c: lib.mv(a[0], v),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: a[0] @ v,
+           variants={"method": lambda lib, a, b, v, c: a[0].mv(v)},
+           covers=("tinytorch.mv", "Tensor.mv")),
+    OpInfo(name="dot", call=lambda lib, a, b, v, c: lib.dot(v, v * 2),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: np.dot(v, v * 2),
+           variants={"method": lambda lib, a, b, v, c: v.dot(v * 2),
+                     "vdot": lambda lib, a, b, v, c: lib.vdot(v, v * 2),
+                     "vdot_method": lambda lib, a, b, v, c: v.vdot(v * 2)},
+           covers=("tinytorch.dot", "Tensor.dot", "tinytorch.vdot", "Tensor.vdot"),
+           errors=(ErrorInput(lambda lib: lib.dot(lib.ones(2), lib.ones(3)), RuntimeError,
+                              "inconsistent tensor size"),)),
+    OpInfo(name="inner", call=lambda lib, a, b, v, c: lib.inner(a, v),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: np.inner(a, v),
+           variants={"method": lambda lib, a, b, v, c: a.inner(v)},
+           covers=("tinytorch.inner", "Tensor.inner")),
+    OpInfo(name="outer", call=lambda lib, a, b, v, c: lib.outer(v, c[0]),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: np.outer(v, c[0]),
+           variants={"method": lambda lib, a, b, v, c: v.outer(c[0]),
+                     "ger": lambda lib, a, b, v, c: lib.ger(v, c[0]),
+                     "ger_method": lambda lib, a, b, v, c: v.ger(c[0])},
+           covers=("tinytorch.outer", "Tensor.outer", "tinytorch.ger", "Tensor.ger")),
+    OpInfo(name="addmm", call=lambda lib, a, b, v, c: lib.addmm(c, a[0], b[0], beta=0.5,
+                                                                 alpha=2),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: 0.5 * c + 2 * a[0] @ b[0],
+           variants={"method": lambda lib, a, b, v, c: c.addmm(a[0], b[0], beta=0.5, alpha=2),
+                     "inplace": lambda lib, a, b, v, c: c.clone().addmm_(a[0], b[0], beta=0.5,
+                                                                        alpha=2)},
+           covers=("tinytorch.addmm", "Tensor.addmm", "Tensor.addmm_")),
+    OpInfo(name="addbmm", call=lambda lib, a, b, v, c: lib.addbmm(c, a, b, alpha=2),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: c + 2 * (a @ b).sum(0),
+           variants={"method": lambda lib, a, b, v, c: c.addbmm(a, b, alpha=2),
+                     "inplace": lambda lib, a, b, v, c: c.clone().addbmm_(a, b, alpha=2)},
+           covers=("tinytorch.addbmm", "Tensor.addbmm", "Tensor.addbmm_")),
+    OpInfo(name="baddbmm", call=lambda lib, a, b, v, c: lib.baddbmm(c, a, b, beta=2),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: 2 * c + a @ b,
+           variants={"method": lambda lib, a, b, v, c: (c + 0 * (a @ b)).baddbmm(a, b, beta=2),
+                     "inplace": lambda lib, a, b, v, c: (c + 0 * (a @ b)).baddbmm_(a, b,
+                                                                                  beta=2)},
+           covers=("tinytorch.baddbmm", "Tensor.baddbmm", "Tensor.baddbmm_")),
+    OpInfo(name="addmv", call=lambda lib, a, b, v, c: lib.addmv(c[:, 0], a[0], v, beta=0),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: a[0] @ v,
+           variants={"method": lambda lib, a, b, v, c: c[:, 0].addmv(a[0], v, beta=0),
+                     "inplace": lambda lib, a, b, v, c: c[:, 0].clone().addmv_(a[0], v,
+                                                                               beta=0)},
+           covers=("tinytorch.addmv", "Tensor.addmv", "Tensor.addmv_")),
+    OpInfo(name="addr", call=lambda lib, a, b, v, c: lib.addr(c, c[:, 0], c[0], alpha=3),
+           inputs=_product_operands(),
+           ref=lambda np, a, b, v, c: c + 3 * np.outer(c[:, 0], c[0]),
+           variants={"method": lambda lib, a, b, v, c: c.addr(c[:, 0], c[0], alpha=3),
+                     "inplace": lambda lib, a, b, v, c: c.clone().addr_(c[:, 0], c[0],
+                                                                        alpha=3)},
+           covers=("tinytorch.addr", "Tensor.addr", "Tensor.addr_")),
+    OpInfo(name="kron", call=lambda lib, a, b, v, c: lib.kron(a[0], c),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: np.kron(a[0], c),
+           variants={"method": lambda lib, a, b, v, c: a[0].kron(c)},
+           covers=("tinytorch.kron", "Tensor.kron")),
+    OpInfo(name="tensordot", call=lambda lib, a, b, v, c: lib.tensordot(a, b, ([0, 2], [0, 1])),
+           inputs=_product_operands(),
+           ref=lambda np, a, b, v, c: np.tensordot(a, b, ([0, 2], [0, 1])),
+           variants={"method": lambda lib, a, b, v, c: a.tensordot(b, ([0, 2], [0, 1]))},
+           covers=("tinytorch.tensordot", "Tensor.tensordot")),
+    OpInfo(name="einsum", call=lambda lib, a, b, v, c: lib.einsum("bnk,bkm->nm", a, b),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: np.einsum("bnk,bkm->nm", a, b),
+           variants={"list": lambda lib, a, b, v, c: lib.einsum("bnk,bkm->nm", [a, b]),
+                     "implicit": lambda lib, a, b, v, c: lib.einsum("bnk,bkm", a, b).mT},
+           covers=("tinytorch.einsum",),
+           errors=(ErrorInput(lambda lib: lib.einsum("ij,jk", lib.ones(2, 3)), RuntimeError,
+                              "operand"),)),
+    OpInfo(name="einsum_ellipsis_trace_outer",
+           call=lambda lib, a, b, v, c: lib.einsum("...nk,k,ii->...n", a, v,
+                                                   c[:1, :1] + a[0, :1, :1]),
+           inputs=_product_operands(),
+           ref=lambda np, a, b, v, c: np.einsum("...nk,k,ii->...n", a, v,
+                                                c[:1, :1] + a[0, :1, :1])),
+    OpInfo(name="einsum_unique_label", call=lambda lib, a, b, v, c: lib.einsum("bnk->n", a),
+           inputs=_product_operands(), ref=lambda np, a, b, v, c: a.sum((0, 2))),
+    OpInfo(name="cross", call=lambda lib, a, b: lib.cross(a, b, dim=-1),
+           inputs=st.tuples(st.integers(1, 3)).flatmap(lambda n: st.tuples(
+               _array((n[0], 3), -2, 2), _array((n[0], 3), -2, 2))).map(lambda ab: (ab, {})),
+           ref=lambda np, a, b: np.cross(a, b),
+           variants={"method": lambda lib, a, b: a.cross(b, dim=-1),
+                     "linalg": lambda lib, a, b: lib.linalg.cross(a, b)},
+           covers=("tinytorch.cross", "Tensor.cross"),
+           errors=(ErrorInput(lambda lib: lib.cross(lib.ones(2, 4), lib.ones(2, 4), dim=1),
+                              RuntimeError, "3"),)),
+    OpInfo(name="matrix_power", call=lambda lib, x: lib.matrix_power(x, 3),
+           inputs=st.integers(1, 3).flatmap(lambda n: _array((n, n), -1.5, 1.5)).map(
+               lambda x: ((x,), {})),
+           ref=lambda np, x: np.linalg.matrix_power(x, 3),
+           variants={"method": lambda lib, x: x.matrix_power(3),
+                     "linalg": lambda lib, x: lib.linalg.matrix_power(x, 3)},
+           covers=("tinytorch.matrix_power", "Tensor.matrix_power")),
 ]
