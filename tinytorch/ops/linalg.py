@@ -282,7 +282,7 @@ class Eigh(Function):
         w, v = ctx.saved_tensors
         xp = array_module(w)
         inner = xp.zeros(v.shape, dtype=v.dtype)
-        if gv is not None:
+        if gv is not None and gv.any():  # unused outputs arrive as zeros
             diff = w[..., None, :] - w[..., :, None]
             n = w.shape[-1]
             eye = xp.eye(n, dtype=bool)
@@ -350,8 +350,8 @@ class Svd(Function):
         if gs is not None:
             inner = inner + gs[..., None, :] * xp.eye(k, dtype=s.dtype)
         ga = u @ inner @ vh
-        if gu is None and gvh is None:
-            return ga, None
+        if (gu is None or not gu.any()) and (gvh is None or not gvh.any()):
+            return ga, None  # only S carries a gradient: no 1 / (s_j^2 - s_i^2) terms
         gu = xp.zeros_like(u) if gu is None else gu[..., :, :k]
         gv = xp.zeros_like(v) if gvh is None else _mT(gvh[..., :k, :])
         s2 = s * s
