@@ -653,3 +653,49 @@ op_db += [
                      "linalg": lambda lib, x: lib.linalg.matrix_power(x, 3)},
            covers=("tinytorch.matrix_power", "Tensor.matrix_power")),
 ]
+
+# ----------------------------------------------------------------------------- special
+
+
+def _special_variant(row_name, special_name):
+    for i, row in enumerate(op_db):
+        if row.name == row_name:
+            variants = dict(row.variants)
+            variants["special"] = lambda lib, *xs, _n=special_name, **kw: getattr(
+                lib.special, _n)(*xs, **kw)
+            op_db[i] = type(row)(**{**row.__dict__, "variants": variants})
+
+
+for _row_name, _special in (("erf", "erf"), ("erfc", "erfc"), ("erfinv", "erfinv"),
+                            ("lgamma", "gammaln"), ("digamma", "digamma"),
+                            ("expm1", "expm1"), ("log1p", "log1p"), ("exp2", "exp2"),
+                            ("sinc", "sinc"), ("logit", "logit"), ("xlogy", "xlogy")):
+    _special_variant(_row_name, _special)
+
+
+def _ndtr_np(np_, x):
+    return 0.5 * np.vectorize(math.erfc)(-x / math.sqrt(2))
+
+
+op_db += [
+    OpInfo(name="special.expit", call=lambda lib, x: lib.special.expit(x),
+           inputs=unary_sample(), ref=lambda np, x: 1 / (1 + np.exp(-x))),
+    OpInfo(name="special.xlog1py", call=lambda lib, a, b: lib.special.xlog1py(a, b),
+           inputs=binary_sample(b_low=-0.8, b_high=2.0), ref=lambda np, a, b: a * np.log1p(b)),
+    OpInfo(name="special.entr", call=lambda lib, x: lib.special.entr(x),
+           inputs=unary_sample(0.1, 3.0), ref=lambda np, x: -x * np.log(x)),
+    OpInfo(name="special.ndtr", call=lambda lib, x: lib.special.ndtr(x),
+           inputs=unary_sample(-3.0, 3.0), ref=_ndtr_np),
+    OpInfo(name="special.log_ndtr", call=lambda lib, x: lib.special.log_ndtr(x),
+           inputs=unary_sample(-3.0, 3.0), ref=lambda np_, x: np.log(_ndtr_np(np_, x))),
+    OpInfo(name="special.i0", call=lambda lib, x: lib.special.i0(x), inputs=unary_sample(),
+           ref=lambda np, x: np.i0(x), differentiable=False),
+    OpInfo(name="special.softmax", call=lambda lib, x, dim: lib.special.softmax(x, dim),
+           inputs=dim_sample(), ref=lambda np, x, dim: np.exp(x) / np.exp(x).sum(
+               axis=dim, keepdims=True),
+           variants={"log": lambda lib, x, dim: lib.special.log_softmax(x, dim).exp()}),
+    OpInfo(name="special.logsumexp", call=lambda lib, x, dim: lib.special.logsumexp(x, dim),
+           inputs=dim_sample(), ref=lambda np, x, dim: np.log(np.exp(x).sum(axis=dim))),
+    OpInfo(name="special.round", call=lambda lib, x: lib.special.round(x, decimals=1),
+           inputs=unary_sample(), ref=lambda np, x: np.round(x * 10) / 10),
+]
