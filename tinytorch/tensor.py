@@ -1517,7 +1517,7 @@ class Tensor:
             dtype = names[name]
         elif isinstance(dtype, type) and hasattr(dtype, "dtype"):
             dtype = dtype.dtype
-        return self.to(dtype)
+        return self.to(dtype=dtype)
 
     def __complex__(self):
         return builtins.complex(self.item())
