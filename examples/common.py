@@ -1,7 +1,7 @@
 """What the example scripts share: one-line errors, atomic file writes, checkpoints, plots.
 
-Importing this module also puts the repository root on ``sys.path``, so the examples run
-from a plain checkout (``python examples/train_gpt.py``) as well as from an installed copy.
+The scripts import ``tinytorch`` (its models included, as ``tinytorch.models``) like any
+installed package: ``pip install -e .`` in a checkout, no ``sys.path`` edits.
 """
 
 from __future__ import annotations
@@ -11,10 +11,6 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 CHECKPOINT_NAME = "ckpt.safetensors"
 

@@ -13,8 +13,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import common  # noqa: F401  (puts the repository root on sys.path for a checkout)
-
 import tinytorch as torch
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F

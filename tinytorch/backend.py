@@ -18,38 +18,31 @@ except Exception:  # ImportError, or CuPy present without a usable GPU
     _cupy = None
 
 
-def _keep_freed_memory() -> None:
-    """Ask glibc to keep freed blocks for reuse instead of unmapping them.
-
-    NumPy allocates every intermediate anew; with glibc's defaults large freed blocks go
-    back to the OS and the next op re-faults fresh zeroed pages, which made layer_norm and
-    softmax forward+backward 2-3x slower (PERF.md). No effect off glibc; opt out with
-    TINYTORCH_NO_MALLOPT=1 (or TINYTORCH_KEEP_FREED_MEMORY=0).
-    """
-    import ctypes
-    import os
-    import sys
-
-    if not sys.platform.startswith("linux") or \
-            os.environ.get("TINYTORCH_KEEP_FREED_MEMORY", "1") == "0" or \
-            os.environ.get("TINYTORCH_NO_MALLOPT", "0") == "1":
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        m_trim_threshold, m_mmap_threshold = -1, -3
-        if not libc.mallopt(m_mmap_threshold, 1 << 30):
-            libc.mallopt(m_mmap_threshold, 32 << 20)  # glibc's largest allowed value
-        libc.mallopt(m_trim_threshold, 1 << 30)
-    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
-        pass
-
-
-_keep_freed_memory()
 
 
 def cuda_is_available() -> bool:
     """True when CuPy imports and sees at least one GPU."""
     return _cupy is not None
+
+
+def cuda_synchronize() -> None:
+    """Wait for the GPU's queued work (nothing to do without CuPy)."""
+    if _cupy is not None:
+        _cupy.cuda.Device().synchronize()
+
+
+def cupy_erf(x):
+    """CuPy's erf kernel for a CuPy array (tinytorch's own series run on NumPy arrays)."""
+    import cupyx.scipy.special
+
+    return cupyx.scipy.special.erf(x)
+
+
+def cupy_special(name: str):
+    """A kernel of ``cupyx.scipy.special`` by name (erfc, erfinv, digamma, gammaln, ...)."""
+    import cupyx.scipy.special
+
+    return getattr(cupyx.scipy.special, name)
 
 
 # ----------------------------------------------------------------------------- dtypes

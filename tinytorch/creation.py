@@ -10,9 +10,10 @@ import numpy as np
 
 from . import backend
 from . import random as _random
-from .ops import elementwise as E
-from .ops import shape as S
-from .tensor import Size, Tensor, _dim, _shape_args, as_array, cat_tensors
+from ._convert import as_array
+from .ops import elementwise
+from .ops import shape as shape_ops
+from .tensor import Size, Tensor, _dim, _shape_args, cat_tensors
 
 
 def _finish(arr, dtype, device, requires_grad) -> Tensor:
@@ -339,7 +340,7 @@ def stack(tensors, dim=0) -> Tensor:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{tuple(tensors[0].shape)} at entry 0 and {tuple(t.shape)} at "
                                f"entry {i}")
-    return S.Stack.apply(_dim(dim, tensors[0].ndim + 1), *tensors)
+    return shape_ops.Stack.apply(_dim(dim, tensors[0].ndim + 1), *tensors)
 
 
 def where(condition, input=None, other=None) -> Tensor:
@@ -354,7 +355,7 @@ def where(condition, input=None, other=None) -> Tensor:
     like = input if isinstance(input, Tensor) else other
     a = input if isinstance(input, Tensor) else _scalar_or_tensor(input, like)
     b = other if isinstance(other, Tensor) else _scalar_or_tensor(other, like)
-    return E.Where.apply(Tensor._make(cond), a, b)
+    return elementwise.Where.apply(Tensor._make(cond), a, b)
 
 
 def _scalar_or_tensor(x, like):
@@ -369,24 +370,6 @@ def tril(t, diagonal=0) -> Tensor:
 
 def triu(t, diagonal=0) -> Tensor:
     return t.triu(diagonal)
-
-
-def _method(name):
-    def fn(input, *args, **kwargs):
-        return getattr(input, name)(*args, **kwargs)
-
-    fn.__name__ = name
-    fn.__doc__ = f"Functional form of ``Tensor.{name}``."
-    return fn
-
-
-for _name in ("exp log sqrt rsqrt sin cos tanh sigmoid relu abs neg sum mean var std max min "
-              "amax amin argmax argmin logsumexp softmax log_softmax matmul reshape flatten "
-              "permute transpose squeeze unsqueeze split chunk masked_fill clamp clip maximum "
-              "minimum square pow add sub mul div isnan isinf isfinite allclose equal "
-              "gather unbind narrow select prod").split():
-    globals()[_name] = _method(_name)
-del _name
 
 
 def numel(t) -> int:

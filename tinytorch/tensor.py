@@ -14,14 +14,13 @@ import numpy as np
 
 from . import _printing, backend
 from . import random as _random
+from ._convert import _operand, _raw, _unwrap_nested, as_array  # noqa: F401 (re-exported)
+from ._indexing import translate_index
 from .autograd import engine, grad_mode
-from .autograd import function as _function_module
-from .autograd.function import Function
-from .ops import elementwise as E
-from .ops import linalg as L
-from .ops import reduce as R
-from .ops import shape as S
-from .ops import special as SP
+from .autograd.function import Function, register_tensor_class
+from .ops import elementwise, linalg, reduce
+from .ops import shape as shape_ops  # not `shape`: methods take a `shape` argument
+from .ops import special as special_ops
 
 
 class Size(tuple):
@@ -84,7 +83,7 @@ _LEGACY_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor",
 class Tensor:
     """An n-dimensional array on a device, recording the ops that made it for ``backward``."""
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_retains_grad",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray op Tensor defers to Tensor's reflected operators
 
@@ -98,7 +97,6 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
-        self._retains_grad = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -114,7 +112,6 @@ class Tensor:
         t.grad = None
         t.grad_fn = None
         t._output_nr = 0
-        t._retains_grad = False
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -206,7 +203,6 @@ class Tensor:
         if node.retained is None:
             node.retained = []
         node.retained.append((self._output_nr, weakref.ref(self)))
-        self._retains_grad = True
 
     # ------------------------------------------------------------------ conversion
     def item(self):
@@ -257,7 +253,9 @@ class Tensor:
         return self
 
     def clone(self) -> "Tensor":
-        return E.Add.apply(self, 0) if self.requires_grad else Tensor._make(self._data.copy())
+        if self.requires_grad:
+            return elementwise.Add.apply(self, 0)
+        return Tensor._make(self._data.copy())
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False) -> "Tensor":
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
@@ -273,7 +271,7 @@ class Tensor:
         if dtype is not None:
             d = backend.to_dtype(dtype)
             if d.np != self._data.dtype:
-                out = E.Cast.apply(out, d.np)
+                out = elementwise.Cast.apply(out, d.np)
         if device is not None:
             dev = backend.to_device(device)
             if dev != out.device:
@@ -357,57 +355,57 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):
-        return E.Add.apply(self, _operand(other, self))
+        return elementwise.Add.apply(self, _operand(other, self))
 
     def __radd__(self, other):
-        return E.Add.apply(_operand(other, self), self)
+        return elementwise.Add.apply(_operand(other, self), self)
 
     def __sub__(self, other):
-        return E.Sub.apply(self, _operand(other, self))
+        return elementwise.Sub.apply(self, _operand(other, self))
 
     def __rsub__(self, other):
-        return E.Sub.apply(_operand(other, self), self)
+        return elementwise.Sub.apply(_operand(other, self), self)
 
     def __mul__(self, other):
-        return E.Mul.apply(self, _operand(other, self))
+        return elementwise.Mul.apply(self, _operand(other, self))
 
     def __rmul__(self, other):
-        return E.Mul.apply(_operand(other, self), self)
+        return elementwise.Mul.apply(_operand(other, self), self)
 
     def __truediv__(self, other):
-        return E.Div.apply(self, _operand(other, self))
+        return elementwise.Div.apply(self, _operand(other, self))
 
     def __rtruediv__(self, other):
-        return E.Div.apply(_operand(other, self), self)
+        return elementwise.Div.apply(_operand(other, self), self)
 
     def __pow__(self, other):
-        return E.Pow.apply(self, _operand(other, self))
+        return elementwise.Pow.apply(self, _operand(other, self))
 
     def __rpow__(self, other):
-        return E.Pow.apply(_operand(other, self), self)
+        return elementwise.Pow.apply(_operand(other, self), self)
 
     def __matmul__(self, other):
-        return L.MatMul.apply(self, _operand(other, self))
+        return linalg.MatMul.apply(self, _operand(other, self))
 
     def __rmatmul__(self, other):
-        return L.MatMul.apply(_operand(other, self), self)
+        return linalg.MatMul.apply(_operand(other, self), self)
 
     def __neg__(self):
-        return E.Neg.apply(self)
+        return elementwise.Neg.apply(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return E.Abs.apply(self)
+        return elementwise.Abs.apply(self)
 
     def __floordiv__(self, other):
         other = _raw(other)
-        return Tensor._make(E.promote(self._data // other, self._data, other))
+        return Tensor._make(elementwise.promote(self._data // other, self._data, other))
 
     def __mod__(self, other):
         other = _raw(other)
-        return Tensor._make(E.promote(self._data % other, self._data, other))
+        return Tensor._make(elementwise.promote(self._data % other, self._data, other))
 
     # in-place arithmetic: allowed on tensors outside the graph (like parameter updates
     # under no_grad); on a tensor that needs grad it would corrupt saved values
@@ -450,7 +448,8 @@ class Tensor:
         return self._inplace(other, lambda a, b: a / b)
 
     def zero_(self):
-        return self._inplace(0, lambda a, b: a * 0)
+        # a fill, not a multiply: NaN and inf become 0 too
+        return self._inplace(0, lambda a, b: self._xp.zeros_like(a))
 
     def fill_(self, value):
         return self._inplace(value, lambda a, b: self._xp.full_like(a, b))
@@ -471,7 +470,7 @@ class Tensor:
             raise RuntimeError("setitem on a tensor that requires grad is not supported "
                                "(it would silently break its gradient); use torch.where, "
                                "masked_fill, or do it under no_grad()")
-        self._data[_index(index, self)] = _raw(value)
+        self._data[translate_index(index, self)] = _raw(value)
 
     # comparisons: not differentiable, bool results
     def _compare(self, other, op):
@@ -572,63 +571,63 @@ class Tensor:
         return -self
 
     def abs(self):
-        return E.Abs.apply(self)
+        return elementwise.Abs.apply(self)
 
     def exp(self):
-        return E.Exp.apply(self)
+        return elementwise.Exp.apply(self)
 
     def log(self):
-        return E.Log.apply(self)
+        return elementwise.Log.apply(self)
 
     def sqrt(self):
-        return E.Sqrt.apply(self)
+        return elementwise.Sqrt.apply(self)
 
     def sin(self):
-        return E.Sin.apply(self)
+        return elementwise.Sin.apply(self)
 
     def cos(self):
-        return E.Cos.apply(self)
+        return elementwise.Cos.apply(self)
 
     def tanh(self):
-        return E.Tanh.apply(self)
+        return elementwise.Tanh.apply(self)
 
     def sigmoid(self):
-        return E.Sigmoid.apply(self)
+        return elementwise.Sigmoid.apply(self)
 
     def relu(self):
-        return E.Relu.apply(self)
+        return elementwise.Relu.apply(self)
 
     def square(self):
-        return E.Pow.apply(self, 2)
+        return elementwise.Pow.apply(self, 2)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        return E.Clamp.apply(self, _operand(min, self) if min is not None else None,
+        return elementwise.Clamp.apply(self, _operand(min, self) if min is not None else None,
                              _operand(max, self) if max is not None else None)
 
     clip = clamp
 
     def maximum(self, other):
-        return E.Maximum.apply(self, _operand(other, self))
+        return elementwise.Maximum.apply(self, _operand(other, self))
 
     def minimum(self, other):
-        return E.Minimum.apply(self, _operand(other, self))
+        return elementwise.Minimum.apply(self, _operand(other, self))
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
-        out = R.Sum.apply(self, dim, keepdim)
+        out = reduce.Sum.apply(self, dim, keepdim)
         return out.to(dtype) if dtype is not None else out
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self.to(dtype) if dtype is not None else self
-        return R.Mean.apply(x, dim, keepdim)
+        return reduce.Mean.apply(x, dim, keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return R.Var.apply(self, dim, _correction(unbiased, correction), keepdim)
+        return reduce.Var.apply(self, dim, _correction(unbiased, correction), keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return R.Std.apply(self, dim, _correction(unbiased, correction), keepdim)
+        return reduce.Std.apply(self, dim, _correction(unbiased, correction), keepdim)
 
     def max(self, dim=None, keepdim=False):
         """Without ``dim`` the largest element; with ``dim`` a ``(values, indices)`` pair."""
@@ -645,16 +644,16 @@ class Tensor:
         if self._data.size == 0:
             raise RuntimeError(f"{'max' if is_max else 'min'}(): expected a non-empty tensor")
         if dim is None:
-            return R.Amax.apply(self, None, False, is_max)
-        dim = R.normalize_dims(dim, self.ndim)
-        values, indices = R.MaxMin.apply(self, dim[0] if dim else None, keepdim, is_max)
+            return reduce.Amax.apply(self, None, False, is_max)
+        dim = reduce.normalize_dims(dim, self.ndim)
+        values, indices = reduce.MaxMin.apply(self, dim[0] if dim else None, keepdim, is_max)
         return MinMaxResult(values, indices)
 
     def amax(self, dim=None, keepdim=False):
-        return R.Amax.apply(self, dim, keepdim, True)
+        return reduce.Amax.apply(self, dim, keepdim, True)
 
     def amin(self, dim=None, keepdim=False):
-        return R.Amax.apply(self, dim, keepdim, False)
+        return reduce.Amax.apply(self, dim, keepdim, False)
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg(dim, keepdim, self._xp.argmax)
@@ -667,34 +666,33 @@ class Tensor:
             out = fn(self._data.reshape(-1))
             out = out.reshape((1,) * self.ndim) if keepdim else out
         else:
-            dim = R.normalize_dims(dim, self.ndim)[0]
+            dim = reduce.normalize_dims(dim, self.ndim)[0]
             out = fn(self._data, axis=dim, keepdims=keepdim)
         return Tensor._make(self._xp.asarray(out, dtype=np.int64))
 
     def logsumexp(self, dim, keepdim=False):
-        return R.LogSumExp.apply(self, dim, keepdim)
+        return reduce.LogSumExp.apply(self, dim, keepdim)
 
     def softmax(self, dim):
-        return R.Softmax.apply(self, _dim(dim, self.ndim))
+        return reduce.Softmax.apply(self, _dim(dim, self.ndim))
 
     def log_softmax(self, dim):
-        return R.LogSoftmax.apply(self, _dim(dim, self.ndim))
+        return reduce.LogSoftmax.apply(self, _dim(dim, self.ndim))
 
     def prod(self, dim=None, keepdim=False):
-        if self.requires_grad:
-            return self.log().sum(dim, keepdim).exp()
-        return Tensor._make(self._xp.asarray(self._data.prod(axis=dim, keepdims=keepdim)))
+        dim = None if dim is None or self.ndim == 0 else _dim(dim, self.ndim)
+        return reduce.Prod.apply(self, dim, keepdim)
 
     # ------------------------------------------------------------------ shape
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], (backend.dtype, np.dtype)):
             raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
-        shape = S.infer_shape(_shape_args(shape), self._data.size, "view")
-        return S.Reshape.apply(self, shape, True)
+        shape = shape_ops.infer_shape(_shape_args(shape), self._data.size, "view")
+        return shape_ops.Reshape.apply(self, shape, True)
 
     def reshape(self, *shape):
-        shape = S.infer_shape(_shape_args(shape), self._data.size, "reshape")
-        return S.Reshape.apply(self, shape, False)
+        shape = shape_ops.infer_shape(_shape_args(shape), self._data.size, "reshape")
+        return shape_ops.Reshape.apply(self, shape, False)
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -719,13 +717,13 @@ class Tensor:
         if sorted(dims) != list(range(self.ndim)):
             raise RuntimeError(f"permute: dims {dims} are not a permutation of the "
                                f"{self.ndim} dimensions of a tensor of shape {tuple(self.shape)}")
-        return S.Permute.apply(self, dims)
+        return shape_ops.Permute.apply(self, dims)
 
     def transpose(self, dim0, dim1):
         dims = list(range(self.ndim))
         d0, d1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
         dims[d0], dims[d1] = dims[d1], dims[d0]
-        return S.Permute.apply(self, tuple(dims))
+        return shape_ops.Permute.apply(self, tuple(dims))
 
     def t(self):
         if self.ndim > 2:
@@ -744,15 +742,15 @@ class Tensor:
 
     def unsqueeze(self, dim):
         d = _dim(dim, self.ndim + 1)
-        return S.Reshape.apply(self, self.shape[:d] + (1,) + self.shape[d:], False)
+        return shape_ops.Reshape.apply(self, self.shape[:d] + (1,) + self.shape[d:], False)
 
     def squeeze(self, dim=None):
         if dim is None:
             shape = tuple(s for s in self.shape if s != 1)
         else:
-            dims = R.normalize_dims(dim, self.ndim)
+            dims = reduce.normalize_dims(dim, self.ndim)
             shape = tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1))
-        return S.Reshape.apply(self, shape, False)
+        return shape_ops.Reshape.apply(self, shape, False)
 
     def expand(self, *sizes):
         sizes = _shape_args(sizes)
@@ -766,7 +764,7 @@ class Tensor:
                 raise RuntimeError(f"expand: the expanded size of the tensor ({shape[lead + i]})"
                                    f" must match the existing size ({n}) at non-singleton "
                                    f"dimension {lead + i}; shape {tuple(self.shape)} to {shape}")
-        return S.Expand.apply(self, shape)
+        return shape_ops.Expand.apply(self, shape)
 
     def expand_as(self, other):
         return self.expand(other.shape)
@@ -783,7 +781,7 @@ class Tensor:
         return x
 
     def contiguous(self):
-        return self if self._data.flags.c_contiguous else S.Contiguous.apply(self)
+        return self if self._data.flags.c_contiguous else shape_ops.Contiguous.apply(self)
 
     def split(self, split_size_or_sections, dim=0):
         dim = _dim(dim, self.ndim)
@@ -801,7 +799,7 @@ class Tensor:
         out, start = [], 0
         for s in sizes:
             idx = (slice(None),) * dim + (slice(start, start + s),)
-            out.append(S.Index.apply(self, idx))
+            out.append(shape_ops.Index.apply(self, idx))
             start += s
         return tuple(out)
 
@@ -822,7 +820,7 @@ class Tensor:
         return self[(slice(None),) * dim + (slice(start, start + length),)]
 
     def __getitem__(self, index):
-        return S.Index.apply(self, _index(index, self))
+        return shape_ops.Index.apply(self, translate_index(index, self))
 
     def masked_fill(self, mask, value):
         mask = mask._data if isinstance(mask, Tensor) else backend.move(np.asarray(mask),
@@ -839,23 +837,23 @@ class Tensor:
             if value.ndim:
                 raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
             value = value._data
-        return S.MaskedFill.apply(self, mask, value)
+        return shape_ops.MaskedFill.apply(self, mask, value)
 
     def masked_fill_(self, mask, value):
         return self._inplace(0, lambda a, b: self.masked_fill(mask, value)._data)
 
     def tril(self, diagonal=0):
-        return S.Triangle.apply(self, diagonal, False)
+        return shape_ops.Triangle.apply(self, diagonal, False)
 
     def triu(self, diagonal=0):
-        return S.Triangle.apply(self, diagonal, True)
+        return shape_ops.Triangle.apply(self, diagonal, True)
 
     def gather(self, dim, index):
         dim = _dim(dim, self.ndim)
         idx = _raw(index)
         grids = list(self._xp.ogrid[tuple(slice(0, n) for n in idx.shape)])
         grids[dim] = idx
-        return S.Index.apply(self, tuple(grids))
+        return shape_ops.Index.apply(self, tuple(grids))
 
     def sort(self, dim=-1, descending=False):
         """``(values, indices)`` sorted along ``dim``; the values carry the gradient."""
@@ -884,80 +882,80 @@ class Tensor:
 
     # elementwise math: one Function each (ops/elementwise.py, ops/special.py)
     def expm1(self):
-        return E.Expm1.apply(self)
+        return elementwise.Expm1.apply(self)
 
     def log1p(self):
-        return E.Log1p.apply(self)
+        return elementwise.Log1p.apply(self)
 
     def log2(self):
-        return E.Log2.apply(self)
+        return elementwise.Log2.apply(self)
 
     def log10(self):
-        return E.Log10.apply(self)
+        return elementwise.Log10.apply(self)
 
     def exp2(self):
-        return E.Exp2.apply(self)
+        return elementwise.Exp2.apply(self)
 
     def rsqrt(self):
-        return E.Rsqrt.apply(self)
+        return elementwise.Rsqrt.apply(self)
 
     def reciprocal(self):
-        return E.Reciprocal.apply(self)
+        return elementwise.Reciprocal.apply(self)
 
     def tan(self):
-        return E.Tan.apply(self)
+        return elementwise.Tan.apply(self)
 
     def sinh(self):
-        return E.Sinh.apply(self)
+        return elementwise.Sinh.apply(self)
 
     def cosh(self):
-        return E.Cosh.apply(self)
+        return elementwise.Cosh.apply(self)
 
     def asin(self):
-        return E.Asin.apply(self)
+        return elementwise.Asin.apply(self)
 
     def acos(self):
-        return E.Acos.apply(self)
+        return elementwise.Acos.apply(self)
 
     def atan(self):
-        return E.Atan.apply(self)
+        return elementwise.Atan.apply(self)
 
     def asinh(self):
-        return E.Asinh.apply(self)
+        return elementwise.Asinh.apply(self)
 
     def acosh(self):
-        return E.Acosh.apply(self)
+        return elementwise.Acosh.apply(self)
 
     def atanh(self):
-        return E.Atanh.apply(self)
+        return elementwise.Atanh.apply(self)
 
     arcsin, arccos, arctan = asin, acos, atan
     arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
     def sinc(self):
-        return E.Sinc.apply(self)
+        return elementwise.Sinc.apply(self)
 
     def frac(self):
-        return E.Frac.apply(self)
+        return elementwise.Frac.apply(self)
 
     def floor(self):
-        return E.Floor.apply(self)
+        return elementwise.Floor.apply(self)
 
     def ceil(self):
-        return E.Ceil.apply(self)
+        return elementwise.Ceil.apply(self)
 
     def trunc(self):
-        return E.Trunc.apply(self)
+        return elementwise.Trunc.apply(self)
 
     fix = trunc
 
     def round(self, decimals: builtins.int = 0):
-        return E.Round.apply(self, decimals)
+        return elementwise.Round.apply(self, decimals)
 
     def sign(self):
         if self._data.dtype == np.bool_:
             return self.clone()
-        return E.Sign.apply(self)
+        return elementwise.Sign.apply(self)
 
     sgn = sign
 
@@ -965,19 +963,19 @@ class Tensor:
         return Tensor._make(self._xp.signbit(self._data))
 
     def erf(self):
-        return SP.Erf.apply(self)
+        return special_ops.Erf.apply(self)
 
     def erfc(self):
-        return SP.Erfc.apply(self)
+        return special_ops.Erfc.apply(self)
 
     def erfinv(self):
-        return SP.Erfinv.apply(self)
+        return special_ops.Erfinv.apply(self)
 
     def lgamma(self):
-        return SP.Lgamma.apply(self)
+        return special_ops.Lgamma.apply(self)
 
     def digamma(self):
-        return SP.Digamma.apply(self)
+        return special_ops.Digamma.apply(self)
 
     def logit(self, eps=None):
         x = self.clamp(eps, 1 - eps) if eps is not None else self
@@ -998,31 +996,31 @@ class Tensor:
         return self
 
     def absolute(self):
-        return E.Abs.apply(self)
+        return elementwise.Abs.apply(self)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        return E.NanToNum.apply(self, nan, posinf, neginf)
+        return elementwise.NanToNum.apply(self, nan, posinf, neginf)
 
     # binary math
     def atan2(self, other):
-        return E.Atan2.apply(self, _operand(other, self))
+        return elementwise.Atan2.apply(self, _operand(other, self))
 
     arctan2 = atan2
 
     def hypot(self, other):
-        return E.Hypot.apply(self, _operand(other, self))
+        return elementwise.Hypot.apply(self, _operand(other, self))
 
     def copysign(self, other):
-        return E.Copysign.apply(self, _operand(other, self))
+        return elementwise.Copysign.apply(self, _operand(other, self))
 
     def xlogy(self, other):
-        return E.Xlogy.apply(self, _operand(other, self))
+        return elementwise.Xlogy.apply(self, _operand(other, self))
 
     def fmod(self, other):
-        return E.Fmod.apply(self, _operand(other, self))
+        return elementwise.Fmod.apply(self, _operand(other, self))
 
     def remainder(self, other):
-        return E.Remainder.apply(self, _operand(other, self))
+        return elementwise.Remainder.apply(self, _operand(other, self))
 
     def div(self, other, *, rounding_mode=None):
         """``self / other``; ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient."""
@@ -1031,12 +1029,12 @@ class Tensor:
         if rounding_mode not in ("trunc", "floor"):
             raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or "
                                f"'floor' but found '{rounding_mode}'")
-        return E.FloorDivide.apply(self, _operand(other, self), rounding_mode)
+        return elementwise.FloorDivide.apply(self, _operand(other, self), rounding_mode)
 
     divide = true_divide = div
 
     def floor_divide(self, other):
-        return E.FloorDivide.apply(self, _operand(other, self), "floor")
+        return elementwise.FloorDivide.apply(self, _operand(other, self), "floor")
 
     def multiply(self, other):
         return self * other
@@ -1048,24 +1046,24 @@ class Tensor:
         base = self.to(backend.float64)
         if isinstance(exponent, Tensor):
             exponent = exponent.to(backend.float64)
-        return E.Pow.apply(base, _operand(exponent, base))
+        return elementwise.Pow.apply(base, _operand(exponent, base))
 
     def logaddexp(self, other):
-        return E.Logaddexp.apply(self, _operand(other, self))
+        return elementwise.Logaddexp.apply(self, _operand(other, self))
 
     def heaviside(self, values):
         if not isinstance(values, Tensor):
             raise TypeError("heaviside(): argument 'values' must be Tensor")
-        return E.Heaviside.apply(self, values)
+        return elementwise.Heaviside.apply(self, values)
 
     def fmax(self, other):
-        return E.Fmax.apply(self, _operand(other, self))
+        return elementwise.Fmax.apply(self, _operand(other, self))
 
     def fmin(self, other):
-        return E.Fmin.apply(self, _operand(other, self))
+        return elementwise.Fmin.apply(self, _operand(other, self))
 
     def lerp(self, end, weight):
-        return E.Lerp.apply(self, end, _operand(weight, self))
+        return elementwise.Lerp.apply(self, end, _operand(weight, self))
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         return self + value * tensor1 * tensor2
@@ -1100,7 +1098,7 @@ class Tensor:
                 np.int64)).kind == "f" or isinstance(other, builtins.float):
             raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
         other = _raw(other)
-        return Tensor._make(E.promote(fn(self._data, other), self._data, other))
+        return Tensor._make(elementwise.promote(fn(self._data, other), self._data, other))
 
     def bitwise_and(self, other):
         return self._bitwise(other, self._xp.bitwise_and, "bitwise_and")
@@ -1153,7 +1151,7 @@ class Tensor:
 
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         x = self if self._data.dtype.kind != "f" else \
-            E.Where.apply(Tensor._make(self._xp.isnan(self._data)), 0.0, self)
+            elementwise.Where.apply(Tensor._make(self._xp.isnan(self._data)), 0.0, self)
         return x.sum(dim, keepdim, dtype=dtype)
 
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
@@ -1166,17 +1164,17 @@ class Tensor:
 
     def cumsum(self, dim, *, dtype=None):
         x = self.to(dtype) if dtype is not None else self
-        return R.Cumsum.apply(x, _dim(dim, x.ndim))
+        return reduce.Cumsum.apply(x, _dim(dim, x.ndim))
 
     def cumprod(self, dim, *, dtype=None):
         x = self.to(dtype) if dtype is not None else self
-        return R.Cumprod.apply(x, _dim(dim, x.ndim))
+        return reduce.Cumprod.apply(x, _dim(dim, x.ndim))
 
     def cummax(self, dim):
-        return MinMaxResult(*R.CumExtreme.apply(self, _dim(dim, self.ndim), True))
+        return MinMaxResult(*reduce.CumExtreme.apply(self, _dim(dim, self.ndim), True))
 
     def cummin(self, dim):
-        return MinMaxResult(*R.CumExtreme.apply(self, _dim(dim, self.ndim), False))
+        return MinMaxResult(*reduce.CumExtreme.apply(self, _dim(dim, self.ndim), False))
 
     def logcumsumexp(self, dim):
         """log(cumsum(exp(x))) along ``dim``, shifted by the max for stability."""
@@ -1202,25 +1200,25 @@ class Tensor:
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The vector p-norm over ``dim`` (all elements by default); 'fro' is the 2-norm and
         'nuc' the nuclear norm of a matrix."""
-        from . import linalg
+        from . import linalg as linalg_api
 
         x = self.to(dtype) if dtype is not None else self
         if p == "nuc":
-            return linalg.matrix_norm(x, "nuc", dim if dim is not None else (-2, -1), keepdim)
-        return linalg.vector_norm(x, 2 if p == "fro" else p, dim, keepdim)
+            return linalg_api.matrix_norm(x, "nuc", dim if dim is not None else (-2, -1), keepdim)
+        return linalg_api.vector_norm(x, 2 if p == "fro" else p, dim, keepdim)
 
     def dist(self, other, p=2):
-        from . import linalg
+        from . import linalg as linalg_api
 
-        return linalg.vector_norm(self - other, p)
+        return linalg_api.vector_norm(self - other, p)
 
     def renorm(self, p, dim, maxnorm):
         """Each slice along ``dim`` rescaled to p-norm at most ``maxnorm``."""
-        from . import linalg
+        from . import linalg as linalg_api
 
         d = _dim(dim, self.ndim)
         others = tuple(i for i in range(self.ndim) if i != d)
-        norms = linalg.vector_norm(self, p, others, keepdim=True).detach()
+        norms = linalg_api.vector_norm(self, p, others, keepdim=True).detach()
         scale = Tensor._make(self._xp.where(norms._data > maxnorm,
                                             maxnorm / (norms._data + 1e-7), 1.0)
                              .astype(self._data.dtype))
@@ -1285,17 +1283,17 @@ class Tensor:
         return _scaled_sum(self, beta, vec1.outer(vec2), alpha)
 
     def matrix_power(self, n):
-        from . import linalg
+        from . import linalg as linalg_api
 
-        return linalg.matrix_power(self, n)
+        return linalg_api.matrix_power(self, n)
 
     def cross(self, other, dim=None):
-        from . import linalg
+        from . import linalg as linalg_api
 
         if dim is None:  # PyTorch: the first dimension of size 3
             dim = next((i for i, s in enumerate(np.broadcast_shapes(self.shape, other.shape))
                         if s == 3), -1)
-        return linalg.cross(self, other, dim=dim)
+        return linalg_api.cross(self, other, dim=dim)
 
     def kron(self, other):
         """The Kronecker product: every element of ``self`` times all of ``other``."""
@@ -1328,13 +1326,13 @@ class Tensor:
             sb[y] = sa[x]
         out = [c for i, c in enumerate(sa) if i not in da] + \
             [c for i, c in enumerate(sb) if i not in db]
-        return L.Einsum.apply(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", self, other)
+        return linalg.Einsum.apply(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", self, other)
 
     def det(self):
-        return L.Det.apply(self)
+        return linalg.Det.apply(self)
 
     def inverse(self):
-        return L.Inv.apply(self)
+        return linalg.Inv.apply(self)
 
     # creation from an existing tensor: its dtype and device unless given
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
@@ -1669,12 +1667,11 @@ class Tensor:
         new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
         new.grad_fn = None
         new._output_nr = 0
-        new._retains_grad = False
         return new
 
 
 # Function.apply and the engine wrap their result arrays in this class
-_function_module.Tensor = Tensor
+register_tensor_class(Tensor)
 
 
 class MinMax(tuple):
@@ -1723,70 +1720,6 @@ class ToDevice(Function):
 # ---------------------------------------------------------------------- helpers
 
 
-def as_array(data, dtype=None, device=None):
-    """A backend array from Python data, NumPy/CuPy arrays or Tensors (PyTorch's dtype rules)."""
-    dev = backend.to_device(device) if device is not None else None
-    if isinstance(data, Tensor):
-        arr = data._data
-    elif backend.is_array(data):
-        arr = data
-    elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
-        arr = np.asarray(data)
-    else:
-        arr = np.asarray(_unwrap_nested(data))
-        if dtype is None:
-            if arr.dtype.kind == "f":
-                arr = arr.astype(backend.get_default_dtype().np)
-            elif arr.dtype.kind in "iu":
-                arr = arr.astype(np.int64)
-            elif arr.dtype.kind == "b":
-                pass
-            elif arr.dtype == object or arr.dtype.kind in "USO":
-                raise TypeError(f"can't convert data of type {type(data).__name__} "
-                                f"(NumPy dtype {arr.dtype}) to a tensor")
-    if dtype is not None:
-        want = backend.to_dtype(dtype).np
-        if arr.dtype != want:
-            arr = arr.astype(want)
-    elif arr.dtype not in backend._BY_NP:
-        if arr.dtype.kind == "f":
-            arr = arr.astype(np.float64 if arr.dtype.itemsize > 4 else np.float32)
-        elif arr.dtype.kind in "iu":
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(f"unsupported dtype {arr.dtype}")
-    if dev is not None:
-        arr = backend.move(arr, dev)
-    return arr
-
-
-def _unwrap_nested(data):
-    if isinstance(data, Tensor):
-        return backend.to_numpy(data._data)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, (Tensor, list, tuple))
-                                               for x in data):
-        return [_unwrap_nested(x) for x in data]
-    return data
-
-
-def _raw(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
-def _operand(other, like):
-    """A Tensor or a Python scalar for a binary op; lists/arrays become tensors on ``like``'s
-    device."""
-    if isinstance(other, Tensor):
-        return other
-    if isinstance(other, (builtins.int, builtins.float, builtins.bool)):
-        return other
-    if isinstance(other, np.generic):
-        return other.item()
-    if backend.is_array(other) or isinstance(other, (list, tuple)):
-        return Tensor._make(as_array(other, device=like.device))
-    raise TypeError(f"unsupported operand type {type(other).__name__} for a tensor op")
-
-
 def _dim(d, ndim):
     n = max(ndim, 1)
     if not -n <= d < n:
@@ -1807,64 +1740,6 @@ def _shape_args(shape):
     return tuple(builtins.int(s) for s in shape)
 
 
-def _index(index, t):
-    """Translate a PyTorch index (ints, slices, None, Ellipsis, tensors, lists) for the backend,
-    checking bounds and boolean-mask shapes so errors name the tensor's shape."""
-    items = index if isinstance(index, tuple) else (index,)
-    out = []
-    dim = 0
-    for it in items:
-        if isinstance(it, Tensor):
-            if it.device != t.device:
-                raise RuntimeError(f"indexing a tensor on {t.device} with an index on "
-                                   f"{it.device}")
-            it = it._data
-        elif isinstance(it, list):
-            it = t._xp.asarray(it)
-        if backend.is_array(it):
-            if it.dtype == np.bool_:
-                need = tuple(t.shape[dim:dim + it.ndim])
-                if tuple(it.shape) != need:
-                    raise IndexError(f"the shape of the mask {tuple(it.shape)} does not match "
-                                     f"the shape of the indexed tensor {tuple(t.shape)} at "
-                                     f"dimension {dim}")
-                dim += it.ndim
-            elif it.dtype.kind in "iu":
-                size = t.shape[dim] if dim < t.ndim else 0
-                hi, lo = (builtins.int(it.max()), builtins.int(it.min())) if it.size else (0, 0)
-                if it.size and (hi >= size or lo < -size):
-                    raise IndexError(f"index {hi if hi >= size else lo} is out of bounds for "
-                                     f"dimension {dim} with size {size} "
-                                     f"(tensor of shape {tuple(t.shape)})")
-                dim += 1
-            else:
-                raise IndexError(f"tensors used as indices must be long, int or bool, "
-                                 f"got {backend.dtype_of(it)}")
-        elif isinstance(it, (builtins.int, np.integer)) and not isinstance(it, builtins.bool):
-            size = t.shape[dim] if dim < t.ndim else None
-            if size is None:
-                raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
-            if not -size <= it < size:
-                raise IndexError(f"index {it} is out of range for dimension {dim} with size "
-                                 f"{size} (tensor of shape {tuple(t.shape)})")
-            dim += 1
-        elif isinstance(it, slice):
-            if it.step is not None and it.step <= 0:
-                raise ValueError("step must be greater than zero")
-            dim += 1
-        elif it is Ellipsis:
-            rest = builtins.sum(1 for x in items if x is not None and x is not Ellipsis)
-            dim = t.ndim - rest + dim
-        elif it is None:
-            pass
-        else:
-            raise IndexError(f"unsupported index of type {type(it).__name__}")
-        out.append(it)
-    if dim > t.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
-    return tuple(out) if isinstance(index, tuple) or len(out) != 1 else out[0]
-
-
 def cat_tensors(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
@@ -1877,4 +1752,4 @@ def cat_tensors(tensors, dim=0):
             raise RuntimeError(f"cat(): sizes of tensors must match except in dimension {d}: "
                                f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
                                f"{tuple(t.shape)}")
-    return S.Cat.apply(d, *tensors)
+    return shape_ops.Cat.apply(d, *tensors)

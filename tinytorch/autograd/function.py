@@ -27,9 +27,20 @@ from __future__ import annotations
 from .. import backend
 from . import grad_mode
 
-# The Tensor class, set by tinytorch.tensor when it is defined (the two modules need each
-# other; a per-call import would cost more than most small ops).
+# The Tensor class, registered by tinytorch.tensor when it is defined (the two modules need
+# each other; a per-call import would cost more than most small ops).
 Tensor = None
+
+
+def register_tensor_class(cls) -> None:
+    """The one way the autograd layer learns the Tensor class (called by tinytorch.tensor)."""
+    global Tensor
+    Tensor = cls
+
+
+def tensor_class():
+    """The registered Tensor class (for modules that tinytorch.tensor itself imports)."""
+    return Tensor
 
 
 class Context:

@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from .. import backend
-from ..ops import elementwise as E
-from ..ops import nn as N
-from ..ops import reduce as R
-from ..tensor import Tensor, _dim, as_array
+from .._convert import as_array
+from ..ops import elementwise, reduce
+from ..ops import nn as nn_ops
+from ..tensor import Tensor, _dim
 
 __all__ = ["linear", "relu", "gelu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout",
            "layer_norm", "embedding", "cross_entropy", "nll_loss", "mse_loss", "pad",
@@ -37,19 +37,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match "
                            f"out_features {weight.shape[0]}")
-    return N.Linear.apply(input, weight, bias)
+    return nn_ops.Linear.apply(input, weight, bias)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    return E.Relu.apply(input)
+    return elementwise.Relu.apply(input)
 
 
 def tanh(input: Tensor) -> Tensor:
-    return E.Tanh.apply(input)
+    return elementwise.Tanh.apply(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    return E.Sigmoid.apply(input)
+    return elementwise.Sigmoid.apply(input)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -59,7 +59,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     _tensor(input, "input", "gelu")
     if not input.is_floating_point():
         raise RuntimeError(f"gelu: expected a floating point input, got {input.dtype}")
-    return N.Gelu.apply(input, approximate)
+    return nn_ops.Gelu.apply(input, approximate)
 
 
 def _softmax_dtype(input, dtype):
@@ -72,7 +72,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
         raise TypeError("softmax(): pass dim explicitly (the implicit choice is deprecated "
                         "in PyTorch)")
     input = _softmax_dtype(input, dtype)
-    return R.Softmax.apply(input, _dim(dim, input.ndim))
+    return reduce.Softmax.apply(input, _dim(dim, input.ndim))
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
@@ -81,7 +81,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
         raise TypeError("log_softmax(): pass dim explicitly (the implicit choice is "
                         "deprecated in PyTorch)")
     input = _softmax_dtype(input, dtype)
-    return R.LogSoftmax.apply(input, _dim(dim, input.ndim))
+    return reduce.LogSoftmax.apply(input, _dim(dim, input.ndim))
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
@@ -91,7 +91,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    return N.Dropout.apply(input, float(p))
+    return nn_ops.Dropout.apply(input, float(p))
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
@@ -108,7 +108,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         if p is not None and tuple(p.shape) != shape:
             raise RuntimeError(f"layer_norm: {name} has shape {tuple(p.shape)}, expected "
                                f"normalized_shape {shape}")
-    return N.LayerNorm.apply(input, weight, bias, k, float(eps))
+    return nn_ops.LayerNorm.apply(input, weight, bias, k, float(eps))
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
@@ -129,7 +129,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             raise ValueError(f"embedding: padding_idx {padding_idx} must be within "
                              f"num_embeddings {n}")
         padding_idx %= n
-    return N.Embedding.apply(weight, input, padding_idx)
+    return nn_ops.Embedding.apply(weight, input, padding_idx)
 
 
 def _target(target, op):
@@ -155,7 +155,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     ``reduction='mean'`` the loss is averaged over the others.
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    N._check_reduction(reduction, "cross_entropy")
+    nn_ops._check_reduction(reduction, "cross_entropy")
     _tensor(input, "input", "cross_entropy")
     target = _target(target, "cross_entropy")
     if weight is not None:
@@ -166,7 +166,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
-    return N.CrossEntropy.apply(input, target, int(ignore_index), float(label_smoothing),
+    return nn_ops.CrossEntropy.apply(input, target, int(ignore_index), float(label_smoothing),
                                 reduction)
 
 
@@ -174,19 +174,19 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-input[n, target[n]] (log-probabilities in, class indices as targets)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    N._check_reduction(reduction, "nll_loss")
+    nn_ops._check_reduction(reduction, "nll_loss")
     _tensor(input, "input", "nll_loss")
     target = _target(target, "nll_loss")
     if weight is not None:
         raise NotImplementedError("nll_loss: class weights are not supported by tinytorch")
-    return N.NLLLoss.apply(input, target, int(ignore_index), reduction)
+    return nn_ops.NLLLoss.apply(input, target, int(ignore_index), reduction)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean") -> Tensor:
     """(input - target)^2, averaged, summed or kept per element."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    N._check_reduction(reduction, "mse_loss")
+    nn_ops._check_reduction(reduction, "mse_loss")
     if tuple(input.shape) != tuple(target.shape):
         # PyTorch warns and broadcasts; broadcasting a loss is almost always a bug
         try:
@@ -212,7 +212,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     if len(pad) // 2 > input.ndim:
         raise RuntimeError(f"pad: padding {pad} pads {len(pad) // 2} dims but the input has "
                            f"only {input.ndim}")
-    return N.ConstantPad.apply(input, pad, 0 if value is None else value)
+    return nn_ops.ConstantPad.apply(input, pad, 0 if value is None else value)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -282,7 +282,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1), got "
                          f"{dropout_p}")
     scale = 1 / math.sqrt(q_shape[-1]) if scale is None else float(scale)
-    return N.ScaledDotProductAttention.apply(query, key, value, attn_mask, float(dropout_p),
+    return nn_ops.ScaledDotProductAttention.apply(query, key, value, attn_mask, float(dropout_p),
                                              bool(is_causal), scale, False)
 
 
@@ -325,7 +325,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, num_
         causal = Tensor._make(query._xp.tril(query._xp.ones((n_q, n_k), dtype=bool)))
         mask = causal
     p = dropout_p if training else 0.0
-    out = N.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
+    out = nn_ops.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
                                             1 / math.sqrt(d), need_weights)
     weights = None
     if need_weights:

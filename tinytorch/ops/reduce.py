@@ -252,25 +252,64 @@ class LogSoftmax(Function):
         # END SOLUTION
 
 
-# ----------------------------------------------------------------------------- issue 11b
+def _exclusive_products(a, axis):
+    """prod_{j != i} a_j along ``axis`` for every i, without division (exact at zeros):
+    the product of the entries before i times the product of those after it."""
+    xp = array_module(a)
+    ones = xp.ones_like(xp.take(a, [0], axis=axis))
+    before = xp.cumprod(xp.concatenate([ones, xp.take(a, range(a.shape[axis] - 1), axis=axis)],
+                                       axis=axis), axis=axis)
+    flipped = xp.flip(a, axis=axis)
+    after = xp.cumprod(xp.concatenate([ones, xp.take(flipped, range(a.shape[axis] - 1),
+                                                     axis=axis)], axis=axis), axis=axis)
+    return before * xp.flip(after, axis=axis)
 
 
-class Cumsum(Function):
-    """out_i = sum_{j<=i} a_j along dim;  da_i = sum_{j>=i} g_j (a reversed cumsum)"""
+class Prod(Function):
+    """out = prod_dim a;  da_i = g prod_{j != i} a_j (exact where entries are 0)"""
 
     @staticmethod
-    def forward(ctx, a, dim):
-        ctx.dim = dim
+    def forward(ctx, a, dim, keepdim):
+        xp = array_module(a)
         if a.dtype.kind == "b" or (a.dtype.kind in "iu" and a.dtype.itemsize < 8):
-            a = a.astype(np.int64)  # PyTorch accumulates bool and small ints in int64
-        return a.cumsum(axis=dim) if a.ndim else a.copy()
+            a = a.astype(np.int64)  # torch multiplies bool/int32 into int64
+        ctx.save_for_backward(a)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return xp.asarray(a.prod(axis=dim, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        if ctx.dim is None:
+            flat = a.reshape(-1)
+            others = _exclusive_products(flat, 0).reshape(a.shape) if flat.size else a
+            return g * others, None, None
+        if not ctx.keepdim:
+            g = array_module(g).expand_dims(g, ctx.dim)
+        if a.shape[ctx.dim] == 0:
+            return array_module(a).zeros_like(a), None, None
+        return g * _exclusive_products(a, ctx.dim), None, None
+
+
+class Cumsum(Function):
+    """out_i = sum_{j <= i} a_j along dim;  da_j = sum_{i >= j} g_i (a reversed cumsum)"""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        if a.dtype.kind == "b" or (a.dtype.kind in "iu" and a.dtype.itemsize < 8):
+            a = a.astype(np.int64)
+        ctx.dim = dim
+        return a.copy() if a.ndim == 0 else a.cumsum(axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
         if g.ndim == 0:
             return g, None
-        xp = array_module(g)
-        return xp.flip(xp.flip(g, ctx.dim).cumsum(axis=ctx.dim), ctx.dim), None
+        return xp.flip(xp.flip(g, axis=ctx.dim).cumsum(axis=ctx.dim), axis=ctx.dim), None
+
+
+# ----------------------------------------------------------------------------- issue 11b
 
 
 class Cumprod(Function):

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function, array_module
 from .elementwise import as_float
 from .nn import _erfc_from_one
@@ -20,23 +21,17 @@ from .nn import erf as _erf_kernel
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
-def _cupy_special():
-    import cupyx.scipy.special as cupy_special
-
-    return cupy_special
-
-
 def erf(x):
     """erf(x) = 2/sqrt(pi) int_0^x e^(-t^2) dt, elementwise."""
     if array_module(x) is not np:
-        return _cupy_special().erf(x)
+        return backend.cupy_special("erf")(x)
     return _erf_kernel(x.astype(np.float64)).astype(x.dtype, copy=False)
 
 
 def erfc(x):
     """erfc(x) = 1 - erf(x), with relative accuracy in the right tail."""
     if array_module(x) is not np:
-        return _cupy_special().erfc(x)
+        return backend.cupy_special("erfc")(x)
     a = x.astype(np.float64)
     out = np.array(1 - _erf_kernel(a))
     tail = np.abs(a) >= 1
@@ -50,7 +45,7 @@ def erfinv(y):
     """The inverse of erf on (-1, 1) (+-inf at +-1, nan outside): Giles' single-precision
     approximation refined by two Newton steps on the accurate erf."""
     if array_module(y) is not np:
-        return _cupy_special().erfinv(y)
+        return backend.cupy_special("erfinv")(y)
     a = y.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         w = -np.log((1 - a) * (1 + a))
@@ -86,7 +81,7 @@ def digamma(x):
     """psi(x) = d/dx ln Gamma(x): recurrence to x >= 6, then the asymptotic series;
     reflection for x < 0.5; poles (0, -1, ...) give nan, as PyTorch gives -inf at 0."""
     if array_module(x) is not np:
-        return _cupy_special().digamma(x)
+        return backend.cupy_special("digamma")(x)
     a = x.astype(np.float64)
     out = np.empty_like(a)
     neg = a < 0.5
@@ -108,7 +103,7 @@ def digamma(x):
 def trigamma(x):
     """psi'(x): recurrence to x >= 6 then the asymptotic series; reflection for x < 0.5."""
     if array_module(x) is not np:
-        return _cupy_special().polygamma(1, x)
+        return backend.cupy_special("polygamma")(1, x)
     a = x.astype(np.float64)
     out = np.empty_like(a)
     neg = a < 0.5
@@ -129,7 +124,7 @@ def trigamma(x):
 def lgamma(x):
     """ln |Gamma(x)|, elementwise (``math.lgamma`` per element: exact, not fast)."""
     if array_module(x) is not np:
-        return _cupy_special().gammaln(x)
+        return backend.cupy_special("gammaln")(x)
     a = x.astype(np.float64)
 
     def one(v):

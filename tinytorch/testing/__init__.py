@@ -171,3 +171,20 @@ def parameters_replaced(model, replacements: dict):
         for module, attr, name in slots:
             object.__delattr__(module, attr)
             setattr(module, attr, originals[name])
+
+
+# the op specification table and its sample strategies (after the names they use)
+from .op_db import op_db, op_db_exempt  # noqa: E402, I001
+from .opinfo import ErrorInput, OpInfo  # noqa: E402
+from .samples import (  # noqa: E402
+    away,
+    binary,
+    break_ties,
+    min_gap,
+    scalar_and,
+    unary,
+    with_dim,
+)
+
+__all__ += ["OpInfo", "ErrorInput", "op_db", "op_db_exempt", "unary", "binary", "with_dim",
+            "scalar_and", "away", "break_ties", "min_gap"]
