@@ -5,6 +5,7 @@ where NumPy has no such function, a composite of small tinytorch ops.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -642,7 +643,7 @@ op_db += [
            ref=lambda np, a, b: np.cross(a, b),
            variants={"method": lambda lib, a, b: a.cross(b, dim=-1),
                      "linalg": lambda lib, a, b: lib.linalg.cross(a, b)},
-           covers=("tinytorch.cross", "Tensor.cross"),
+           covers=("tinytorch.cross", "Tensor.cross", "tinytorch.linalg.cross"),
            errors=(ErrorInput(lambda lib: lib.cross(lib.ones(2, 4), lib.ones(2, 4), dim=1),
                               RuntimeError, "3"),)),
     OpInfo(name="matrix_power", call=lambda lib, x: lib.matrix_power(x, 3),
@@ -651,7 +652,8 @@ op_db += [
            ref=lambda np, x: np.linalg.matrix_power(x, 3),
            variants={"method": lambda lib, x: x.matrix_power(3),
                      "linalg": lambda lib, x: lib.linalg.matrix_power(x, 3)},
-           covers=("tinytorch.matrix_power", "Tensor.matrix_power")),
+           covers=("tinytorch.matrix_power", "Tensor.matrix_power",
+                   "tinytorch.linalg.matrix_power")),
 ]
 
 # ----------------------------------------------------------------------------- special
@@ -663,11 +665,12 @@ def _special_variant(row_name, special_name):
             variants = dict(row.variants)
             variants["special"] = lambda lib, *xs, _n=special_name, **kw: getattr(
                 lib.special, _n)(*xs, **kw)
-            op_db[i] = type(row)(**{**row.__dict__, "variants": variants})
+            covers = row.covers + (f"tinytorch.special.{special_name}",)
+            op_db[i] = type(row)(**{**row.__dict__, "variants": variants, "covers": covers})
 
 
 for _row_name, _special in (("erf", "erf"), ("erfc", "erfc"), ("erfinv", "erfinv"),
-                            ("lgamma", "gammaln"), ("digamma", "digamma"),
+                            ("lgamma", "gammaln"), ("digamma", "digamma"), ("digamma", "psi"),
                             ("expm1", "expm1"), ("log1p", "log1p"), ("exp2", "exp2"),
                             ("sinc", "sinc"), ("logit", "logit"), ("xlogy", "xlogy")):
     _special_variant(_row_name, _special)
@@ -678,24 +681,85 @@ def _ndtr_np(np_, x):
 
 
 op_db += [
-    OpInfo(name="special.expit", call=lambda lib, x: lib.special.expit(x),
+    OpInfo(name="special.expit", covers=("tinytorch.special.expit",),
+           call=lambda lib, x: lib.special.expit(x),
            inputs=unary_sample(), ref=lambda np, x: 1 / (1 + np.exp(-x))),
-    OpInfo(name="special.xlog1py", call=lambda lib, a, b: lib.special.xlog1py(a, b),
+    OpInfo(name="special.xlog1py", covers=("tinytorch.special.xlog1py",),
+           call=lambda lib, a, b: lib.special.xlog1py(a, b),
            inputs=binary_sample(b_low=-0.8, b_high=2.0), ref=lambda np, a, b: a * np.log1p(b)),
-    OpInfo(name="special.entr", call=lambda lib, x: lib.special.entr(x),
+    OpInfo(name="special.entr", covers=("tinytorch.special.entr",),
+           call=lambda lib, x: lib.special.entr(x),
            inputs=unary_sample(0.1, 3.0), ref=lambda np, x: -x * np.log(x)),
-    OpInfo(name="special.ndtr", call=lambda lib, x: lib.special.ndtr(x),
+    OpInfo(name="special.ndtr", covers=("tinytorch.special.ndtr",),
+           call=lambda lib, x: lib.special.ndtr(x),
            inputs=unary_sample(-3.0, 3.0), ref=_ndtr_np),
-    OpInfo(name="special.log_ndtr", call=lambda lib, x: lib.special.log_ndtr(x),
+    OpInfo(name="special.log_ndtr", covers=("tinytorch.special.log_ndtr",),
+           call=lambda lib, x: lib.special.log_ndtr(x),
            inputs=unary_sample(-3.0, 3.0), ref=lambda np_, x: np.log(_ndtr_np(np_, x))),
-    OpInfo(name="special.i0", call=lambda lib, x: lib.special.i0(x), inputs=unary_sample(),
+    OpInfo(name="special.i0", covers=("tinytorch.special.i0",),
+           call=lambda lib, x: lib.special.i0(x), inputs=unary_sample(),
            ref=lambda np, x: np.i0(x), differentiable=False),
     OpInfo(name="special.softmax", call=lambda lib, x, dim: lib.special.softmax(x, dim),
+           covers=("tinytorch.special.softmax", "tinytorch.special.log_softmax"),
            inputs=dim_sample(), ref=lambda np, x, dim: np.exp(x) / np.exp(x).sum(
                axis=dim, keepdims=True),
            variants={"log": lambda lib, x, dim: lib.special.log_softmax(x, dim).exp()}),
-    OpInfo(name="special.logsumexp", call=lambda lib, x, dim: lib.special.logsumexp(x, dim),
+    OpInfo(name="special.logsumexp", covers=("tinytorch.special.logsumexp",),
+           call=lambda lib, x, dim: lib.special.logsumexp(x, dim),
            inputs=dim_sample(), ref=lambda np, x, dim: np.log(np.exp(x).sum(axis=dim))),
-    OpInfo(name="special.round", call=lambda lib, x: lib.special.round(x, decimals=1),
+    OpInfo(name="special.round", covers=("tinytorch.special.round",),
+           call=lambda lib, x: lib.special.round(x, decimals=1),
            inputs=unary_sample(), ref=lambda np, x: np.round(x * 10) / 10),
 ]
+
+# ----------------------------------------------------------------------------- in-place forms
+# of the core ops, comparisons written as methods and functions, transposes, conj
+
+
+def _inplace_row(name, ref, sample, method=None):
+    method = method or name
+    return OpInfo(name=f"{name}_", call=lambda lib, x, *xs: getattr(x.clone(), method + "_")(
+        *xs), inputs=sample, ref=ref, covers=(f"Tensor.{method}_",))
+
+
+op_db += [
+    _inplace_row("abs", lambda np, x: np.abs(x), unary_sample(kinks=(0,))),
+    _inplace_row("neg", lambda np, x: -x, unary_sample()),
+    _inplace_row("exp", lambda np, x: np.exp(x), unary_sample()),
+    _inplace_row("log", lambda np, x: np.log(x), unary_sample(0.2, 3.0)),
+    _inplace_row("sqrt", lambda np, x: np.sqrt(x), unary_sample(0.2, 3.0)),
+    _inplace_row("sin", lambda np, x: np.sin(x), unary_sample()),
+    _inplace_row("cos", lambda np, x: np.cos(x), unary_sample()),
+    _inplace_row("tanh", lambda np, x: np.tanh(x), unary_sample()),
+    _inplace_row("sigmoid", lambda np, x: 1 / (1 + np.exp(-x)), unary_sample()),
+    _inplace_row("relu", lambda np, x: np.maximum(x, 0), unary_sample(kinks=(0,))),
+    _inplace_row("square", lambda np, x: x * x, unary_sample()),
+    _inplace_row("pow", lambda np, x, y: np.abs(x) ** y,
+                 binary_sample(0.2, 2.0).map(lambda s: ((np.abs(s[0][0]) + 0.2, s[0][1]), {}))),
+    OpInfo(name="clip_", call=lambda lib, x: x.clone().clip_(-0.5, 0.5),
+           inputs=unary_sample(kinks=(-0.5, 0.5)), ref=lambda np, x: np.clip(x, -0.5, 0.5),
+           covers=("Tensor.clip_",)),
+    OpInfo(name="conj", call=_fn("conj"), inputs=unary_sample(), ref=lambda np, x: np.conj(x),
+           variants={"method": _method("conj"), "real": lambda lib, x: x.real},
+           covers=("tinytorch.conj", "Tensor.conj", "Tensor.real")),
+    OpInfo(name="H", call=lambda lib, x: x.H, inputs=unary_sample(min_dims=2, max_dims=2),
+           ref=lambda np, x: x.T, variants={"mH": lambda lib, x: x.mH},
+           covers=("Tensor.H", "Tensor.mH")),
+]
+
+for _name, _ufunc in (("eq", "equal"), ("ne", "not_equal"), ("lt", "less"),
+                      ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal")):
+    op_db.append(OpInfo(
+        name=f"{_name}_functions", call=lambda lib, a, b, _n=_name: getattr(lib, _n)(
+            a.round(), b.round()),
+        inputs=binary_sample(), ref=lambda np, a, b, _u=_ufunc: getattr(np, _u)(
+            np.round(a), np.round(b)), differentiable=False,
+        variants={"inplace": lambda lib, a, b, _n=_name: getattr(a.round(), _n + "_")(
+            b.round()).bool()},
+        covers=(f"tinytorch.{_name}", f"Tensor.{_name}_")))
+
+# core.py has the basic rows of these names; the rows here add their other spellings
+# (in-place, dtype=, aliases), so they carry a suffixed name
+_SPELLING_ROWS = {"cumsum", "logical_not", "outer", "rsqrt", "sign"}
+op_db = [dataclasses.replace(row, name=row.name + "_spellings")
+         if row.name in _SPELLING_ROWS else row for row in op_db]
