@@ -643,6 +643,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    if p == 2 and (x1.shape[-2] > 25 or x2.shape[-2] > 25):
+        return L.EuclideanCdist.apply(x1, x2)  # PyTorch's matrix-product path, same rule
     return vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
 
 

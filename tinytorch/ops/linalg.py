@@ -114,6 +114,13 @@ def parse_einsum(equation: str, shapes):
     return spelled, out
 
 
+def _einsum(xp, equation, *operands):
+    # NumPy's einsum loops in C unless told to plan: optimize=True hands products to BLAS
+    if xp is np and len(operands) > 1:
+        return np.einsum(equation, *operands, optimize=True)
+    return xp.einsum(equation, *operands)
+
+
 class Einsum(Function):
     """out = einsum(eq, *ops);  d op_i = einsum of g with the other operands into op_i's
     subscripts (labels only op_i has are broadcast back; repeated labels are diagonals)"""
@@ -124,7 +131,7 @@ class Einsum(Function):
         terms, out = parse_einsum(equation, [o.shape for o in operands])
         ctx.terms, ctx.out = terms, out
         ctx.save_for_backward(*operands)
-        return xp.asarray(xp.einsum(",".join(terms) + "->" + out, *operands))
+        return xp.asarray(_einsum(xp, ",".join(terms) + "->" + out, *operands))
 
     @staticmethod
     def backward(ctx, g):
@@ -139,8 +146,8 @@ class Einsum(Function):
             available = set(ctx.out).union(*[set(t) for t, _ in others])
             unique = "".join(dict.fromkeys(term))
             kept = "".join(c for c in unique if c in available)
-            sub = xp.einsum(",".join([ctx.out] + [t for t, _ in others]) + "->" + kept, g,
-                            *[o for _, o in others])
+            sub = _einsum(xp, ",".join([ctx.out] + [t for t, _ in others]) + "->" + kept, g,
+                          *[o for _, o in others])
             # labels only this operand has were summed: broadcast them back
             sizes = {c: op.shape[term.index(c)] for c in unique}
             sub = sub.reshape([sizes[c] if c in kept else 1 for c in unique])
@@ -369,3 +376,28 @@ class Svd(Function):
         if n > k:
             ga = ga + u @ _mT((gv - v @ vtgv) * inv_s[..., None, :])
         return ga, None
+
+
+class EuclideanCdist(Function):
+    """D_ij = |x1_i - x2_j| = sqrt(|x1_i|^2 + |x2_j|^2 - 2 x1_i . x2_j) (matrix products, as
+    PyTorch for large inputs);  dx1 = (G 1) x1 - G x2, dx2 = (G^T 1) x2 - G^T x1,
+    G = g / D (0 where D = 0)"""
+
+    @staticmethod
+    def forward(ctx, x1, x2):
+        xp = array_module(x1)
+        sq = (x1 * x1).sum(-1)[..., :, None] + (x2 * x2).sum(-1)[..., None, :]
+        sq -= 2 * (x1 @ _mT(x2))
+        out = xp.sqrt(xp.maximum(sq, 0))
+        ctx.save_for_backward(x1, x2, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x1, x2, out = ctx.saved_tensors
+        xp = array_module(g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gd = xp.where(out == 0, 0, g / out)
+        g1 = gd.sum(-1)[..., None] * x1 - gd @ x2
+        g2 = gd.sum(-2)[..., None] * x2 - _mT(gd) @ x1
+        return g1, g2

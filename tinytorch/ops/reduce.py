@@ -388,8 +388,11 @@ class CumExtreme(Function):
         moved_g = xp.moveaxis(g, ctx.dim, -1).reshape(moved_idx.shape)
         flat = xp.zeros_like(moved_g)
         rows = xp.arange(moved_idx.shape[0])[:, None]
-        if xp is np:
-            np.add.at(flat, (xp.broadcast_to(rows, moved_idx.shape), moved_idx), moved_g)
+        if xp is np:  # bincount sums repeated positions far faster than np.add.at
+            n = moved_idx.shape[1]
+            positions = (rows * n + moved_idx).reshape(-1)
+            flat = np.bincount(positions, weights=moved_g.reshape(-1),
+                               minlength=flat.size).reshape(flat.shape).astype(g.dtype)
         else:
             from .. import backend
             backend.scatter_add(xp, flat, (xp.broadcast_to(rows, moved_idx.shape), moved_idx),

@@ -763,3 +763,10 @@ for _name, _ufunc in (("eq", "equal"), ("ne", "not_equal"), ("lt", "less"),
 _SPELLING_ROWS = {"cumsum", "logical_not", "outer", "rsqrt", "sign"}
 op_db = [dataclasses.replace(row, name=row.name + "_spellings")
          if row.name in _SPELLING_ROWS else row for row in op_db]
+
+op_db.append(OpInfo(
+    name="cdist_large", call=lambda lib, a, b: lib.cdist(a, b),
+    inputs=st.tuples(_array((27, 2), -2, 2), _array((3, 2), -2, 2)).map(lambda ab: (ab, {})),
+    ref=_cdist_ref, rtol=1e-6, atol=1e-7,
+    errors=(ErrorInput(lambda lib: lib.cdist(lib.ones(2), lib.ones(2, 2)), RuntimeError,
+                       "2D"),)))
