@@ -33,9 +33,12 @@ def erfc(x):
     """erfc(x) = 1 - erf(x), with relative accuracy in the right tail."""
     if array_module(x) is not np:
         return backend.cupy_special("erfc")(x)
-    a = x.astype(np.float64)
-    out = np.array(1 - _erf_kernel(a))
+    a = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(a)
     tail = np.abs(a) >= 1
+    small = ~tail
+    if small.any():
+        out[small] = 1 - _erf_kernel(a[small])
     if tail.any():
         t = _erfc_from_one(np.abs(a[tail]))
         out[tail] = np.where(a[tail] > 0, t, 2 - t)
