@@ -271,10 +271,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         out = np.stack([np.searchsorted(c, ui, side="right") for c, ui in zip(cdf, u)])
         out = np.minimum(out, rows.shape[1] - 1)
     else:
-        if (np.count_nonzero(rows, axis=1) < num_samples).any():
-            raise RuntimeError("multinomial: invalid multinomial distribution (with "
-                               "replacement=False, not enough non-negative category to sample)")
-        # Gumbel top-k: the k largest of log p + Gumbel noise are a draw without replacement
+        # Gumbel top-k (zero-probability categories come last, drawn only when the others
+        # are used up, as PyTorch does): the k largest of log p + Gumbel noise are a draw without replacement
         with np.errstate(divide="ignore"):
             keys = np.log(rows) - np.log(-np.log(g.random(rows.shape)))
         out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]

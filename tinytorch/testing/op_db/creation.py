@@ -135,7 +135,7 @@ op_db: list[OpInfo] = [
            inputs=unary_sample(), ref=lambda np_, x: (np.array([[1] * 4, [2] * 4]),
                                                       np.arange(3), True),
            covers=("tinytorch.multinomial",), **_NO_GRAD,
-           errors=(ErrorInput(lambda lib: lib.multinomial(lib.tensor([1.0, 0.0]), 2),
+           errors=(ErrorInput(lambda lib: lib.multinomial(lib.tensor([1.0, 0.0]), 3),
                               RuntimeError, "replacement"),
                    ErrorInput(lambda lib: lib.multinomial(lib.tensor([1.0, -1.0]), 1),
                               RuntimeError, "element < 0"))),

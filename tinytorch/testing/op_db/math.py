@@ -321,6 +321,10 @@ for _name, _ref in _LOGICAL:
                   "inplace": lambda lib, a, b, _n=_name: getattr(a > 0, _n + "_")(b > 0)},
         covers=(f"tinytorch.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_")))
 
+def _float_operands_call(name):
+    return lambda lib: getattr(lib, name)(lib.ones(2), lib.ones(2))
+
+
 _BITWISE = [
     ("bitwise_and", lambda np, a, b: np.round(a * 3).astype(np.int64)
      & np.round(b * 3).astype(np.int64)),
@@ -345,8 +349,8 @@ for _name, _ref in _BITWISE:
             "inplace": lambda lib, a, b, _n=_name, _s=_shift: getattr(_ints(lib, a), _n + "_")(
             _ints(lib, b).abs() if _s else _ints(lib, b))},
         covers=(f"tinytorch.{_name}", f"Tensor.{_name}", f"Tensor.{_name}_"),
-        errors=(ErrorInput(lambda lib, _n=_name: getattr(lib, _n)(lib.ones(2), lib.ones(2)),
-                           RuntimeError, "not implemented for 'Float'"),)))
+        errors=(ErrorInput(_float_operands_call(_name), RuntimeError,
+                           "not implemented for 'Float'"),)))
 
 op_db += [
     OpInfo(name="bitwise_not", call=lambda lib, x: lib.bitwise_not(_ints(lib, x)),
