@@ -271,8 +271,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         out = np.stack([np.searchsorted(c, ui, side="right") for c, ui in zip(cdf, u)])
         out = np.minimum(out, rows.shape[1] - 1)
     else:
-        # Gumbel top-k (zero-probability categories come last, drawn only when the others
-        # are used up, as PyTorch does): the k largest of log p + Gumbel noise are a draw without replacement
+        # Gumbel top-k: the k largest of log p + Gumbel noise are a draw without replacement
+        # (zero-probability categories come last, drawn only when the others are used up,
+        # as PyTorch does)
         with np.errstate(divide="ignore"):
             keys = np.log(rows) - np.log(-np.log(g.random(rows.shape)))
         out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]

@@ -331,10 +331,11 @@ class Cumprod(Function):
             return g, None
         xp = array_module(g)
         d = ctx.dim
-        if not (a == 0).any():
+        # dividing by a is exact enough unless some entry is 0 or so small that the products
+        # underflow; then the exact sum, one position at a time
+        if not (abs(a) < 1e-100).any():
             rev = xp.flip(xp.flip(g * out, d).cumsum(axis=d), d)
             return rev / a, None
-        # with zeros the division fails: the exact sum, one position at a time
         da = xp.zeros_like(a, dtype=g.dtype)
         n = a.shape[d]
         for i in range(n):
