@@ -3,6 +3,8 @@
 (a) Per-op overhead: a chain of small elementwise ops (16 elements), forward and backward;
     the time is almost all framework bookkeeping, reported in microseconds per op.
 (b) A matmul-bound MLP training step (forward, backward, SGD update) in float32.
+(c) A bigram model's step (makemore): per-op overhead at the smallest model size.
+(d) A minGPT-style step written as the tutorials write it (pow/tanh GELU, attention by hand).
 
 The workloads are written once against a ``lib`` module, so the same lines run as
 tinytorch and as torch (the API contract at work). tinytorch also runs with the glibc
@@ -71,6 +73,92 @@ def mlp_step(framework: str, batch: int = 256, width: int = 1024, depth: int = 3
             for p in params:
                 p -= lr * p.grad
                 p.grad = None
+
+    return step
+
+
+def bigram_step(framework: str, vocab: int = 65, batch: int = 32, block: int = 8):
+    """One AdamW step of makemore's bigram model: an embedding table read as logits."""
+    lib = _lib(framework)
+    F = lib.nn.functional
+    table = lib.nn.Embedding(vocab, vocab)
+    opt = lib.optim.AdamW(table.parameters(), lr=1e-2)
+    x = lib.randint(0, vocab, (batch, block))
+    y = lib.randint(0, vocab, (batch, block))
+
+    def step():
+        logits = table(x)
+        loss = F.cross_entropy(logits.view(-1, vocab), y.view(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def mingpt_step(framework: str, vocab: int = 65, block: int = 32, batch: int = 8,
+                n_layer: int = 2, n_head: int = 4, n_embd: int = 64):
+    """One AdamW step of a minGPT-style model as tutorials write it: attention by hand
+    (masked_fill + softmax) and NewGELU built from ``pow`` and ``tanh``."""
+    lib = _lib(framework)
+    nn, F = lib.nn, lib.nn.functional
+
+    class NewGELU(nn.Module):
+        def forward(self, x):
+            return 0.5 * x * (1.0 + lib.tanh(math.sqrt(2.0 / math.pi)
+                                             * (x + 0.044715 * lib.pow(x, 3.0))))
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1, self.ln_2 = nn.LayerNorm(n_embd), nn.LayerNorm(n_embd)
+            self.c_attn = nn.Linear(n_embd, 3 * n_embd)
+            self.c_proj = nn.Linear(n_embd, n_embd)
+            self.mlp = nn.Sequential(nn.Linear(n_embd, 4 * n_embd), NewGELU(),
+                                     nn.Linear(4 * n_embd, n_embd))
+            self.register_buffer("bias", lib.tril(lib.ones(block, block))
+                                 .view(1, 1, block, block))
+
+        def attn(self, x):
+            B, T, C = x.size()
+            q, k, v = self.c_attn(x).split(n_embd, dim=2)
+            q = q.view(B, T, n_head, C // n_head).transpose(1, 2)
+            k = k.view(B, T, n_head, C // n_head).transpose(1, 2)
+            v = v.view(B, T, n_head, C // n_head).transpose(1, 2)
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+            att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+            y = F.softmax(att, dim=-1) @ v
+            return self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C))
+
+        def forward(self, x):
+            x = x + self.attn(self.ln_1(x))
+            return x + self.mlp(self.ln_2(x))
+
+    class MiniGPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte, self.wpe = nn.Embedding(vocab, n_embd), nn.Embedding(block, n_embd)
+            self.blocks = nn.ModuleList([Block() for _ in range(n_layer)])
+            self.ln_f = nn.LayerNorm(n_embd)
+            self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+
+        def forward(self, idx, targets):
+            x = self.wte(idx) + self.wpe(lib.arange(idx.size(1)))
+            for blk in self.blocks:
+                x = blk(x)
+            logits = self.lm_head(self.ln_f(x))
+            return F.cross_entropy(logits.view(-1, vocab), targets.view(-1))
+
+    model = MiniGPT()
+    opt = lib.optim.AdamW(model.parameters(), lr=3e-4)
+    x = lib.randint(0, vocab, (batch, block))
+    y = lib.randint(0, vocab, (batch, block))
+
+    def step():
+        loss = model(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
 
     return step
 
@@ -144,6 +232,15 @@ def main(argv=None) -> None:
     mlp = compare(mlp_cases, rounds=args.rounds, threads=threads)
 
     print_table(mlp, baseline, title="(b) MLP training step (matmul-bound), ms per step")
+
+    for name, title in (("bigram_step", "(c) bigram model step (makemore: embedding as "
+                                        "logits, cross-entropy, AdamW), ms per step"),
+                        ("mingpt_step", "(d) minGPT-style step (attention by hand, NewGELU "
+                                        "from pow and tanh, AdamW), ms per step")):
+        cases = [Case(f, f"bench_engine:{name}", {"framework": f}) for f in frameworks]
+        print(title.split(",")[0], file=sys.stderr)
+        print_table(compare(cases, rounds=args.rounds, threads=threads), baseline,
+                    title=title)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ def thread_env(threads: int) -> dict:
     so benchmarks default to one thread per framework, which compares engines fairly.
     """
     n = str(int(threads))
-    return {"OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n}
+    return {"OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n,
+            "TINYTORCH_THREADS": n}
 
 
 def load_target(target: str) -> Callable:

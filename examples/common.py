@@ -2,11 +2,16 @@
 
 The scripts import ``tinytorch`` (its models included, as ``tinytorch.models``) like any
 installed package: ``pip install -e .`` in a checkout, no ``sys.path`` edits.
+The optional extras degrade gracefully: without ``tqdm`` progress is a plain log line now
+and then, without ``matplotlib`` the plots are skipped with a one-line note.
 """
 
 from __future__ import annotations
 
+import errno
+import math
 import os
+import signal
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -73,10 +78,148 @@ def atomic_path(destination: str | os.PathLike):
 
 
 def save_checkpoint(obj: dict, path: str | os.PathLike) -> None:
+    """``tinytorch.save``, itself atomic (one temporary file, renamed into place); a full
+    disk or any other write failure is one line, and the previous checkpoint survives."""
     import tinytorch
 
-    with atomic_path(path) as tmp:
-        tinytorch.save(obj, tmp)
+    try:
+        tinytorch.save(obj, path)
+    except OSError as e:
+        hint = " (the disk is full)" if e.errno == errno.ENOSPC else ""
+        raise ExampleError(f"cannot write checkpoint {str(path)!r}: {e.strerror or e}{hint}; "
+                           f"the previous checkpoint, if any, is unchanged") from None
+
+
+def remove_stale_temporaries(directory: str | os.PathLike, names: tuple[str, ...]) -> list[str]:
+    """Delete temporary files that a killed run left beside ``names`` in ``directory``.
+
+    ``tinytorch.save`` writes ``.NAME.<random>.tmp`` and ``atomic_path`` ``.NAME.<random>``
+    before renaming; a run killed mid-write (kill -9, power loss) leaves them behind.
+    """
+    removed = []
+    for entry in Path(directory).iterdir():
+        if entry.is_file() and any(entry.name.startswith(f".{n}.") for n in names):
+            try:
+                entry.unlink()
+                removed.append(entry.name)
+            except OSError:
+                pass
+    return removed
+
+
+def check_out_dir(value: str | None, default: str) -> Path:
+    """``--out-dir`` as a path; an empty string is refused (it would mean the cwd)."""
+    if value is None:
+        return Path(default)
+    if not value.strip():
+        raise ExampleError("--out-dir is empty; give a directory (e.g. --out-dir out)")
+    return Path(value)
+
+
+def check_number(flag: str, value: float | None, low: float | None = None,
+                 high: float | None = None, low_open: bool = False,
+                 high_open: bool = False) -> None:
+    """One-line error unless ``value`` is a finite number within the bounds."""
+    if value is None:
+        return
+    ok = math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        if low is not None and high is not None:
+            span = f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        elif low is not None:
+            span = f"greater than {low}" if low_open else f"at least {low}"
+        else:
+            span = f"below {high}" if high_open else f"at most {high}"
+        raise ExampleError(f"{flag} must be a finite number {span}, got {value}")
+
+
+def set_threads(n: int | None) -> None:
+    """``--threads N``: the BLAS threads of this process (see docs/getting-started.md)."""
+    if n is None:
+        return
+    if n < 1:
+        raise ExampleError(f"--threads must be at least 1, got {n}")
+    import tinytorch
+
+    tinytorch.set_num_threads(n)
+
+
+class StopRequest:
+    """Turns SIGINT/SIGTERM into a flag the training loop checks between iterations, so that
+    the model and optimizer are never saved half-updated; a second Ctrl-C stops at once."""
+
+    def __init__(self):
+        self.signal_name: str | None = None
+        self._previous = {}
+
+    def __enter__(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: keep the default behaviour
+                pass
+        return self
+
+    def _handle(self, signum, frame):
+        if self.signal_name is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.signal_name = signal.Signals(signum).name
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        return False
+
+
+class _PlainProgress:
+    """The part of tqdm's interface the examples use, printing a log line now and then."""
+
+    def __init__(self, iterable, total: int, initial: int, enabled: bool, unit: str):
+        self.iterable, self.total, self.unit, self.enabled = iterable, total, unit, enabled
+        self.every = max(1, (total - initial) // 20)
+        self.postfix = ""
+        self.count = 0
+
+    def __iter__(self):
+        for item in self.iterable:
+            yield item
+            self.count += 1
+            if self.enabled and (self.count % self.every == 0):
+                print(f"{self.unit} {item + 1}/{self.total}{self.postfix}", file=sys.stderr,
+                      flush=True)
+
+    def set_postfix(self, refresh: bool = False, **values) -> None:
+        self.postfix = "".join(f", {k} {v}" for k, v in values.items())
+
+    def write(self, text: str) -> None:
+        print(text, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+def progress(iterable, total: int, initial: int = 0, enabled: bool = True, unit: str = "it"):
+    """A tqdm bar on stderr when tqdm is installed, else plain log lines."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _PlainProgress(iterable, total, initial, enabled, unit)
+    return tqdm(iterable, initial=initial, total=total, disable=not enabled,
+                dynamic_ncols=True, unit=unit, file=sys.stderr)
+
+
+def have_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("plots skipped: matplotlib is not installed (pip install matplotlib, or "
+              "pip install 'tinytorch[examples]')", flush=True)
+        return False
+    return True
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:

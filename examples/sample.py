@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import common
 from common import CHECKPOINT_NAME, ExampleError
@@ -19,7 +18,7 @@ from tinytorch.models.gpt import GPT, GPTConfig
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="Sample text from a train_gpt.py checkpoint.")
-    p.add_argument("--out-dir", default="out", metavar="DIR",
+    p.add_argument("--out-dir", default=None, metavar="DIR",
                    help=f"directory holding {CHECKPOINT_NAME} (default: 'out')")
     p.add_argument("--prompt", default="\n", metavar="TEXT",
                    help="text to continue (default: a newline)")
@@ -37,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1337, help="random seed (default: 1337)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                    help="where to run (default: 'cpu')")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="BLAS threads for the matrix products (default: the library's)")
     return p
 
 
@@ -44,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.max_new_tokens < 0 or args.num_samples < 1:
         raise ExampleError("--max-new-tokens must be >= 0 and --num-samples >= 1")
-    if args.temperature <= 0:
-        raise ExampleError(f"--temperature must be positive, got {args.temperature}")
+    common.check_number("--temperature", args.temperature, 0.0, low_open=True)
     if args.top_k < 0:
         raise ExampleError(f"--top-k must be >= 0, got {args.top_k}")
     if args.top_p is not None and not 0.0 < args.top_p <= 1.0:
@@ -55,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.prompt:
         raise ExampleError("--prompt is empty: give at least one character")
 
-    ckpt = common.load_checkpoint(Path(args.out_dir) / CHECKPOINT_NAME)
+    if args.seed < 0:
+        raise ExampleError(f"--seed must be at least 0, got {args.seed}")
+    if args.top_p is not None:
+        common.check_number("--top-p", args.top_p, 0.0, 1.0, low_open=True)
+    common.set_threads(args.threads)
+    ckpt = common.load_checkpoint(common.check_out_dir(args.out_dir, "out") / CHECKPOINT_NAME)
     try:
         tokenizer = CharTokenizer.from_state_dict(ckpt["tokenizer"])
         model = GPT(GPTConfig(**ckpt["config"]))

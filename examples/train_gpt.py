@@ -1,8 +1,13 @@
 """Train a character-level GPT, in the spirit of nanoGPT's shakespeare_char run.
 
     python examples/train_gpt.py                       # built-in corpus, about two minutes
-    python examples/train_gpt.py --data ../shared/data/tinyshakespeare.txt
+    python examples/train_gpt.py --data input.txt      # any UTF-8 text file
     python examples/train_gpt.py --resume --max-iters 4000
+
+(nanoGPT's figures use Karpathy's tinyshakespeare, ``input.txt`` of his char-rnn repository,
+1,115,394 bytes; any text file works.) Ctrl-C or SIGTERM stops after the current iteration,
+saves a checkpoint and prints the ``--resume`` command; a directory that already holds a
+checkpoint is never overwritten without ``--resume`` or ``--force``.
 
 With no arguments it trains on text that ships with Python (the language reference pages
 behind ``help()``), so a fresh machine needs no download. Every ``--eval-interval``
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -67,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--out-dir", "directory for the checkpoint, loss.png and sample.txt", metavar="DIR")
     g.add_argument("--resume", action="store_true",
                    help="continue from DIR/ckpt.safetensors exactly where it stopped")
+    g.add_argument("--force", action="store_true",
+                   help="start afresh even though DIR holds a checkpoint (overwrites it)")
     g = p.add_argument_group("model")
     add("--n-layer", "number of Transformer blocks", type=int)
     add("--n-head", "attention heads per block", type=int)
@@ -96,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--seed", "random seed (weights, batches, dropout, sampling)", type=int)
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                    help="no progress bar (evaluations are still printed)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="BLAS threads for the matrix products (default: the library's, "
+                        "usually one per core); use 1 when other work shares the CPU")
     g = p.add_argument_group("the sample written at the end")
     add("--prompt", "text the sample starts from", metavar="TEXT")
     add("--sample-tokens", "characters to generate (0: no sample)", type=int)
@@ -108,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def resolve_settings(cli: argparse.Namespace, saved: dict | None) -> argparse.Namespace:
     """Defaults, overridden by the checkpoint's settings, overridden by the command line."""
-    given = {k: v for k, v in vars(cli).items() if v is not None and k != "resume"}
+    given = {k: v for k, v in vars(cli).items()
+             if v is not None and k not in ("resume", "force", "threads")}
     s = dict(DEFAULTS)
     if saved is not None:
         for key in MODEL_KEYS:
@@ -133,8 +145,15 @@ def resolve_settings(cli: argparse.Namespace, saved: dict | None) -> argparse.Na
         raise ExampleError(f"--dropout must be in [0, 1), got {s['dropout']}")
     if s["top_p"] is not None and not 0.0 < s["top_p"] <= 1.0:
         raise ExampleError(f"--top-p must be in (0, 1], got {s['top_p']}")
-    if s["temperature"] <= 0:
-        raise ExampleError(f"--temperature must be positive, got {s['temperature']}")
+    common.check_number("--lr", s["lr"], 0.0, low_open=True)
+    common.check_number("--min-lr", s["min_lr"], 0.0)
+    common.check_number("--beta1", s["beta1"], 0.0, 1.0, high_open=True)
+    common.check_number("--beta2", s["beta2"], 0.0, 1.0, high_open=True)
+    common.check_number("--weight-decay", s["weight_decay"], 0.0)
+    common.check_number("--grad-clip", s["grad_clip"], 0.0)
+    common.check_number("--temperature", s["temperature"], 0.0, low_open=True)
+    if s["seed"] < 0:
+        raise ExampleError(f"--seed must be at least 0, got {s['seed']}")
     if s["device"] == "cuda" and not tinytorch.cuda.is_available():
         raise ExampleError("--device cuda: CuPy with a GPU is not available "
                            "(pip install -e '.[cuda]')")
@@ -196,8 +215,16 @@ def prepare_data(s: argparse.Namespace, tokenizer: CharTokenizer | None):
 
 def main(argv: list[str] | None = None) -> int:
     cli = build_parser().parse_args(argv)
-    out_dir = Path(cli.out_dir if cli.out_dir is not None else DEFAULTS["out_dir"])
+    common.set_threads(cli.threads)
+    out_dir = common.check_out_dir(cli.out_dir, DEFAULTS["out_dir"])
     ckpt_path = out_dir / CHECKPOINT_NAME
+    if cli.resume and cli.force:
+        raise ExampleError("--resume and --force contradict each other: continue the "
+                           "checkpoint, or start afresh over it")
+    if not cli.resume and not cli.force and ckpt_path.exists():
+        raise ExampleError(f"{str(out_dir)!r} already holds a checkpoint; pass --resume to "
+                           f"continue it, --force to start afresh over it, or another "
+                           f"--out-dir")
     ckpt = common.load_checkpoint(ckpt_path) if cli.resume else None
     tokenizer = None
     if ckpt is not None:
@@ -212,7 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     s = resolve_settings(cli, ckpt["settings"] if ckpt else None)
     s.out_dir = str(out_dir)
     tokenizer, splits, source = prepare_data(s, tokenizer)
+    if s.sample_tokens > 0:  # the sample comes at the end: check its prompt now
+        s.prompt = check_prompt(s.prompt, tokenizer, given=cli.prompt is not None)
     out_dir = common.ensure_writable_dir(out_dir)
+    stale = common.remove_stale_temporaries(
+        out_dir, (CHECKPOINT_NAME, "loss.png", "sample.txt", "metrics.json"))
+    if stale:
+        print(f"removed {len(stale)} temporary file(s) left by an interrupted run in {out_dir}")
 
     dtype = getattr(tinytorch, s.dtype)
     if ckpt is None:
@@ -224,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = model.configure_optimizers(weight_decay=s.weight_decay, learning_rate=s.lr,
                                            betas=(s.beta1, s.beta2))
     start_iter, best_val, step_losses, evals = 0, None, [], []
+    saved_iter = None
     if ckpt is not None:
         try:
             model.load_state_dict(ckpt["model"])
@@ -239,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ExampleError(f"the checkpoint is already at iteration {start_iter}; pass "
                                f"--max-iters larger than that to train further")
 
+    if ckpt is not None:
+        saved_iter = start_iter  # the checkpoint on disk is the last good one
     n_params = sum(p.numel() for p in model.parameters())
     print(f"data: {source}, {len(splits['train']):,} train / {len(splits['val']):,} val "
           f"characters, vocabulary {tokenizer.vocab_size}")
@@ -248,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"resuming from {ckpt_path} at iteration {start_iter}")
 
     def checkpoint(it: int) -> None:
+        nonlocal saved_iter
+        saved_iter = it
         common.save_checkpoint({
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
@@ -263,41 +301,55 @@ def main(argv: list[str] | None = None) -> int:
             "history": {"step_loss": step_losses, "evals": evals},
         }, ckpt_path)
 
-    from tqdm import tqdm
-
     tokens_per_iter = s.batch_size * s.block_size
-    bar = tqdm(range(start_iter, s.max_iters), initial=start_iter, total=s.max_iters,
-               disable=not s.progress, dynamic_ncols=True, unit="it", file=sys.stderr)
+    bar = common.progress(range(start_iter, s.max_iters), initial=start_iter,
+                          total=s.max_iters, enabled=s.progress)
     train_seconds, cpu_seconds, loss_value = 0.0, 0.0, float("nan")
     model.train()
-    for it in bar:
-        t0, c0 = time.perf_counter(), time.process_time()
-        lr = learning_rate(it, s)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        x, y = get_batch(splits["train"], s.block_size, s.batch_size, s.device)
-        _, loss = model(x, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if s.grad_clip > 0:
-            tinytorch.nn.utils.clip_grad_norm_(model.parameters(), s.grad_clip)
-        optimizer.step()
-        loss_value = loss.item()  # also waits for the GPU, so the timing below is honest
-        dt = time.perf_counter() - t0
-        train_seconds += dt
-        cpu_seconds += time.process_time() - c0
-        step_losses.append(loss_value)
-        bar.set_postfix(loss=f"{loss_value:.4f}", lr=f"{lr:.2e}",
-                        tok_s=f"{tokens_per_iter / dt:,.0f}", refresh=False)
-        done = it + 1
-        if done % s.eval_interval == 0 or done == s.max_iters:
-            losses = estimate_loss(model, splits, s)
-            evals.append({"iter": done, **losses})
-            if best_val is None or losses["val"] < best_val:
-                best_val = losses["val"]
-            bar.write(f"iter {done}: train loss {losses['train']:.4f}, "
-                      f"val loss {losses['val']:.4f}")
-            checkpoint(done)
+    with common.StopRequest() as stop:
+        for it in bar:
+            t0, c0 = time.perf_counter(), time.process_time()
+            lr = learning_rate(it, s)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            x, y = get_batch(splits["train"], s.block_size, s.batch_size, s.device)
+            _, loss = model(x, y)
+            loss_value = loss.item()  # also waits for the GPU, so the timing is honest
+            if not math.isfinite(loss_value):
+                bar.close()
+                raise ExampleError(_diverged(it, loss_value, saved_iter, ckpt_path))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if s.grad_clip > 0:
+                tinytorch.nn.utils.clip_grad_norm_(model.parameters(), s.grad_clip)
+            optimizer.step()
+            dt = time.perf_counter() - t0
+            train_seconds += dt
+            cpu_seconds += time.process_time() - c0
+            step_losses.append(loss_value)
+            bar.set_postfix(loss=f"{loss_value:.4f}", lr=f"{lr:.2e}",
+                            tok_s=f"{tokens_per_iter / dt:,.0f}", refresh=False)
+            done = it + 1
+            if done % s.eval_interval == 0 or done == s.max_iters:
+                losses = estimate_loss(model, splits, s)
+                if not all(map(math.isfinite, losses.values())):
+                    bar.close()
+                    raise ExampleError(_diverged(it, losses["val"], saved_iter, ckpt_path))
+                evals.append({"iter": done, **losses})
+                if best_val is None or losses["val"] < best_val:
+                    best_val = losses["val"]
+                bar.write(f"iter {done}: train loss {losses['train']:.4f}, "
+                          f"val loss {losses['val']:.4f}")
+                checkpoint(done)
+            if stop.signal_name is not None:
+                bar.close()
+                if saved_iter != done:
+                    checkpoint(done)
+                resume = f"python {shlex.quote(sys.argv[0])} --resume --out-dir " \
+                         f"{shlex.quote(str(out_dir))}"
+                print(f"{stop.signal_name}: stopped after iteration {done}; checkpoint saved "
+                      f"to {ckpt_path}. Continue with:\n  {resume}", file=sys.stderr)
+                return 130 if stop.signal_name == "SIGINT" else 143
     bar.close()
 
     iters_run = s.max_iters - start_iter
@@ -313,17 +365,43 @@ def main(argv: list[str] | None = None) -> int:
                    "train_seconds_this_run": train_seconds, "cpu_seconds_this_run": cpu_seconds,
                    "iterations_this_run": iters_run},
                   f, indent=1)
-    common.plot_losses(out_dir / "loss.png", step_losses, evals,
-                       f"char-level GPT on {Path(source).name if s.data else source}")
-    print(f"wrote {ckpt_path}, {out_dir / 'loss.png'}")
-
     if s.sample_tokens > 0:
         text = generate_text(model, tokenizer, s.prompt, s.sample_tokens, s.temperature,
                              s.top_k, s.top_p, s.device)
         with common.atomic_path(out_dir / "sample.txt") as tmp:
             Path(tmp).write_text(text, encoding="utf-8")
         print(f"--- sample ({out_dir / 'sample.txt'}) ---\n{text}\n---")
+    if common.have_matplotlib():
+        common.plot_losses(out_dir / "loss.png", step_losses, evals,
+                           f"char-level GPT on {Path(source).name if s.data else source}")
+        print(f"wrote {ckpt_path}, {out_dir / 'loss.png'}")
+    else:
+        print(f"wrote {ckpt_path}")
     return 0
+
+
+def _diverged(it: int, value: float, saved_iter: int | None, ckpt_path: Path) -> str:
+    kept = f"the last good checkpoint (iteration {saved_iter}) is kept in {ckpt_path}" \
+        if saved_iter is not None else "no checkpoint was written"
+    return (f"the loss became {value} at iteration {it + 1}: training diverged (try a "
+            f"smaller --lr); stopped, and {kept}")
+
+
+def check_prompt(prompt: str, tokenizer: CharTokenizer, given: bool) -> str:
+    """The prompt if the vocabulary has its characters; the default falls back to the
+    text's first character (a text without newlines), a given prompt is an error."""
+    if not prompt:
+        raise ExampleError("--prompt is empty: give at least one character")
+    try:
+        tokenizer.encode(prompt)
+    except ValueError as e:
+        if given:
+            raise ExampleError(f"--prompt: {e}") from None
+        fallback = tokenizer.decode([0])
+        print(f"the default prompt (a newline) is not in this text's vocabulary; the sample "
+              f"starts from {fallback!r}")
+        return fallback
+    return prompt
 
 
 def generate_text(model, tokenizer: CharTokenizer, prompt: str, max_new_tokens: int,

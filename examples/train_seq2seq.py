@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.d_model % args.n_head:
         raise ExampleError(f"--d-model {args.d_model} is not divisible by --n-head "
                            f"{args.n_head}")
-    out_dir = common.ensure_writable_dir(args.out_dir)
+    out_dir = common.ensure_writable_dir(common.check_out_dir(args.out_dir, "out-seq2seq"))
 
     tinytorch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -163,12 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     scheduler = tinytorch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: noam_lr(step + 1, args.d_model, args.warmup, args.lr_factor))
 
-    from tqdm import tqdm
-
     losses = []
     start = time.perf_counter()
     model.train()
-    bar = tqdm(range(args.steps), disable=not args.progress, unit="step", file=sys.stderr)
+    bar = common.progress(range(args.steps), total=args.steps, enabled=args.progress,
+                          unit="step")
     for step in bar:
         src, tgt_in, tgt_out = make_batch(args, args.batch_size, rng)
         loss = criterion(model(src, tgt_in), tgt_out)
@@ -196,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{100 * greedy:.1f}%, beam {args.beam_size} {100 * beam:.1f}% "
           f"({total_seconds:.1f} s in all)")
 
+    if not common.have_matplotlib():
+        return 0
     common.plot_losses(out_dir / "loss.png", losses, [],
                        f"Transformer, {args.task} task (label-smoothed loss)")
     n = int((src[0] != PAD).sum().item())

@@ -56,3 +56,18 @@ def _single_threaded_torch():
 
 # the course: assignment marks, and what a student edition skips (tinytorch/course)
 pytest_plugins = ["tinytorch.course.pytest_plugin"]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line at the end saying how many PyTorch comparisons were skipped and why."""
+    skipped = 0
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else ""
+        if "could not import 'torch'" in str(reason):
+            skipped += 1
+    if skipped:
+        terminalreporter.write_line(
+            f"{skipped} comparisons with PyTorch were skipped because torch is not installed; "
+            f"to run them: pip install torch (CPU build: --index-url "
+            f"https://download.pytorch.org/whl/cpu)")

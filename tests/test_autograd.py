@@ -16,6 +16,7 @@ def leaf(values, device="cpu", dtype=None):
     return tt.tensor(values, dtype=dtype or tt.float64, device=device, requires_grad=True)
 
 
+@pytest.mark.assignment2
 def test_long_chain_backpropagates_without_recursion(device):
     x = leaf([1.0, 2.0], device)
     y = x
@@ -25,6 +26,7 @@ def test_long_chain_backpropagates_without_recursion(device):
     np.testing.assert_allclose(x.grad.cpu().numpy(), 1.0001 ** 10_000, rtol=1e-9)
 
 
+@pytest.mark.assignment2
 def test_shared_node_counts_every_path(device):
     """y = x*x + x*x uses x four times; a recursive engine double-visits shared nodes."""
     x = leaf([3.0], device)
@@ -34,6 +36,7 @@ def test_shared_node_counts_every_path(device):
     assert x.grad.item() == pytest.approx(4 * 3.0)
 
 
+@pytest.mark.assignment2
 def test_diamond_graph_waits_for_all_consumers(device):
     x = leaf([2.0], device)
     h = x.exp()
@@ -44,6 +47,7 @@ def test_diamond_graph_waits_for_all_consumers(device):
     assert x.grad.item() == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.assignment2
 def test_gradients_accumulate_across_backward_calls(device):
     x = leaf([1.0, -2.0], device)
     (x * 3).sum().backward()
@@ -54,6 +58,7 @@ def test_gradients_accumulate_across_backward_calls(device):
     np.testing.assert_allclose(x.grad.cpu().numpy(), [3.0, 3.0])
 
 
+@pytest.mark.assignment2
 def test_leaf_grad_is_not_aliased_with_the_seed(device):
     """The first gradient stored in .grad must be a private array: later in-place
     accumulation must not write into another leaf's gradient or the caller's seed."""
@@ -66,6 +71,7 @@ def test_leaf_grad_is_not_aliased_with_the_seed(device):
     np.testing.assert_array_equal(seed.cpu().numpy(), [1.0, 1.0])
 
 
+@pytest.mark.assignment2
 def test_retain_graph_allows_a_second_backward(device):
     x = leaf([1.0, 2.0], device)
     y = (x * x).sum()
@@ -160,6 +166,7 @@ def test_grad_mode_restored_after_exception(device):
     assert tt.is_grad_enabled()
 
 
+@pytest.mark.assignment2
 def test_non_scalar_backward_with_gradient(device):
     x = leaf([1.0, 2.0, 3.0], device)
     y = x * x
@@ -208,6 +215,7 @@ def test_grad_fn_introspection(device):
     assert parents[0].name() == "ExpBackward" and parents[1] is None
 
 
+@pytest.mark.assignment2
 def test_autograd_grad_returns_without_accumulating(device):
     x = leaf([1.0, 2.0], device)
     (gx,) = tt.autograd.grad((x ** 3).sum(), x)

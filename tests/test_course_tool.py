@@ -16,7 +16,6 @@ from tinytorch.course import (
     MarkerError,
     build_edition,
     find_regions,
-    graded_assignment,
     probe,
     read_edition,
     repository_files,
@@ -191,13 +190,87 @@ def test_malformed_markers_are_rejected_with_file_and_line(case):
     assert str(err.value).startswith("bad.py:")
 
 
-def test_graded_assignment_first_matching_rule_wins():
-    rules = [(4, "tests/test_ops.py::*softmax*"), (3, "tests/test_ops.py::*"),
-             (1, "tests/test_tensor.py::test_broadcast*")]
-    assert graded_assignment("tests/test_ops.py::test_grad[softmax-1]", rules) == 4
-    assert graded_assignment("tests/test_ops.py::test_grad[mul]", rules) == 3
-    assert graded_assignment("tests/test_tensor.py::test_broadcast_shapes", rules) == 1
-    assert graded_assignment("tests/test_tensor.py::test_repr", rules) is None
+MARKED_TESTS = src('''
+    import pytest
+
+
+    @pytest.mark.assignment2(points=3)
+    def test_worth_three():
+        pass
+
+
+    @pytest.mark.assignment4(only=("soft*", "relu"))
+    @pytest.mark.parametrize("name", ["softmax", "softplus", "relu", "tanh"])
+    def test_some_params(name):
+        pass
+
+
+    def test_ungraded():
+        pass
+''')
+
+
+def _collected_grades(root: Path) -> dict:
+    """{test id: (assignment, points)} of what the plugin grades in ``root``'s tests."""
+    from tinytorch.course.pytest_plugin import item_grade
+
+    class Collector:
+        def __init__(self):
+            self.grades = {}
+
+        def pytest_collection_finish(self, session):
+            for item in session.items:
+                graded = item_grade(item)
+                self.grades[item.nodeid] = graded
+
+    collector = Collector()
+    pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
+                 str(root / "tests")], plugins=[collector])
+    return collector.grades
+
+
+def test_marks_declare_points_and_the_graded_parameter_ids(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_marked.py").write_text(MARKED_TESTS)
+    (tmp_path / "tests" / "conftest.py").write_text(
+        'pytest_plugins = ["tinytorch.course.pytest_plugin"]\n')
+    grades = {k.split("::", 1)[1]: v for k, v in _collected_grades(tmp_path).items()}
+    assert grades == {"test_worth_three": (2, 3.0), "test_some_params[softmax]": (4, 1.0),
+                      "test_some_params[softplus]": (4, 1.0), "test_some_params[relu]": (4, 1.0),
+                      "test_some_params[tanh]": None, "test_ungraded": None}
+
+
+def test_every_assignment_has_graded_tests_and_every_declared_grade_reaches_one():
+    """The grades live on the tests and the op table's rows; none may be lost by a rename."""
+    from tinytorch.course import ASSIGNMENTS
+    from tinytorch.course.pytest_plugin import GRADED_TABLE_CHECKS
+    from tinytorch.testing import op_db
+
+    grades = _collected_grades(REPO)
+    per_assignment = {n: [t for t, g in grades.items() if g and g[0] == n] for n in ASSIGNMENTS}
+    assert not [n for n, tests in per_assignment.items() if not tests], per_assignment
+    table_checks = tuple(f"tests/test_op_db.py::{check}[" for check in GRADED_TABLE_CHECKS)
+    graded_rows = {t.split("[", 1)[1][:-1] for t, g in grades.items()
+                   if g and t.startswith(table_checks)}
+    declared = {row.name for row in op_db if row.assignment is not None}
+    assert declared <= graded_rows, f"op_db rows graded by no test: {declared - graded_rows}"
+    # every `only=` pattern grades at least one parameter id of its test
+    for path in (REPO / "tests").glob("test_*.py"):
+        for line in path.read_text().splitlines():
+            if line.startswith("@pytest.mark.assignment") and "only=" in line:
+                test = f"tests/{path.name}::{_next_test_name(path, line)}"
+                assert any(g for t, g in grades.items() if t.startswith(test)), \
+                    f"{path.name}: {line.strip()} grades nothing"
+
+
+def _next_test_name(path: Path, mark_line: str) -> str:
+    """The name of the test function defined after ``mark_line`` in ``path``."""
+    lines = path.read_text().splitlines()
+    start = lines.index(mark_line)
+    for line in lines[start:]:
+        if line.startswith("def "):
+            return line[4:].split("(", 1)[0]
+    raise AssertionError(f"no test after {mark_line!r} in {path}")
 
 
 def test_stub_assignment_finds_the_stub_inside_wrappers():
@@ -224,6 +297,9 @@ def test_format_score_shows_failures_and_counts_only_graded_outcomes():
                GradedTest("t.py::test_c", "skipped", "torch is not installed")]
     table = format_score(Score(3, results))
     assert "total: 1/2 points (50%); 1 skipped, not counted" in table
+    weighted = format_score(Score(3, [GradedTest("t.py::a", points=2.5),
+                                      GradedTest("t.py::b", "failed", "x", points=1.5)]))
+    assert "2.5/2.5" in weighted and "0/1.5" in weighted and "total: 2.5/4 points" in weighted
     assert "Jacobian mismatch for input 0 (shape (2, 3))" in table
     assert "at tinytorch/ops/x.py:12" in table
     assert "elementwise, reduction and matmul backward" in table
@@ -379,3 +455,27 @@ def test_cli_reports_errors_without_a_traceback(tmp_path):
     res = run(["-m", "tinytorch.course", "restore", "-n", "1", "--reference",
                str(tmp_path / "student"), "--into", str(tmp_path / "student")], REPO)
     assert res.returncode == 2 and "is a student edition, not the reference" in res.stderr
+
+
+def test_course_no_skips_turns_a_skipped_graded_test_into_a_failure(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text(
+        'pytest_plugins = ["tinytorch.course.pytest_plugin"]\n')
+    (tmp_path / "tests" / "test_s.py").write_text(src('''
+        import pytest
+
+
+        @pytest.mark.assignment1
+        def test_graded_needs_a_missing_package():
+            pytest.importorskip("no_such_package_here")
+
+
+        def test_ungraded_may_skip():
+            pytest.skip("fine")
+    '''))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "--course-no-skips", "tests"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert "1 failed, 1 skipped" in run.stdout, run.stdout
+    assert "graded test of assignment 1 skipped" in run.stdout

@@ -17,18 +17,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("safetensors")
-pytest.importorskip("matplotlib")
-pytest.importorskip("tqdm")
-
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 TINY = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "8",
         "--batch-size", "4", "--eval-iters", "2", "--no-progress"]
 
 
-def run(script: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run(script: str, *args: str, cwd: Path | None = None,
+        pythonpath: Path | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ)
+    if pythonpath is not None:  # a sitecustomize.py there changes the child's environment
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath),
+                                                          env.get("PYTHONPATH")]))
     # tiny matrices gain nothing from BLAS threads, and on a busy machine threads that spin
     # waiting for a core make them 100x slower
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
@@ -56,6 +56,7 @@ def load(path: Path) -> dict:
 
 
 def test_default_run_trains_on_the_builtin_corpus_and_writes_everything(tmp_path, device):
+    pytest.importorskip("matplotlib")
     out = tmp_path / "out"
     r = run("train_gpt.py", *TINY, "--max-iters", "6", "--eval-interval", "3",
             "--sample-tokens", "40", "--prompt", "The ", "--device", device,
@@ -233,6 +234,7 @@ def test_sample_rejects_characters_outside_the_vocabulary(trained_dir):
 
 
 def test_seq2seq_runs_end_to_end_and_plots(tmp_path):
+    pytest.importorskip("matplotlib")
     out = tmp_path / "s2s"
     r = run("train_seq2seq.py", "--steps", "15", "--batch-size", "8", "--d-model", "16",
             "--n-head", "2", "--n-layer", "1", "--d-ff", "32", "--test-size", "8",
@@ -270,3 +272,175 @@ def test_seq2seq_batches_and_accuracy_mean_what_they_say():
     # tokens after eos do not matter; a missing eos does
     decoded = tinytorch.tensor([[1, 5, 4, 2, 7], [1, 3, 7, 0, 0]])
     assert s2s.sequence_accuracy(decoded, target) == 0.5
+
+
+# ----------------------------------------------------------------------------- work is never lost
+
+
+BAD_FLAGS = [
+    (["--lr", "-1"], "--lr must be a finite number greater than 0.0"),
+    (["--lr", "nan"], "--lr must be a finite number"),
+    (["--lr", "inf"], "--lr must be a finite number"),
+    (["--min-lr", "-0.1"], "--min-lr must be"),
+    (["--beta1", "1.5"], "--beta1 must be a finite number in [0.0, 1.0)"),
+    (["--beta2", "-0.5"], "--beta2 must be"),
+    (["--weight-decay", "-1"], "--weight-decay must be"),
+    (["--grad-clip", "nan"], "--grad-clip must be"),
+    (["--seed", "-1"], "--seed must be at least 0"),
+    (["--temperature", "nan"], "--temperature must be"),
+    (["--temperature", "0"], "--temperature must be"),
+    (["--dropout", "nan"], "--dropout must be"),
+    (["--top-p", "nan"], "--top-p must be"),
+    (["--threads", "0"], "--threads must be at least 1"),
+    (["--out-dir", ""], "--out-dir is empty"),
+    (["--resume", "--force"], "contradict"),
+]
+
+
+@pytest.mark.parametrize("flags,message", BAD_FLAGS, ids=[" ".join(f) for f, _ in BAD_FLAGS])
+def test_bad_flags_are_one_line_errors_before_anything_is_written(tmp_path, flags, message):
+    out = tmp_path / "out"
+    extra = [] if "--out-dir" in flags else ["--out-dir", str(out)]
+    r = run("train_gpt.py", *TINY, "--max-iters", "2", *extra, *flags, cwd=tmp_path)
+    assert_one_line_error(r, message)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--temperature", "nan"], "--temperature must be"), (["--seed", "-1"], "--seed"),
+    (["--out-dir", ""], "--out-dir is empty"), (["--top-p", "inf"], "--top-p must be")])
+def test_sample_flags_are_one_line_errors(trained_dir, flags, message):
+    extra = [] if "--out-dir" in flags else ["--out-dir", str(trained_dir)]
+    assert_one_line_error(run("sample.py", *extra, *flags), message)
+
+
+def test_an_existing_checkpoint_is_never_overwritten_without_resume_or_force(trained_dir,
+                                                                             tmp_path):
+    before = (trained_dir / "ckpt.safetensors").read_bytes()
+    r = run("train_gpt.py", *TINY, "--max-iters", "2", "--out-dir", str(trained_dir))
+    assert_one_line_error(r, "already holds a checkpoint", "--resume", "--force")
+    assert (trained_dir / "ckpt.safetensors").read_bytes() == before
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "ckpt.safetensors").write_bytes(before)
+    r = run("train_gpt.py", *TINY, "--max-iters", "3", "--sample-tokens", "0", "--force",
+            "--out-dir", str(copy))
+    assert r.returncode == 0, r.stderr
+    assert load(copy / "ckpt.safetensors")["iter_num"] == 3
+
+
+def test_stale_temporary_files_are_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = [out / ".ckpt.safetensors.0123456789ab.tmp", out / ".loss.png.k3j2h1.png"]
+    for path in stale:
+        path.write_bytes(b"half a checkpoint")
+    r = run("train_gpt.py", *TINY, "--max-iters", "2", "--sample-tokens", "0",
+            "--out-dir", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "removed 2 temporary file(s)" in r.stdout
+    assert not any(p.exists() for p in stale)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("signal_name,status", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_saves_a_checkpoint_and_prints_the_resume_command(tmp_path, signal_name,
+                                                                    status):
+    import signal
+
+    out = tmp_path / "out"
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([sys.executable, str(EXAMPLES / "train_gpt.py"), *TINY,
+                             "--max-iters", "100000", "--eval-interval", "3",
+                             "--sample-tokens", "0", "--out-dir", str(out)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        for line in proc.stdout:  # the first evaluation: training is under way
+            if line.startswith("iter 3:"):
+                break
+        proc.send_signal(getattr(signal, signal_name))
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == status, stderr
+    assert "Traceback" not in stderr
+    assert f"{signal_name}: stopped after iteration" in stderr
+    assert f"--resume --out-dir {out}" in stderr
+    ckpt = load(out / "ckpt.safetensors")
+    assert ckpt["iter_num"] >= 3 and len(ckpt["history"]["step_loss"]) == ckpt["iter_num"]
+    r = run("train_gpt.py", "--resume", "--max-iters", str(ckpt["iter_num"] + 2),
+            "--no-progress", "--out-dir", str(out))
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    out = tmp_path / "out"
+    r = run("train_gpt.py", *TINY, "--max-iters", "40", "--eval-interval", "2",
+            "--warmup-iters", "0", "--lr", "1e6", "--sample-tokens", "0", "--out-dir", str(out))
+    assert r.returncode == 1
+    last = r.stderr.strip().splitlines()[-1]
+    assert "training diverged" in last and "last good checkpoint" in last, r.stderr
+    ckpt = load(out / "ckpt.safetensors")
+    assert f"(iteration {ckpt['iter_num']})" in last
+    assert all(np.isfinite(t.numpy()).all() for t in ckpt["model"].values())
+
+
+def test_data_without_newlines_samples_from_its_first_character(tmp_path):
+    data = tmp_path / "one_line.txt"
+    data.write_text("abcdefgh " * 200, encoding="utf-8")
+    out = tmp_path / "out"
+    r = run("train_gpt.py", *TINY, "--max-iters", "2", "--data", str(data),
+            "--sample-tokens", "10", "--out-dir", str(out))
+    assert r.returncode == 0, r.stderr
+    assert (out / "sample.txt").read_text(encoding="utf-8")[0] == " "  # sorted vocabulary
+    r = run("train_gpt.py", *TINY, "--max-iters", "2", "--data", str(data), "--prompt", "xyz",
+            "--out-dir", str(tmp_path / "out2"))
+    assert_one_line_error(r, "--prompt")
+    assert not (tmp_path / "out2").exists()
+
+
+def _sitecustomize(directory: Path, code: str) -> Path:
+    directory.mkdir()
+    (directory / "sitecustomize.py").write_text(code, encoding="utf-8")
+    return directory
+
+
+def test_a_full_disk_is_one_line_and_the_previous_checkpoint_survives(trained_dir, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    before = (trained_dir / "ckpt.safetensors").read_bytes()
+    (out / "ckpt.safetensors").write_bytes(before)
+    full_disk = _sitecustomize(tmp_path / "full", (
+        "import errno, tinytorch.serialization as s\n"
+        "def _full(path, data):\n"
+        "    raise OSError(errno.ENOSPC, 'No space left on device', path)\n"
+        "s._atomic_write = _full\n"))
+    r = run("train_gpt.py", "--resume", "--max-iters", "4", "--eval-interval", "1",
+            "--no-progress", "--out-dir", str(out), pythonpath=full_disk)
+    assert_one_line_error(r, "cannot write checkpoint", "No space left on device",
+                          "disk is full")
+    assert (out / "ckpt.safetensors").read_bytes() == before
+
+
+def test_the_examples_run_without_the_optional_extras(tmp_path):
+    core_only = _sitecustomize(tmp_path / "core", (
+        "import sys\n"
+        "class _Absent:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('tqdm', 'matplotlib', 'safetensors'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, _Absent())\n"))
+    out = tmp_path / "out"
+    r = run("train_gpt.py", *TINY[:-1], "--max-iters", "4", "--eval-interval", "2",
+            "--sample-tokens", "10", "--out-dir", str(out), pythonpath=core_only)
+    assert r.returncode == 0, r.stderr
+    assert "plots skipped: matplotlib is not installed" in r.stdout
+    assert "it 2/4" in r.stderr  # plain progress lines instead of a bar
+    assert (out / "sample.txt").is_file() and (out / "ckpt.safetensors").is_file()
+    assert not (out / "loss.png").exists()
+    s = run("sample.py", "--out-dir", str(out), "--max-new-tokens", "5", pythonpath=core_only)
+    assert s.returncode == 0, s.stderr
+    r = run("train_seq2seq.py", "--steps", "2", "--test-size", "2", "--no-progress",
+            "--out-dir", str(tmp_path / "s2s"), pythonpath=core_only)
+    assert r.returncode == 0, r.stderr

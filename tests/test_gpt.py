@@ -35,6 +35,7 @@ def tokens(rng: np.random.Generator, shape, vocab: int, device: str = "cpu"):
 # ----------------------------------------------------------------------------- basics
 
 
+@pytest.mark.assignment7
 def test_from_tinytorch_import_gpt_course_example(device):
     from tinytorch import GPT as TopLevelGPT
 
@@ -46,6 +47,7 @@ def test_from_tinytorch_import_gpt_course_example(device):
     assert TopLevelGPT is GPT
 
 
+@pytest.mark.assignment7
 def test_loss_is_cross_entropy_ignoring_minus_one():
     model = tiny_gpt()
     rng = np.random.default_rng(1)
@@ -107,6 +109,7 @@ def test_num_params_counts_the_tied_matrix_once():
 # ----------------------------------------------------------------------------- gradients
 
 
+@pytest.mark.assignment7
 def test_whole_model_gradcheck_every_parameter():
     model = tiny_gpt()
     rng = np.random.default_rng(2)
@@ -128,6 +131,7 @@ def test_whole_model_gradcheck_every_parameter():
 # ----------------------------------------------------------------------------- properties
 
 
+@pytest.mark.assignment7
 @settings(max_examples=20)  # each example runs the model twice; 20 covers the positions
 @given(seed=st.integers(0, 2**16), length=st.integers(2, 8), cut=st.integers(0, 6))
 def test_changing_a_future_token_never_changes_earlier_logits(seed, length, cut):
@@ -144,6 +148,7 @@ def test_changing_a_future_token_never_changes_earlier_logits(seed, length, cut)
                                atol=1e-12)
 
 
+@pytest.mark.assignment7
 @settings(max_examples=15)
 @given(seed=st.integers(0, 2**16), batch=st.integers(1, 4), length=st.integers(1, 8))
 def test_a_batch_equals_its_rows_one_by_one(seed, batch, length):
@@ -161,6 +166,7 @@ def test_a_batch_equals_its_rows_one_by_one(seed, batch, length):
 # ----------------------------------------------------------------------------- KV cache
 
 
+@pytest.mark.assignment7
 def test_cached_and_uncached_next_logits_agree_past_block_size(device):
     model = tiny_gpt(device=device)
     idx = tokens(np.random.default_rng(3), (2, 20), 11, device)  # 12 positions past block 8
@@ -170,9 +176,10 @@ def test_cached_and_uncached_next_logits_agree_past_block_size(device):
         cached = model.next_logits(idx[:, :t], cache)
         np.testing.assert_allclose(cached.cpu().numpy(), uncached.cpu().numpy(), rtol=0,
                                    atol=1e-12)
-        assert len(cache) == min(t, TINY.block_size)
+        assert len(cache) == t - model.window_start(t) <= TINY.block_size
 
 
+@pytest.mark.assignment7
 def test_cache_takes_several_new_positions_at_once():
     model = tiny_gpt()
     idx = tokens(np.random.default_rng(4), (2, 8), 11)
@@ -185,6 +192,7 @@ def test_cache_takes_several_new_positions_at_once():
     np.testing.assert_allclose(rest.numpy(), full[:, 3:].numpy(), rtol=0, atol=1e-12)
 
 
+@pytest.mark.assignment7
 @pytest.mark.parametrize("options", [{}, {"top_k": 3}, {"top_p": 0.8, "temperature": 0.7}])
 def test_generate_with_and_without_cache_samples_the_same_tokens(options, device):
     model = tiny_gpt(device=device)
@@ -199,6 +207,7 @@ def test_generate_with_and_without_cache_samples_the_same_tokens(options, device
     assert torch.is_grad_enabled()  # generate leaves grad mode as it found it
 
 
+@pytest.mark.assignment7
 def test_top_k_one_is_greedy_and_top_p_keeps_the_likeliest():
     model = tiny_gpt()
     idx = tokens(np.random.default_rng(6), (3, 4), 11)
@@ -209,6 +218,7 @@ def test_top_k_one_is_greedy_and_top_p_keeps_the_likeliest():
     assert tiny_p[:, -1].tolist() == expected.tolist()
 
 
+@pytest.mark.assignment7
 def test_top_k_samples_only_among_the_k_likeliest():
     model = tiny_gpt()
     idx = tokens(np.random.default_rng(8), (1, 4), 11)
@@ -230,6 +240,7 @@ def test_generate_rejects_bad_sampling_arguments():
 # ----------------------------------------------------------------------------- tying, optim
 
 
+@pytest.mark.assignment7
 def test_weight_tying_is_one_parameter_with_summed_gradient():
     model = tiny_gpt()
     assert model.lm_head.weight is model.transformer.wte.weight
@@ -339,6 +350,7 @@ def test_memorises_a_200_character_text():
     assert "".join(chars[i] for i in out[0].tolist()) == text[:41]
 
 
+@pytest.mark.assignment7
 def test_cross_entropy_of_untrained_model_is_near_log_vocab():
     # a sanity check on the initialisation: small weights give near-uniform predictions
     model = tiny_gpt()

@@ -93,6 +93,7 @@ def test_adamw_with_warmup_then_cosine_matches_pytorch():
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-12)
 
 
+@pytest.mark.assignment6
 def test_closed_forms_hold_without_torch():
     # independent checks of the documented formulas (the chainable forms must agree)
     lrs, _ = _run(tinytorch, SCHEDULES["StepLR"])
@@ -110,6 +111,7 @@ def test_closed_forms_hold_without_torch():
     np.testing.assert_allclose(lrs[:, 0], warm + cos, rtol=1e-10)
 
 
+@pytest.mark.assignment6
 def test_noam_lambda_is_the_papers_rule():
     d_model, warmup = 512, 4000
     rule = lr_scheduler.noam_lambda(d_model, warmup)
@@ -126,6 +128,7 @@ def test_noam_lambda_is_the_papers_rule():
         lr_scheduler.noam_lambda(512, 0)
 
 
+@pytest.mark.assignment6
 def test_noam_with_lambda_lr_sets_the_learning_rate():
     p = nn.Parameter(tinytorch.ones(2))
     opt = optim.Adam([p], lr=1.0, betas=(0.9, 0.98), eps=1e-9)

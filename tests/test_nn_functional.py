@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import tinytorch as tt
 import tinytorch.nn.functional as F
 from tinytorch.autograd import GradcheckError, gradcheck
-from tinytorch.ops.nn import erf, normal_cdf
+from tinytorch.ops.special import erf, normal_cdf
 
 
 def _rng(seed=0):
@@ -224,6 +224,7 @@ def test_normal_cdf_accuracy(dtype, tol):
 # ----------------------------------------------------------------------------- stability
 
 
+@pytest.mark.assignment4
 def test_cross_entropy_huge_logits_are_finite():
     x = tt.tensor([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4]], requires_grad=True)
     loss = F.cross_entropy(x, tt.tensor([1, 2]), label_smoothing=0.1)
@@ -244,6 +245,7 @@ def test_softmax_huge_logits_finite():
                                rtol=1e-6)
 
 
+@pytest.mark.assignment5
 def test_sdpa_fully_masked_row_returns_zeros_without_nan():
     r = _rng(0)
     q, k, v = (tt.tensor(r.standard_normal(s) * 1e3, requires_grad=True)
@@ -260,6 +262,7 @@ def test_sdpa_fully_masked_row_returns_zeros_without_nan():
     np.testing.assert_array_equal(q.grad.numpy()[:, 1], 0.0)
 
 
+@pytest.mark.assignment5
 def test_sdpa_float_minus_inf_mask_row_is_zero():
     q, k, v = (tt.randn(1, 2, 3) for _ in range(3))
     mask = tt.zeros(2, 2)
@@ -315,6 +318,7 @@ def test_dropout_eval_and_edge_probabilities():
         F.dropout(x, 1.5)
 
 
+@pytest.mark.assignment5
 def test_sdpa_dropout_uses_the_global_generator():
     r = _rng(2)
     q, k, v = (tt.tensor(r.standard_normal((2, 3, 4))) for _ in range(3))
@@ -327,6 +331,7 @@ def test_sdpa_dropout_uses_the_global_generator():
     assert not np.allclose(a.numpy(), c.numpy())
 
 
+@pytest.mark.assignment5
 def test_sdpa_dropout_gradcheck_with_fixed_mask():
     r = _rng(3)
     q, k, v = (tt.tensor(r.standard_normal((2, 3, 4)), dtype=tt.float64, requires_grad=True)
@@ -431,6 +436,7 @@ def test_one_hot_and_pad_like_torch():
 # ----------------------------------------------------------------------------- properties
 
 
+@pytest.mark.assignment4
 @given(rows=st.integers(1, 4), width=st.integers(2, 9), shift=st.floats(-1e3, 1e3),
        spread=st.floats(0.1, 100))
 def test_layer_norm_normalises_any_scale(rows, width, shift, spread):
@@ -440,6 +446,7 @@ def test_layer_norm_normalises_any_scale(rows, width, shift, spread):
     np.testing.assert_allclose(y.var(axis=-1), 1.0, rtol=1e-8)
 
 
+@pytest.mark.assignment4
 @given(n=st.integers(1, 5), c=st.integers(2, 6), smoothing=st.floats(0, 1))
 def test_cross_entropy_gradient_rows_sum_to_zero(n, c, smoothing):
     r = _rng(n * 7 + c)

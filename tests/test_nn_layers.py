@@ -247,6 +247,7 @@ def test_mha_unbatched_and_no_bias_match_torch():
                                atol=1e-6)
 
 
+@pytest.mark.assignment5
 def test_mha_gradcheck_float64():
     tt.manual_seed(0)
     mha = nn.MultiheadAttention(4, 2, batch_first=True).double()
@@ -266,6 +267,7 @@ def test_mha_gradcheck_float64():
     assert gradcheck(fn, [q, kv] + leaves)
 
 
+@pytest.mark.assignment5
 def test_mha_fully_masked_query_gives_zeros_not_nan():
     mha = nn.MultiheadAttention(4, 1, batch_first=True)
     x = tt.randn(1, 2, 4)

@@ -585,6 +585,7 @@ def test_transpose_twice_is_identity(data, device):
     np.testing.assert_array_equal(back.cpu().numpy(), x)
 
 
+@pytest.mark.assignment4
 @given(data=st.data())
 def test_softmax_gradients_sum_to_zero(data, device):
     """softmax rows sum to 1, so any upstream gradient's projection sums to 0 along dim."""
@@ -605,6 +606,7 @@ def test_log_softmax_is_log_of_softmax(data, device):
                                np.log(t.softmax(kw["dim"]).cpu().numpy()), atol=1e-12)
 
 
+@pytest.mark.assignment3
 @given(data=st.data())
 def test_sum_gradient_is_ones_and_mean_is_one_over_n(data, device):
     (x,), _ = data.draw(unary())
@@ -616,6 +618,7 @@ def test_sum_gradient_is_ones_and_mean_is_one_over_n(data, device):
     np.testing.assert_allclose(t.grad.cpu().numpy(), np.full_like(x, 1 / x.size))
 
 
+@pytest.mark.assignment2
 @given(data=st.data())
 def test_broadcast_gradient_sums_to_input_shape(data, device):
     """d(sum(a + b))/db counts how many times each b element was broadcast."""
@@ -629,6 +632,7 @@ def test_broadcast_gradient_sums_to_input_shape(data, device):
     np.testing.assert_array_equal(tb.grad.cpu().numpy(), np.full(sb, out_size / max(b.size, 1)))
 
 
+@pytest.mark.assignment1
 @given(data=st.data())
 def test_reshape_roundtrip_and_view_shares_memory(data, device):
     (x,), kw = data.draw(reshape_inputs())
@@ -647,6 +651,7 @@ def test_split_then_cat_is_identity(data, device):
     assert tt.cat(parts, kw["dim"]).equal(t)
 
 
+@pytest.mark.assignment1
 @given(data=st.data())
 def test_matmul_matches_sum_of_products(data, device):
     (a, b), _ = data.draw(matmul_inputs())

@@ -19,8 +19,6 @@ import tinytorch
 from tinytorch import nn
 from tinytorch.serialization import CheckpointError
 
-safetensors_numpy = pytest.importorskip("safetensors.numpy")
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -78,6 +76,7 @@ def test_nested_structure_and_metadata_round_trip(tmp_path):
     assert isinstance(got["array"], np.ndarray) and got["array"].dtype == np.int32
     np.testing.assert_array_equal(got["array"], obj["array"])
     # nested tensors are named by their path
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
     names = set(safetensors_numpy.load(path.read_bytes()))
     assert {"model.fc.weight", "optimizer.state.0.step", "history.1.mask"} <= names
 
@@ -101,6 +100,7 @@ def test_flat_state_dict_is_stored_under_its_own_keys(tmp_path):
     sd = {"embed.weight": tinytorch.randn(5, 3), "blocks.0.ln.bias": tinytorch.zeros(3)}
     path = tmp_path / "sd.safetensors"
     tinytorch.save(sd, path)
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
     raw = safetensors_numpy.load(path.read_bytes())
     assert set(raw) == set(sd)
     for k in sd:
@@ -197,15 +197,129 @@ def _corruptions():
         "flipped-header-byte": bytes(flipped_header),
         "huge-header-length": struct.pack("<Q", 2**60) + data[8:],
         "header-not-object": struct.pack("<Q", 2) + b"[]",
+        "deep-nested-header": _with_header(b'{"__metadata__":' + b"[" * 5000 + b"]" * 5000
+                                           + b"}"),
+        "deep-nested-structure": _with_metadata({"tinytorch": '{"version":1,"tree":'
+                                                 + '{"list":[' * 5000 + "]}" * 5000 + "}"}),
+        "deep-but-parsable-structure": _with_metadata(
+            {"tinytorch": '{"version":1,"tree":' + '{"list":[' * 300 + "]}" * 300 + "}"}),
+        "offsets-overlap": _with_header(json.dumps(
+            {"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+             "b": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode(), 4),
+        "offsets-past-end": _with_header(json.dumps(
+            {"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}).encode(), 4),
+        "trailing-bytes": _with_header(json.dumps(
+            {"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode(), 12),
+        "pickle-named-random": b"\x80\x04" + bytes(64),
     }
+
+
+def _with_header(header: bytes, data_bytes: int = 0) -> bytes:
+    header += b" " * (-len(header) % 8)
+    return struct.pack("<Q", len(header)) + header + b"\0" * data_bytes
+
+
+def _with_metadata(metadata: dict) -> bytes:
+    return _with_header(json.dumps({"__metadata__": metadata}).encode())
 
 
 @pytest.mark.parametrize("kind", list(_corruptions()))
 def test_broken_files_raise_a_clear_error_naming_the_path(tmp_path, kind):
-    path = tmp_path / f"{kind}.safetensors"
+    # any extension: .pt and .pkl files are read the same way (never unpickled)
+    path = tmp_path / f"{kind}.{'pkl' if 'pickle' in kind else 'pt'}"
     path.write_bytes(_corruptions()[kind])
     with pytest.raises(CheckpointError, match=kind):
         tinytorch.load(path)
+
+
+# ------------------------------------------------------------------ full training checkpoints
+
+
+def _training_state():
+    """A nanoGPT-style checkpoint: model, optimizer, scheduler, scaler, config, numbers."""
+    tinytorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.GELU(), nn.Linear(8, 3))
+    opt = tinytorch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.95))
+    sched = tinytorch.optim.lr_scheduler.StepLR(opt, step_size=2)
+    for _ in range(2):
+        model(tinytorch.randn(5, 4)).pow(2).mean().backward()
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+    scaler = tinytorch.amp.GradScaler("cpu", init_scale=1024.0)
+    return model, opt, sched, scaler
+
+
+def _assert_same_tree(a, b, where="obj"):
+    assert type(a) is type(b), f"{where}: {type(a).__name__} came back as {type(b).__name__}"
+    if isinstance(a, tinytorch.Tensor):
+        _assert_same_tensor(a, b)
+    elif isinstance(a, dict):
+        assert list(a) == list(b), where
+        for k in a:
+            _assert_same_tree(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_same_tree(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and a != a:
+        assert b != b, where
+    else:
+        assert a == b, where
+
+
+@pytest.mark.parametrize("target", ["ckpt.pt", "model.pth", "no_extension", "bytesio"])
+def test_full_training_checkpoint_round_trips_exactly(tmp_path, target):
+    model, opt, sched, scaler = _training_state()
+    checkpoint = {
+        "model": model.state_dict(), "optimizer": opt.state_dict(),
+        "scheduler": sched.state_dict(), "scaler": scaler.state_dict(),
+        "model_args": {"n_layer": 2, "bias": False, "dropout": 0.0, "name": None},
+        "iter_num": 7, "best_val_loss": tinytorch.tensor(1.25), "lr": 1e-3,
+        "config": {"betas": (0.9, 0.95), "sizes": [1, [2, (3, None)]], "nan": float("nan"),
+                   "inf": float("-inf"), 3: "an int key", 2.5: "a float key", True: "bool"},
+        "empty": {"list": [], "tuple": (), "dict": {}},
+    }
+    if target == "bytesio":
+        f = io.BytesIO()
+        tinytorch.save(checkpoint, f)
+        f.seek(0)
+        loaded = tinytorch.load(f, map_location="cpu", weights_only=True)
+    else:
+        tinytorch.save(checkpoint, tmp_path / target)
+        loaded = tinytorch.load(str(tmp_path / target), map_location=tinytorch.device("cpu"),
+                                weights_only=False)
+    _assert_same_tree(checkpoint, loaded)
+    # optimizer state keys stay ints, so the state loads back and the next step matches
+    assert all(isinstance(k, int) for k in loaded["optimizer"]["state"])
+    model2, opt2, sched2, scaler2 = _training_state()
+    model2.load_state_dict(loaded["model"])
+    opt2.load_state_dict(loaded["optimizer"])
+    sched2.load_state_dict(loaded["scheduler"])
+    scaler2.load_state_dict(loaded["scaler"])
+    assert scaler2.get_scale() == 1024.0
+
+
+def test_metadata_named_key_is_stored_safely(tmp_path):
+    t = tinytorch.arange(3)
+    obj = {"__metadata__": t, "nested": {"__metadata__": [t, "x"]}}
+    tinytorch.save(obj, tmp_path / "m.pt")
+    _assert_same_tree(obj, tinytorch.load(tmp_path / "m.pt"))
+
+
+def test_saving_a_too_deep_or_cyclic_structure_is_a_clear_error(tmp_path):
+    deep: list = []
+    node = deep
+    for _ in range(200):
+        node.append([])
+        node = node[0]
+    with pytest.raises(ValueError, match="nested more than"):
+        tinytorch.save({"deep": deep}, tmp_path / "d.pt")
+    cyclic: dict = {}
+    cyclic["self"] = cyclic
+    with pytest.raises(ValueError, match="cyclic"):
+        tinytorch.save(cyclic, tmp_path / "c.pt")
+    assert not any(tmp_path.iterdir())
 
 
 def test_unsupported_dtype_names_the_tensor(tmp_path):

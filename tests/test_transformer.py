@@ -63,6 +63,7 @@ def test_mask_helpers_follow_the_attend_is_true_convention():
                                                     [True, True, False]]
 
 
+@pytest.mark.assignment5
 def test_masked_keys_get_no_attention_weight():
     # the convention as scaled_dot_product_attention applies it: a False key is ignored
     rng = np.random.default_rng(0)
@@ -76,6 +77,7 @@ def test_masked_keys_get_no_attention_weight():
 # ----------------------------------------------------------------------------- forward
 
 
+@pytest.mark.assignment8
 def test_forward_shape_and_clear_errors(device):
     model = tiny_transformer(device=device)
     rng = np.random.default_rng(1)
@@ -132,6 +134,7 @@ def test_whole_model_gradcheck_every_parameter(options):
 # ----------------------------------------------------------------------------- properties
 
 
+@pytest.mark.assignment8
 @settings(max_examples=20)  # two forward passes per example on a tiny model
 @given(seed=st.integers(0, 2**16), lengths=st.lists(st.integers(1, 6), min_size=1, max_size=3))
 def test_padded_source_tokens_never_change_real_outputs(seed, lengths):
@@ -149,6 +152,7 @@ def test_padded_source_tokens_never_change_real_outputs(seed, lengths):
     np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=0, atol=1e-12)
 
 
+@pytest.mark.assignment8
 @settings(max_examples=15)
 @given(seed=st.integers(0, 2**16), src_lengths=st.lists(st.integers(1, 6), min_size=1,
                                                         max_size=3),
@@ -171,6 +175,7 @@ def test_a_batch_equals_its_rows_one_by_one(seed, src_lengths, tgt_len, norm_fir
 # ----------------------------------------------------------------------------- decoding
 
 
+@pytest.mark.assignment8
 def test_greedy_decode_pads_after_eos_and_beam_one_equals_greedy(device):
     # an untrained model with a strong pull towards eos ends rows at different lengths
     model = tiny_transformer(seed=3, device=device)
@@ -190,6 +195,7 @@ def test_greedy_decode_pads_after_eos_and_beam_one_equals_greedy(device):
     assert beam1.tolist() == greedy.tolist()
 
 
+@pytest.mark.assignment8
 def test_greedy_decode_picks_the_argmax_at_every_step():
     model = tiny_transformer(seed=5)
     src = padded_rows(np.random.default_rng(6), [4, 3], 4)
@@ -205,6 +211,7 @@ def test_greedy_decode_picks_the_argmax_at_every_step():
         assert row[:n] == expected[b, :n].tolist()
 
 
+@pytest.mark.assignment8
 def test_beam_search_scores_at_least_greedy_on_a_random_model():
     model = tiny_transformer(seed=7)
     src = padded_rows(np.random.default_rng(8), [6, 5, 4, 3], 6)
@@ -216,6 +223,7 @@ def test_beam_search_scores_at_least_greedy_on_a_random_model():
         model.beam_search(src, beam_size=0)
 
 
+@pytest.mark.assignment8
 def test_sequence_log_prob_counts_tokens_up_to_eos():
     model = tiny_transformer(seed=9)
     src = padded_rows(np.random.default_rng(10), [3], 3)

@@ -4,8 +4,24 @@ The public API mirrors PyTorch's names and meanings; ``import tinytorch as torch
 PyTorch-style tutorial code. See docs/ for the guide and the table of differences.
 """
 
-from . import _allocator, autograd, backend, linalg, nn, optim, special
+from . import (
+    _allocator,
+    amp,
+    autograd,
+    backend,
+    backends,
+    cuda,
+    distributed,
+    jit,
+    linalg,
+    multiprocessing,
+    nn,
+    optim,
+    special,
+    utils,
+)
 from ._printing import set_printoptions
+from .amp import autocast
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     bfloat16,
@@ -52,7 +68,6 @@ from .creation import (
     as_tensor,
     asarray,
     bernoulli,
-    broadcast_shapes,
     cat,
     concat,
     empty,
@@ -142,6 +157,77 @@ from .functions import (  # noqa: A004 (PyTorch's names: abs, max, min, pow, sum
     unbind,
     unsqueeze,
     var,
+)
+from .functions_indexing import (  # selection, indexing and shape (issue 11a)
+    argsort,
+    argwhere,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    bincount,
+    broadcast_shapes,
+    broadcast_tensors,
+    broadcast_to,
+    bucketize,
+    cartesian_prod,
+    column_stack,
+    combinations,
+    count_nonzero,
+    diag,
+    diag_embed,
+    diagflat,
+    diagonal,
+    dsplit,
+    dstack,
+    flip,
+    fliplr,
+    flipud,
+    histc,
+    hsplit,
+    hstack,
+    index_add,
+    index_copy,
+    index_fill,
+    index_put,
+    index_put_,
+    index_select,
+    kthvalue,
+    masked_scatter,
+    masked_select,
+    median,
+    meshgrid,
+    mode,
+    moveaxis,
+    movedim,
+    nanmedian,
+    narrow_copy,
+    nonzero,
+    put,
+    repeat_interleave,
+    roll,
+    rot90,
+    row_stack,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    searchsorted,
+    select_scatter,
+    slice_scatter,
+    sort,
+    swapaxes,
+    swapdims,
+    take,
+    take_along_dim,
+    tensor_split,
+    tile,
+    topk,
+    trace,
+    tril_indices,
+    triu_indices,
+    unique,
+    unique_consecutive,
+    vsplit,
+    vstack,
 )
 from .functions_math import (  # noqa: A004 (PyTorch's names: all, any, round)
     absolute,
@@ -273,8 +359,20 @@ from .functions_math import (  # noqa: A004 (PyTorch's names: all, any, round)
     vdot,
     xlogy,
 )
+from .jit import compile
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .random import default_generator as _default_generator
+from .runtime import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 from .serialization import load, save
 from .tensor import Size, Tensor
 
@@ -285,28 +383,7 @@ default_generator = _default_generator()
 _allocator.keep_freed_memory()
 
 
-class _Cuda:
-    """``tinytorch.cuda.is_available()`` as in PyTorch."""
-
-    @staticmethod
-    def is_available():
-        return cuda_is_available()
-
-    @staticmethod
-    def manual_seed(seed_value) -> None:
-        manual_seed(seed_value)
-
-    @staticmethod
-    def manual_seed_all(seed_value) -> None:
-        manual_seed(seed_value)
-
-    @staticmethod
-    def synchronize() -> None:
-        backend.cuda_synchronize()
-
-
-cuda = _Cuda()
-
+# a PEP 440 version like PyTorch's ("2.1.0"), which version-parsing scripts accept
 __version__ = "0.1.0"
 
 
@@ -317,4 +394,6 @@ def __getattr__(name):
         from .models import gpt
 
         return getattr(gpt, name)
-    raise AttributeError(f"module 'tinytorch' has no attribute {name!r}")
+    from .run import missing_attribute
+
+    raise missing_attribute(__name__, name)

@@ -7,6 +7,7 @@ CuPy itself, so the CPU-only install never touches CuPy and the device switch li
 from __future__ import annotations
 
 import builtins
+import os
 
 import numpy as np
 
@@ -20,9 +21,84 @@ except Exception:  # ImportError, or CuPy present without a usable GPU
 
 
 
+# ----------------------------------------------------------------------------- threads
+# NumPy runs each ufunc on one core but releases the GIL inside it, so two Python threads
+# working on two halves of a large array run in parallel: tanh, multiply and exp with
+# ``out=`` over a (2048, 1536) float32 array took 2.95 ms on one thread and 1.57 ms split
+# across two (PERF.md). The fused ops hand their elementwise passes to ``split_rows``.
+# One switch turns it off: TINYTORCH_THREADS=1 in the environment, or set_parallel(False).
+
+_threads = max(1, int(os.environ.get("TINYTORCH_THREADS", "0")) or min(os.cpu_count() or 1, 4))
+_parallel = _threads > 1
+_pool = None
+# below this many elements per call a pass takes ~20 us and the hand-off costs more than
+# it saves (a thread pool submit and wait is ~10-30 us)
+PARALLEL_MIN_ELEMENTS = 1 << 16
+
+
+def set_parallel(enabled: bool) -> None:
+    """Switch splitting large elementwise passes across threads on or off (process-wide)."""
+    global _parallel
+    _parallel = bool(enabled) and _threads > 1
+
+
+def parallel_enabled() -> bool:
+    """True when large elementwise passes are split across ``num_threads()`` threads."""
+    return _parallel
+
+
+def num_threads() -> int:
+    """Threads that large elementwise passes use (TINYTORCH_THREADS, default the cores, <= 4)."""
+    return _threads if _parallel else 1
+
+
+def worth_splitting(array) -> bool:
+    """True when ``split_rows`` would split ``array`` (threading on, a large NumPy array)."""
+    return _parallel and array.size >= PARALLEL_MIN_ELEMENTS and array.ndim > 0 \
+        and array.shape[0] >= _threads and isinstance(array, np.ndarray)
+
+
+def map_rows(ufunc, array):
+    """``ufunc(array)``, split across threads when ``array`` is large (a fresh array)."""
+    if not worth_splitting(array):  # the common small case pays one check, ~0.1 us
+        return ufunc(array)
+    out = np.empty_like(array)
+    split_rows(lambda block, out_block: ufunc(block, out=out_block), array, out)
+    return out
+
+
+def split_rows(kernel, *arrays) -> None:
+    """Run ``kernel(*chunks)`` on row blocks of ``arrays`` (equal leading dims), in parallel.
+
+    ``kernel`` must write its results through ``out=`` into the chunks it is given (they
+    are views); it is called once on the whole arrays when threading is off, the arrays
+    are small, on the GPU, or the leading dim cannot be split.
+    """
+    if not worth_splitting(arrays[0]):
+        kernel(*arrays)
+        return
+    rows = arrays[0].shape[0]
+    global _pool
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="tinytorch")
+    bounds = [rows * i // _threads for i in range(_threads + 1)]
+    futures = [_pool.submit(kernel, *(a[lo:hi] for a in arrays))
+               for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    kernel(*(a[:bounds[1]] for a in arrays))  # the calling thread takes the first block
+    for f in futures:
+        f.result()
+
+
 def cuda_is_available() -> bool:
     """True when CuPy imports and sees at least one GPU."""
     return _cupy is not None
+
+
+def cupy_module():
+    """The ``cupy`` module itself, for ``tinytorch.cuda``'s device queries (None without a GPU)."""
+    return _cupy
 
 
 def cuda_synchronize() -> None:
@@ -361,3 +437,19 @@ def scatter_add(xp, target, indices, values):
         import cupyx
 
         cupyx.scatter_add(target, indices, values)
+
+
+def ufunc_at(xp, name: str, target, indices, values):
+    """``target[indices] = name(target[indices], values)`` unbuffered (repeats all apply),
+    for ``name`` in maximum, minimum, multiply: NumPy's ``ufunc.at``, CuPy's own where it
+    has one."""
+    if xp is np:
+        getattr(np, name).at(target, indices, values)
+        return
+    import cupyx
+
+    if name in ("maximum", "minimum"):
+        getattr(cupyx, "scatter_max" if name == "maximum" else "scatter_min")(
+            target, indices, values)
+    else:
+        getattr(_cupy, name).at(target, indices, values)

@@ -24,8 +24,11 @@ flushed to disk (fsync), and only then renamed over the destination, so a crash 
 leaves the old file (or none), never a truncated one. Each tensor's CRC-32 is stored, so
 flipped bytes in a tinytorch checkpoint are detected on load.
 
-``safetensors`` is imported only inside ``save``/``load``: it is an optional dependency
-(``pip install tinytorch[checkpoints]``).
+The safetensors format (an 8-byte little-endian header length, a JSON header naming each
+tensor's dtype, shape and byte range, then the raw bytes) is written and read here with
+NumPy alone: checkpoints work on the core install, with no compiled dependency, and every
+byte range of a file is validated before it is viewed. Files stay byte-compatible with
+the ``safetensors`` package (and so with PyTorch and the Hugging Face tools).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import os
 import secrets
 import struct
 import zlib
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -49,20 +53,15 @@ _FORMAT_VERSION = 1
 # safetensors dtype codes that map onto tinytorch dtypes
 _SAFETENSORS_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64,
                        "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_}
+_NP_TO_SAFETENSORS = {np.dtype(v): k for k, v in _SAFETENSORS_DTYPES.items()}
 _MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit
+# a checkpoint's structure is a few levels deep; a crafted file nesting thousands of levels
+# must fail as a CheckpointError, not exhaust Python's stack
+MAX_NESTING = 64
 
 
 class CheckpointError(RuntimeError):
     """A file that ``tinytorch.load`` cannot read: not safetensors, truncated or corrupted."""
-
-
-def _safetensors_numpy():
-    try:
-        import safetensors.numpy
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("tinytorch.save/load need the 'safetensors' package: "
-                          "pip install safetensors (or tinytorch[checkpoints])") from None
-    return safetensors.numpy
 
 
 # ----------------------------------------------------------------------------- save
@@ -75,7 +74,6 @@ def save(obj: Any, f, *, metadata: dict[str, str] | None = None) -> None:
     only as atomic as that object). ``metadata`` adds free-form string entries to the
     safetensors header (e.g. ``{'format': 'pt'}`` is written by default).
     """
-    st = _safetensors_numpy()
     arrays: dict[str, np.ndarray] = {}
     tree = _encode(obj, [], arrays, "obj")
     checksums = {name: _crc32(arr) for name, arr in arrays.items()}
@@ -87,7 +85,7 @@ def save(obj: Any, f, *, metadata: dict[str, str] | None = None) -> None:
         header.update(metadata)
     header[_FORMAT_KEY] = json.dumps({"version": _FORMAT_VERSION, "tree": tree,
                                       "crc32": checksums}, separators=(",", ":"))
-    data = st.save(arrays, metadata=header)
+    data = _safetensors_bytes(arrays, header)
     if hasattr(f, "write") and not isinstance(f, (str, os.PathLike)):
         f.write(data)
         return
@@ -96,6 +94,9 @@ def save(obj: Any, f, *, metadata: dict[str, str] | None = None) -> None:
 
 def _encode(obj, path: list[str], arrays: dict, where: str):
     """The JSON tree of ``obj``; its tensors are added to ``arrays`` under unique names."""
+    if len(path) > MAX_NESTING:
+        raise ValueError(f"save: {where} is nested more than {MAX_NESTING} levels deep "
+                         f"(a checkpoint's containers must be shallower; is it cyclic?)")
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, (int, float)):
@@ -121,7 +122,8 @@ def _encode(obj, path: list[str], arrays: dict, where: str):
                 raise TypeError(f"save: dict keys must be str, int, float, bool or None; "
                                 f"{where} has a key of type {type(k).__name__}: {k!r}")
             items.append([k, _encode(v, path + [str(k)], arrays, f"{where}[{k!r}]")])
-        return {"dict": items}
+        # state_dict() is an OrderedDict: it comes back as one (other dicts as plain dicts)
+        return {"odict" if isinstance(obj, OrderedDict) else "dict": items}
     if isinstance(obj, (list, tuple)):
         kind = "list" if isinstance(obj, list) else "tuple"
         return {kind: [_encode(v, path + [str(i)], arrays, f"{where}[{i}]")
@@ -137,7 +139,9 @@ def _encode(obj, path: list[str], arrays: dict, where: str):
 
 def _add_array(arrays: dict, path: list[str], arr: np.ndarray) -> str:
     name = ".".join(path) or "tensor"
-    if name in arrays:  # e.g. {'a.b': x, 'a': {'b': y}}: keep both, the tree knows which
+    # a clash ({'a.b': x, 'a': {'b': y}}) keeps both under new names, the tree knows which;
+    # "__metadata__" is the header's own entry in safetensors, never a tensor's name
+    if name in arrays or name == "__metadata__":
         n = 1
         while f"{name}#{n}" in arrays:
             n += 1
@@ -145,6 +149,26 @@ def _add_array(arrays: dict, path: list[str], arr: np.ndarray) -> str:
     # (np.ascontiguousarray would turn a 0-d array into shape (1,))
     arrays[name] = arr if arr.flags.c_contiguous else np.array(arr, order="C")
     return name
+
+
+def _safetensors_bytes(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
+    """The safetensors file of ``arrays``: length, JSON header (space-padded to 8 bytes),
+    then each array's little-endian bytes in order."""
+    header: dict[str, Any] = {"__metadata__": metadata}
+    chunks, offset = [], 0
+    for name, arr in arrays.items():
+        code = _NP_TO_SAFETENSORS.get(arr.dtype)
+        if code is None:
+            raise TypeError(f"save: tensor {name!r} has dtype {arr.dtype}, which checkpoints "
+                            f"do not store")
+        raw = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()  # C order
+        header[name] = {"dtype": code, "shape": list(arr.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
 def _crc32(arr: np.ndarray) -> int:
@@ -219,13 +243,11 @@ def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) ->
         with open(label, "rb") as fh:
             data = fh.read()
     header = _read_header(data, label)
-    st = _safetensors_numpy()
-    try:
-        raw = st.load(data)
-    except Exception as e:  # SafetensorError and friends: say which file
-        raise CheckpointError(f"load: {label!r} is not a valid safetensors file "
-                              f"({type(e).__name__}: {e})") from None
+    raw = _arrays_of(header, data, label)
     meta = header.get("__metadata__") or {}
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"load: {label!r} has a corrupted safetensors header "
+                              f"(__metadata__ is not an object)")
     spec = meta.get(_FORMAT_KEY)
     if spec is None:
         order = [k for k in header if k != "__metadata__"]
@@ -233,6 +255,11 @@ def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) ->
     try:
         spec = json.loads(spec)
         tree, checksums = spec["tree"], spec.get("crc32", {})
+        if not isinstance(checksums, dict):
+            raise TypeError("crc32 is not an object")
+    except RecursionError:
+        raise CheckpointError(f"load: {label!r} has a structure record nested too deeply "
+                              f"to be a checkpoint") from None
     except (ValueError, KeyError, TypeError) as e:
         raise CheckpointError(f"load: {label!r} has a corrupted tinytorch structure record "
                               f"({e})") from None
@@ -243,7 +270,43 @@ def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) ->
         if _crc32(raw[name]) != crc:
             raise CheckpointError(f"load: {label!r} is corrupted: the bytes of tensor "
                                   f"{name!r} do not match their checksum")
-    return _decode(tree, raw, map_location, label)
+    return _decode(tree, raw, map_location, label, 0)
+
+
+def _arrays_of(header: dict, data: bytes, label: str) -> dict[str, np.ndarray]:
+    """Views of each tensor's bytes, after checking that the byte ranges tile the buffer."""
+    start = 8 + struct.unpack("<Q", data[:8])[0]
+    size = len(data) - start
+    spans, arrays = [], {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dt = np.dtype(_SAFETENSORS_DTYPES[info["dtype"]]).newbyteorder("<")
+        shape, offsets = info.get("shape"), info.get("data_offsets")
+        if not (isinstance(shape, list) and all(isinstance(n, int) and n >= 0 for n in shape)
+                and isinstance(offsets, list) and len(offsets) == 2
+                and all(isinstance(n, int) for n in offsets)):
+            raise CheckpointError(f"load: tensor {name!r} in {label!r} has a corrupted "
+                                  f"entry (shape {shape!r}, data_offsets {offsets!r})")
+        begin, end = offsets
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        if not 0 <= begin <= end <= size or end - begin != count * dt.itemsize:
+            raise CheckpointError(f"load: {label!r} is truncated or corrupted: tensor {name!r} "
+                                  f"(shape {shape}, {info['dtype']}) claims bytes "
+                                  f"{begin}..{end} of a {size}-byte data section")
+        spans.append((begin, end))
+        arrays[name] = np.frombuffer(data, dtype=dt, count=count,
+                                     offset=start + begin).reshape(shape)
+    position = 0
+    for begin, end in sorted(spans):
+        if begin != position:
+            raise CheckpointError(f"load: {label!r} is corrupted: its tensors' byte ranges "
+                                  f"overlap or leave gaps")
+        position = end
+    if position != size:
+        raise CheckpointError(f"load: {label!r} is corrupted: {size - position} bytes after "
+                              f"the last tensor")
+    return arrays
 
 
 def _read_header(data: bytes, label: str) -> dict:
@@ -270,6 +333,9 @@ def _parse_header(data: bytes, label: str) -> dict:
                               f"after the length)")
     try:
         header = json.loads(data[8:8 + n].decode("utf-8"))
+    except RecursionError:
+        raise CheckpointError(f"load: {label!r} has a header nested too deeply to be a "
+                              f"safetensors file") from None
     except (UnicodeDecodeError, ValueError) as e:
         raise CheckpointError(f"load: {label!r} is not a safetensors file or its header is "
                               f"corrupted ({e})") from None
@@ -311,9 +377,16 @@ def _to_tensor(arr: np.ndarray, saved_device, map_location, label):
     return Tensor._make(backend.move(arr, target))
 
 
-def _decode(node, raw: dict, map_location, label: str):
+def _decode(node, raw: dict, map_location, label: str, depth: int):
     if not isinstance(node, dict):
+        if isinstance(node, list):  # a bare JSON list is not a node save() writes
+            raise CheckpointError(f"load: {label!r} has a corrupted tinytorch structure "
+                                  f"record (a bare list)")
         return node
+    if depth > 2 * MAX_NESTING + 2:  # save() nests at most MAX_NESTING containers
+        raise CheckpointError(f"load: {label!r} has a structure record nested more than "
+                              f"{MAX_NESTING} levels deep; tinytorch never writes that")
+    depth += 1
     try:
         if "tensor" in node:
             t = _to_tensor(raw[node["tensor"]], node.get("device"), map_location, label)
@@ -325,11 +398,14 @@ def _decode(node, raw: dict, map_location, label: str):
             target = _target_device(node.get("device", "cpu"), map_location, label)
             return backend.move(arr, target)
         if "dict" in node:
-            return {k: _decode(v, raw, map_location, label) for k, v in node["dict"]}
+            return {k: _decode(v, raw, map_location, label, depth) for k, v in node["dict"]}
+        if "odict" in node:
+            return OrderedDict((k, _decode(v, raw, map_location, label, depth))
+                               for k, v in node["odict"])
         if "list" in node:
-            return [_decode(v, raw, map_location, label) for v in node["list"]]
+            return [_decode(v, raw, map_location, label, depth) for v in node["list"]]
         if "tuple" in node:
-            return tuple(_decode(v, raw, map_location, label) for v in node["tuple"])
+            return tuple(_decode(v, raw, map_location, label, depth) for v in node["tuple"])
         if "dtype" in node:
             return backend.to_dtype(node["dtype"])
         if "device_spec" in node:

@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from . import _printing, backend
+from . import functions_indexing as FI
 from . import random as _random
 from ._convert import _operand, _raw, _unwrap_nested, as_array  # noqa: F401 (re-exported)
 from ._indexing import translate_index
@@ -31,6 +32,26 @@ class Size(tuple):
         for s in self:
             n *= s
         return n
+
+    # tuple's own operators return plain tuples; PyTorch's Size keeps its type
+    def __getitem__(self, index):
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def __repr__(self) -> str:
         return f"tinytorch.Size({list(self)})"
@@ -282,6 +303,18 @@ class Tensor:
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """The tensor itself: host arrays need no page-locking for NumPy, and a copy to the
+        GPU (``.to('cuda', non_blocking=True)``) is synchronous in tinytorch anyway."""
+        if self.device.type != "cpu":
+            raise RuntimeError(f"cannot pin '{self.device}' memory: only dense CPU tensors "
+                               f"can be pinned")
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        """False: tinytorch never page-locks host memory (see ``pin_memory``)."""
+        return False
 
     def cuda(self, device=None) -> "Tensor":
         return self.to("cuda")
@@ -769,9 +802,6 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def broadcast_to(self, shape):
-        return self.expand(shape)
-
     def repeat(self, *sizes):
         sizes = _shape_args(sizes)
         x = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
@@ -847,34 +877,6 @@ class Tensor:
 
     def triu(self, diagonal=0):
         return shape_ops.Triangle.apply(self, diagonal, True)
-
-    def gather(self, dim, index):
-        dim = _dim(dim, self.ndim)
-        idx = _raw(index)
-        grids = list(self._xp.ogrid[tuple(slice(0, n) for n in idx.shape)])
-        grids[dim] = idx
-        return shape_ops.Index.apply(self, tuple(grids))
-
-    def sort(self, dim=-1, descending=False):
-        """``(values, indices)`` sorted along ``dim``; the values carry the gradient."""
-        dim = _dim(dim, self.ndim)
-        key = self._data if self._data.dtype.kind in "fi" else self._data.astype(np.int64)
-        order = self._xp.argsort(-key if descending else key, axis=dim, kind="stable")
-        return MinMaxResult(self.gather(dim, order), Tensor._make(order.astype(np.int64)))
-
-    def argsort(self, dim=-1, descending=False):
-        return self.sort(dim, descending).indices
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        """``(values, indices)`` of the ``k`` largest (or smallest) entries along ``dim``."""
-        dim = _dim(dim, self.ndim)
-        size = self.shape[dim] if self.ndim else 1
-        if not 0 <= k <= size:
-            raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size "
-                               f"{size}")
-        order = self.sort(dim, descending=largest).indices._data
-        order = self._xp.take(order, self._xp.arange(k), axis=dim)
-        return MinMaxResult(self.gather(dim, order), Tensor._make(order))
 
     # --- math, creation, conversions (issue 11b) ------------------------------------
     def __format__(self, spec: str) -> str:
@@ -1642,6 +1644,195 @@ class Tensor:
     ge_ = _inplace_of("ge")
 
     # --- end of issue 11b section ---------------------------------------------------
+
+    # --- selection, indexing and scatter, shape (issue 11a)
+    # thin calls of tinytorch.functions_indexing (FI), which checks the arguments and
+    # applies the Functions of ops/scatter.py and ops/shape.py; the `_` forms write the
+    # result into this tensor's storage and take over its history
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        return FI.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return FI.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return FI.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return FI.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        return FI.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return FI.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return FI.mode(self, dim, keepdim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return FI.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return FI.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def nonzero(self, *, as_tuple=False):
+        return FI.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return FI.argwhere(self)
+
+    def masked_select(self, mask):
+        return FI.masked_select(self, mask)
+
+    def count_nonzero(self, dim=None):
+        return FI.count_nonzero(self, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return FI.bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):
+        return FI.histc(self, bins, min, max)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        return FI.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, reduce=None, *, value=None):
+        return FI.scatter(self, dim, index, src, reduce, value=value)
+
+    def scatter_(self, dim, index, src=None, reduce=None, *, value=None):
+        return FI._write_inplace(self, FI.scatter(self, dim, index, src, reduce, value=value))
+
+    def scatter_add(self, dim, index, src):
+        return FI.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        return FI._write_inplace(self, FI.scatter_add(self, dim, index, src))
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return FI.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return FI._write_inplace(self, FI.scatter_reduce(self, dim, index, src, reduce,
+                                                         include_self=include_self))
+
+    def index_select(self, dim, index):
+        return FI.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return FI.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return FI._write_inplace(self, FI.index_add(self, dim, index, source, alpha=alpha))
+
+    def index_copy(self, dim, index, source):
+        return FI.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return FI._write_inplace(self, FI.index_copy(self, dim, index, source))
+
+    def index_fill(self, dim, index, value):
+        return FI.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return FI._write_inplace(self, FI.index_fill(self, dim, index, value))
+
+    def index_put(self, indices, values, accumulate=False):
+        return FI.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return FI._write_inplace(self, FI.index_put(self, indices, values, accumulate))
+
+    def take(self, index):
+        return FI.take(self, index)
+
+    def take_along_dim(self, indices, dim=None):
+        return FI.take_along_dim(self, indices, dim)
+
+    def masked_scatter(self, mask, source):
+        return FI.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source):
+        return FI._write_inplace(self, FI.masked_scatter(self, mask, source))
+
+    def put(self, index, source, accumulate=False):
+        return FI.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        return FI._write_inplace(self, FI.put(self, index, source, accumulate))
+
+    def select_scatter(self, src, dim, index):
+        return FI.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return FI.slice_scatter(self, src, dim, start, end, step)
+
+    def flip(self, *dims):
+        return FI.flip(self, _shape_args(dims) if dims else ())
+
+    def fliplr(self):
+        return FI.fliplr(self)
+
+    def flipud(self):
+        return FI.flipud(self)
+
+    def roll(self, shifts, dims=None):
+        return FI.roll(self, shifts, dims)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return FI.rot90(self, k, dims)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        return FI.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tile(self, *dims):
+        return FI.tile(self, _shape_args(dims))
+
+    def broadcast_to(self, size):
+        return FI.broadcast_to(self, size)
+
+    def movedim(self, source, destination):
+        return FI.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return FI.swapaxes(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def diag(self, diagonal=0):
+        return FI.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return FI.diag_embed(self, offset, dim1, dim2)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return FI.diagonal(self, offset, dim1, dim2)
+
+    def diagflat(self, offset=0):
+        return FI.diagflat(self, offset)
+
+    def trace(self):
+        return FI.trace(self)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return FI.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections):
+        return FI.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return FI.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return FI.dsplit(self, indices_or_sections)
+
+    def unfold(self, dimension, size, step):
+        return FI.unfold(self, dimension, size, step)
+
+    def narrow_copy(self, dim, start, length):
+        return FI.narrow_copy(self, dim, start, length)
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:

@@ -8,11 +8,11 @@ runs the tests marked ``assignmentN`` and prints a score table; ``list`` shows w
 marked. docs/course/ has one page per assignment.
 """
 
-from .assignments import ASSIGNMENTS, GRADED_TESTS, Assignment, graded_assignment
+from .assignments import ASSIGNMENTS, Assignment
 from .edition import build_edition, read_edition, repository_files, restore_edition, source_regions
 from .markers import MarkerError, Region, find_regions, restore_source, stub_source
 
-__all__ = ["ASSIGNMENTS", "GRADED_TESTS", "Assignment", "MarkerError", "Region",
-           "build_edition", "find_regions", "graded_assignment", "read_edition",
+__all__ = ["ASSIGNMENTS", "Assignment", "MarkerError", "Region",
+           "build_edition", "find_regions", "read_edition",
            "repository_files", "restore_edition", "restore_source", "source_regions",
            "stub_source"]

@@ -2,8 +2,9 @@
 
     python -m tinytorch.course list [--tests]
     python -m tinytorch.course build --assignment N --out DIR
-    python -m tinytorch.course grade [--json PATH] N [pytest arguments ...]
+    python -m tinytorch.course grade N [--json PATH] [pytest arguments ...]
     python -m tinytorch.course restore --assignment N --reference REPO --into DIR
+    python -m tinytorch.course milestone N [--out DIR] [--quick]
 """
 
 from __future__ import annotations
@@ -94,10 +95,35 @@ def cmd_build(args) -> int:
     return 0
 
 
+def _is_edition(folder: Path) -> bool:
+    return (folder / "tests").is_dir() and (
+        read_edition(folder) is not None or (folder / "pyproject.toml").is_file())
+
+
+def edition_root(start: Path | None = None) -> Path:
+    """The course edition to grade: the folder (or nearest parent) holding the edition's
+    ``tests/`` and ``pyproject.toml``, else the checkout of the imported tinytorch package.
+
+    Refuses (``ValueError``) when neither is an edition, e.g. a wheel install run from an
+    unrelated folder: pytest must never crawl whatever folder the student stands in.
+    """
+    start = Path.cwd() if start is None else start
+    for folder in (start, *start.parents):
+        if _is_edition(folder):
+            return folder
+    root = default_root()
+    if _is_edition(root):
+        return root
+    raise ValueError(f"grade: no course edition here ({start}) or around the imported "
+                     f"tinytorch ({Path(__file__).resolve().parents[1]}); run 'python -m "
+                     f"tinytorch.course grade N' from the edition's root folder (the one "
+                     f"holding tests/ and pyproject.toml)")
+
+
 def cmd_grade(args) -> int:
     from .grade import grade
 
-    return grade(args.assignment, args.pytest_args, json_path=args.json)
+    return grade(args.assignment, args.pytest_args, json_path=args.json, root=edition_root())
 
 
 def cmd_restore(args) -> int:
@@ -108,6 +134,12 @@ def cmd_restore(args) -> int:
     print(f"restored {len(restored)} region(s) of assignment {args.assignment} into "
           f"{args.into}")
     return 0 if restored else 1
+
+
+def cmd_milestone(args) -> int:
+    from .milestones import main as run_milestone
+
+    return run_milestone(args.number, args.out, args.quick)
 
 
 def main(argv=None) -> int:
@@ -130,8 +162,8 @@ def main(argv=None) -> int:
     p = sub.add_parser("grade", help="run an assignment's graded tests and print the score")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("assignment", type=_assignment_number)
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                   help="passed on to pytest (e.g. -x, -k mul, --tb=short)")
+    p.epilog = ("Any other arguments, before or after N, go to pytest (e.g. -x, -k mul, "
+                "--tb=short); put them after '--' to pass one that grade itself takes.")
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("restore", help="copy reference solution bodies into an edition")
@@ -141,7 +173,21 @@ def main(argv=None) -> int:
     p.add_argument("--into", required=True, help="the student edition to fill in")
     p.set_defaults(run=cmd_restore)
 
-    args = parser.parse_args(argv)
+    p = sub.add_parser("milestone", help="run the milestone of an assignment on your own code")
+    p.add_argument("number", type=_assignment_number)
+    p.add_argument("--out", default="out/milestones", help="folder for its picture")
+    p.add_argument("--quick", action="store_true", help="a few steps only")
+    p.set_defaults(run=cmd_milestone)
+
+    # grade's own flags are parsed wherever they stand; what is left goes to pytest
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "grade":
+        if "--" in extra:
+            cut = extra.index("--")
+            extra = extra[:cut] + extra[cut + 1:]
+        args.pytest_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args)
     except (MarkerError, FileExistsError, ValueError) as err:

@@ -1,7 +1,8 @@
 """The autograder: run one assignment's graded tests and print a score table.
 
-Each graded test is worth one point. A skipped test (PyTorch not installed for an oracle
-test, say) is listed but not counted. Failures show the exception's first lines, which
+Each graded test is worth the points its mark gives (``@pytest.mark.assignment3(points=2)``;
+one by default). A skipped test is listed but not counted (no graded test needs PyTorch, so
+none skips for want of it). Failures show the exception's first lines, which
 name the op, the input shape and the numerical vs analytical gradient where gradcheck
 found the mismatch, and where the failing code is.
 """
@@ -28,6 +29,7 @@ class GradedTest:
     outcome: str = "passed"
     message: str = ""
     where: str = ""
+    points: float = 1.0
 
 
 @dataclass(eq=False)  # pytest keeps plugins in sets: hash by identity
@@ -41,7 +43,8 @@ class _Recorder:
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        result = self.results.setdefault(item.nodeid, GradedTest(item.nodeid))
+        result = self.results.setdefault(item.nodeid, GradedTest(
+            item.nodeid, points=dict(item.user_properties).get("points", 1.0)))
         if report.skipped and result.outcome == "passed":
             result.outcome = "skipped"
             result.message = _skip_reason(report)
@@ -97,23 +100,36 @@ class Score:
         return [r for r in self.results if r.outcome != "skipped"]
 
     @property
-    def earned(self) -> int:
-        return sum(r.outcome == "passed" for r in self.counted)
+    def earned(self) -> float:
+        return sum(r.points for r in self.counted if r.outcome == "passed")
 
     @property
-    def possible(self) -> int:
-        return len(self.counted)
+    def possible(self) -> float:
+        return sum(r.points for r in self.counted)
 
 
-def run_graded_tests(assignment: int, pytest_args=()) -> Score:
-    """Run ``pytest -m assignmentN`` in this process and collect every test's result."""
+def run_graded_tests(assignment: int, pytest_args=(), root: Path | None = None) -> Score:
+    """Run ``pytest -m assignmentN`` in this process and collect every test's result.
+
+    With ``root`` (an edition's folder) the tests are ``root/tests`` whatever the current
+    folder, unless ``pytest_args`` name test paths themselves.
+    """
     recorder = _Recorder()
     # the table below is the report: no tracebacks, no short summary, no warning summary
     args = ["-m", f"assignment{assignment}", "--tb=no", "-q", "-rN", "--disable-warnings",
             "-p", "no:cacheprovider", *pytest_args]
+    if root is not None:
+        args[:0] = ["--rootdir", str(root)]
+        if not any(_names_a_path(a) for a in pytest_args):
+            args.append(str(Path(root) / "tests"))
     pytest.main(args, plugins=[recorder])
     results = recorder.collection_errors + list(recorder.results.values())
     return Score(assignment, results)
+
+
+def _names_a_path(arg: str) -> bool:
+    """Whether a pytest argument is a test path (``tests/test_ops.py::test_mul``)."""
+    return not arg.startswith("-") and Path(arg.split("::")[0]).exists()
 
 
 def format_score(score: Score) -> str:
@@ -122,7 +138,8 @@ def format_score(score: Score) -> str:
     lines = [f"assignment {score.assignment}: {title}", "",
              f"  {'points':>6}  {'result':<7}  test"]
     for r in score.results:
-        points = "-" if r.outcome == "skipped" else f"{int(r.outcome == 'passed')}/1"
+        points = "-" if r.outcome == "skipped" else \
+            f"{_num(r.points if r.outcome == 'passed' else 0)}/{_num(r.points)}"
         lines.append(f"  {points:>6}  {r.outcome:<7}  {r.nodeid}")
         if r.outcome != "passed" and r.message:
             message = r.message.splitlines()
@@ -136,29 +153,37 @@ def format_score(score: Score) -> str:
     if not score.results:
         lines.append(f"no graded tests of assignment {score.assignment} were collected")
         return "\n".join(lines)
-    skipped = len(score.results) - score.possible
+    skipped = sum(r.outcome == "skipped" for r in score.results)
     if not score.possible:
         lines.append(f"no graded test ran: all {skipped} were skipped (see the reasons above)")
         return "\n".join(lines)
     percent = 100.0 * score.earned / score.possible if score.possible else 0.0
-    total = f"total: {score.earned}/{score.possible} points ({percent:.0f}%)"
+    total = f"total: {_num(score.earned)}/{_num(score.possible)} points ({percent:.0f}%)"
     if skipped:
         total += f"; {skipped} skipped, not counted"
     lines.append(total)
     return "\n".join(lines)
 
 
-def grade(assignment: int, pytest_args=(), stream=None, json_path=None) -> int:
+def _num(x: float) -> str:
+    """Points without a trailing .0: 3, 2.5."""
+    return f"{x:g}"
+
+
+def grade(assignment: int, pytest_args=(), stream=None, json_path=None,
+          root: Path | None = None) -> int:
     """Grade one assignment, print the table; exit status 0 only when every counted test passed.
 
     With ``json_path`` the results are also written there (for scripts and the round trip).
     """
     stream = sys.stdout if stream is None else stream
-    score = run_graded_tests(assignment, pytest_args)
+    score = run_graded_tests(assignment, pytest_args, root)
     print(format_score(score), file=stream)
     if json_path is not None:
         Path(json_path).write_text(json.dumps({
-            "assignment": assignment, "earned": score.earned, "possible": score.possible,
+            "assignment": assignment, "title": ASSIGNMENTS[assignment].title,
+            "earned": score.earned, "possible": score.possible,
+            "passed": score.possible > 0 and score.earned == score.possible,
             "results": [asdict(r) for r in score.results]}, indent=1) + "\n")
     if not score.results:
         return 5  # pytest's "no tests collected"

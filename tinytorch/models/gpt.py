@@ -47,14 +47,17 @@ class KVCache:
 
     def __init__(self, n_layer: int):
         self.layers: list = [None] * n_layer
+        self.start = 0  # the index in the full sequence of the first cached position
 
     def __len__(self) -> int:
         """The number of cached positions."""
         first = self.layers[0]
         return 0 if first is None else first[0].size(2)
 
-    def clear(self) -> None:
+    def clear(self, start: int = 0) -> None:
+        """Forget every position; the next ones cached start at index ``start``."""
         self.layers = [None] * len(self.layers)
+        self.start = start
 
 
 class CausalSelfAttention(nn.Module):
@@ -229,29 +232,49 @@ class GPT(nn.Module):
         return torch.optim.AdamW(groups, lr=learning_rate, betas=betas)
 
     # ------------------------------------------------------------------ generation
-    def next_logits(self, idx, cache: KVCache | None = None):
-        """Logits (B, vocab) of the token that follows ``idx`` (B, T), last ``block_size`` kept.
+    def window_start(self, length: int, hop: int | None = None) -> int:
+        """Where the context window of a ``length``-token sequence starts.
 
-        Without a cache the whole (cropped) context runs through the network. With one,
-        only the positions not cached yet do. Past ``block_size`` the context window
-        slides, every position's embedding changes and the cached keys go stale, so the
-        cache is rebuilt from the cropped window: the logits stay exactly those of the
-        uncached path. Runs under no_grad.
+        Up to ``block_size`` tokens the window is the whole sequence. Past it the window
+        slides forward ``hop`` positions at a time (default ``block_size // 4``), so it
+        holds between ``block_size - hop + 1`` and ``block_size`` tokens. The position
+        embeddings are absolute: when the window moves, every position's embedding and so
+        every cached key changes, and the KV cache must be rebuilt. Moving ``hop`` tokens
+        at a time rebuilds it once per ``hop`` tokens instead of at every token (``hop=1``
+        is nanoGPT's crop to the last ``block_size`` tokens, rebuilt each token).
         """
-        context = idx[:, -self.config.block_size:]
+        block = self.config.block_size
+        if length <= block:
+            return 0
+        hop = max(1, min(block, block // 4 if hop is None else hop))
+        return -(-(length - block) // hop) * hop  # the first multiple of hop that fits
+
+    def next_logits(self, idx, cache: KVCache | None = None, hop: int | None = None):
+        """Logits (B, vocab) of the token that follows ``idx`` (B, T), from its window.
+
+        The context is ``idx[:, window_start(T, hop):]`` (at most ``block_size`` tokens).
+        Without a cache it runs whole through the network; with one, only the positions
+        not cached yet do, and the cache is rebuilt from the window when the window
+        moves: the logits are exactly those of the uncached path. Runs under no_grad.
+        """
+        length = idx.size(1)
+        start = self.window_start(length, hop)
         with torch.no_grad():
             if cache is None:
-                logits, _ = self(context)
+                logits, _ = self(idx[:, start:])
                 return logits[:, -1, :]
-            if idx.size(1) > self.config.block_size or len(cache) > idx.size(1):
-                cache.clear()
-            logits, _ = self(context[:, len(cache):], cache=cache)
+            if cache.start != start or len(cache) > length - start:
+                cache.clear(start)
+            logits, _ = self(idx[:, start + len(cache):], cache=cache)
             return logits[:, -1, :]
 
     def generate(self, idx, max_new_tokens: int, temperature: float = 1.0,
                  top_k: int | None = None, top_p: float | None = None,
-                 use_cache: bool = True):
+                 use_cache: bool = True, hop: int | None = None):
         """Extend ``idx`` (B, T) by ``max_new_tokens`` sampled tokens, returning (B, T + new).
+
+        Past ``block_size`` the context window slides ``hop`` tokens at a time (see
+        ``window_start``); cached and uncached generation sample the same tokens.
 
         ``temperature`` divides the logits (below 1 sharper, above 1 flatter); ``top_k``
         keeps only the k likeliest tokens; ``top_p`` keeps the smallest set of likeliest
@@ -267,7 +290,7 @@ class GPT(nn.Module):
         with torch.no_grad():
             # BEGIN SOLUTION assignment=7 "generate: sample one token at a time"
             for _ in range(max_new_tokens):
-                logits = self.next_logits(idx, cache) / temperature  # (B, vocab)
+                logits = self.next_logits(idx, cache, hop) / temperature  # (B, vocab)
                 if top_k is not None:
                     kth = logits.topk(min(top_k, logits.size(-1)), dim=-1).values[:, -1:]
                     logits = logits.masked_fill(logits < kth, float("-inf"))

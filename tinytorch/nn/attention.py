@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .. import creation
+import math
+
+from .. import backend, creation
+from ..ops import nn as nn_ops
 from . import functional as F
 from . import init
 from .linear import Linear
@@ -19,7 +22,11 @@ class MultiheadAttention(Module):
     ("Attention Is All You Need", section 3.2.2).
 
     Parameters as in PyTorch: ``in_proj_weight`` (3E, E) stacks W_q, W_k, W_v (xavier
-    uniform), ``in_proj_bias`` (3E,) zeros, ``out_proj`` Linear(E, E) with zero bias.
+    uniform), or with ``kdim``/``vdim`` different from E the separate ``q_proj_weight``
+    (E, E), ``k_proj_weight`` (E, kdim), ``v_proj_weight`` (E, vdim); ``in_proj_bias`` (3E,)
+    zeros; ``out_proj`` Linear(E, E) with zero bias; with ``add_bias_kv`` the learned
+    ``bias_k``/``bias_v`` (1, 1, E) appended to the keys and values, and with
+    ``add_zero_attn`` a zero key and value appended to each head.
     Inputs are (L, N, E) or with ``batch_first`` (N, L, E), or unbatched (L, E).
     ``key_padding_mask`` (N, S) and ``attn_mask`` (L, S) or (N * H, L, S): bool True marks
     a position that may NOT be attended; float masks are added to the scores. A query whose
@@ -30,41 +37,57 @@ class MultiheadAttention(Module):
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim=None, vdim=None,
                  batch_first: bool = False, device=None, dtype=None) -> None:
         super().__init__()
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are "
-                                      "not supported by tinytorch")
-        if (kdim is not None and kdim != embed_dim) or (vdim is not None and vdim != embed_dim):
-            raise NotImplementedError("MultiheadAttention: kdim/vdim different from embed_dim "
-                                      "are not supported by tinytorch")
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
                              f"embed_dim={embed_dim} and num_heads={num_heads} instead")
         if embed_dim % num_heads:
             raise AssertionError(f"embed_dim {embed_dim} must be divisible by num_heads "
                                  f"{num_heads}")
+        kw = {"dtype": dtype, "device": device}
         self.embed_dim = embed_dim
-        self.kdim = self.vdim = embed_dim
-        self._qkv_same_embed_dim = True
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.num_heads = num_heads
         self.dropout = dropout
         self.batch_first = batch_first
         self.head_dim = embed_dim // num_heads
-        self.in_proj_weight = Parameter(creation.empty(3 * embed_dim, embed_dim, dtype=dtype,
-                                                       device=device))
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(creation.empty(3 * embed_dim, embed_dim, **kw))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        else:
+            self.q_proj_weight = Parameter(creation.empty(embed_dim, embed_dim, **kw))
+            self.k_proj_weight = Parameter(creation.empty(embed_dim, self.kdim, **kw))
+            self.v_proj_weight = Parameter(creation.empty(embed_dim, self.vdim, **kw))
+            self.register_parameter("in_proj_weight", None)
         if bias:
-            self.in_proj_bias = Parameter(creation.empty(3 * embed_dim, dtype=dtype,
-                                                         device=device))
+            self.in_proj_bias = Parameter(creation.empty(3 * embed_dim, **kw))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
-                                                        device=device, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, **kw)
+        if add_bias_kv:
+            self.bias_k = Parameter(creation.empty(1, 1, embed_dim, **kw))
+            self.bias_v = Parameter(creation.empty(1, 1, embed_dim, **kw))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
     def _reset_parameters(self) -> None:
-        init.xavier_uniform_(self.in_proj_weight)
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True,
                 attn_mask=None, average_attn_weights: bool = True, is_causal: bool = False):
@@ -86,22 +109,75 @@ class MultiheadAttention(Module):
         if query.shape[-1] != self.embed_dim:
             raise RuntimeError(f"MultiheadAttention: expected embed_dim {self.embed_dim} in the "
                                f"query's last dim, got shape {tuple(query.shape)}")
-        if key.shape != value.shape or key.shape[0] != query.shape[0]:
+        if key.shape[-1] != self.kdim or value.shape[-1] != self.vdim:
+            raise RuntimeError(f"MultiheadAttention: expected key features {self.kdim} and "
+                               f"value features {self.vdim}, got key {tuple(key.shape)} and "
+                               f"value {tuple(value.shape)}")
+        if key.shape[:2] != value.shape[:2] or key.shape[0] != query.shape[0]:
             raise RuntimeError(f"MultiheadAttention: key {tuple(key.shape)} and value "
-                               f"{tuple(value.shape)} must have the same shape and batch as "
-                               f"the query {tuple(query.shape)}")
-        out, weights = F.multi_head_attention_forward(
-            query, key, value, self.num_heads, self.in_proj_weight, self.in_proj_bias,
-            self.out_proj.weight, self.out_proj.bias, dropout_p=self.dropout,
-            training=self.training, key_padding_mask=key_padding_mask,
-            need_weights=need_weights, attn_mask=attn_mask,
-            average_attn_weights=average_attn_weights, is_causal=is_causal)
+                               f"{tuple(value.shape)} must have the same batch and length, "
+                               f"and the batch of the query {tuple(query.shape)}")
+        if self._qkv_same_embed_dim and self.bias_k is None and not self.add_zero_attn:
+            out, weights = F.multi_head_attention_forward(
+                query, key, value, self.num_heads, self.in_proj_weight, self.in_proj_bias,
+                self.out_proj.weight, self.out_proj.bias, dropout_p=self.dropout,
+                training=self.training, key_padding_mask=key_padding_mask,
+                need_weights=need_weights, attn_mask=attn_mask,
+                average_attn_weights=average_attn_weights, is_causal=is_causal)
+        else:
+            out, weights = self._attend_extended(query, key, value, key_padding_mask,
+                                                 need_weights, attn_mask,
+                                                 average_attn_weights, is_causal)
         if unbatched:
             out = out.squeeze(0)
             weights = weights.squeeze(0) if weights is not None else None
         elif not self.batch_first:
             out = out.transpose(0, 1)
         return out, weights
+
+    def _attend_extended(self, query, key, value, key_padding_mask, need_weights, attn_mask,
+                         average_attn_weights, is_causal):
+        """Batch-first attention with separate projections, ``bias_k``/``bias_v`` and zero
+        attention: the extra key positions are appended after projecting, and every mask
+        gets a column that lets them be attended."""
+        e, heads, d = self.embed_dim, self.num_heads, self.head_dim
+        if self._qkv_same_embed_dim:
+            wq, wk, wv = self.in_proj_weight.split(e)
+        else:
+            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
+        bq, bk, bv = (None,) * 3 if self.in_proj_bias is None else self.in_proj_bias.split(e)
+        q, k, v = F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
+        n, n_q, n_k = q.shape[0], q.shape[1], k.shape[1]
+        if is_causal and attn_mask is None:
+            attn_mask = creation.ones(n_q, n_k, dtype=backend.bool_,
+                                      device=query.device).triu(1)
+        extra = [self.bias_k, self.bias_v] if self.bias_k is not None else None
+        if extra is not None:
+            k = creation.cat([k, extra[0].expand(n, 1, e)], 1)
+            v = creation.cat([v, extra[1].expand(n, 1, e)], 1)
+        if self.add_zero_attn:
+            zero = creation.zeros(n, 1, e, dtype=k.dtype, device=k.device)
+            k, v = creation.cat([k, zero], 1), creation.cat([v, zero], 1)
+        added = k.shape[1] - n_k
+        if added:
+            attn_mask = F.pad(attn_mask, (0, added)) if attn_mask is not None else None
+            key_padding_mask = F.pad(key_padding_mask, (0, added)) \
+                if key_padding_mask is not None else None
+        n_k = k.shape[1]
+        q = q.reshape(n, n_q, heads, d).transpose(1, 2)  # (N, H, L, D)
+        k = k.reshape(n, n_k, heads, d).transpose(1, 2)  # (N, H, S, D)
+        v = v.reshape(n, n_k, heads, d).transpose(1, 2)
+        mask = F._merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, query)
+        p = self.dropout if self.training else 0.0
+        out = nn_ops.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
+                                                1 / math.sqrt(d), need_weights)
+        weights = None
+        if need_weights:
+            out, weights = out
+            if average_attn_weights:
+                weights = weights.mean(dim=1)
+        out = out.transpose(1, 2).reshape(n, n_q, e)
+        return F.linear(out, self.out_proj.weight, self.out_proj.bias), weights
 
     def extra_repr(self) -> str:
         return ""

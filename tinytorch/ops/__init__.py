@@ -49,6 +49,9 @@ F.embedding, nn.Embedding          Embedding                   nn.py           y
 F.dropout, nn.Dropout              Dropout                     nn.py           y = x m / (1 - p);  dx = g m / (1 - p)
 F.scaled_dot_product_attention     ScaledDotProductAttention   nn.py           P = softmax(s q k^T + M), y = P v
 F.pad                              ConstantPad                 nn.py           y = x padded (or cropped);  dx = g cropped back
+F.pad reflect/replicate/circular   IndexPad                    padding.py      y[j] = x[src(j)];  dx[src(j)] += g[j]
+F.batch_norm (training), BatchNorm BatchNorm                   norm.py         y = x_hat w + b over (N, *);  dx = (d - mean d - x_hat mean(d x_hat)) rstd
+F.group_norm, F.instance_norm      Standardize                 norm.py         y = (x - mean) rstd over axes;  dx as batch norm's, d = g
 expm1, log1p, log2, log10, exp2    Expm1, Log1p, Log2, ...     elementwise.py  da = g e^a, g / (1 + a), g / (a ln 2), ...
 rsqrt, reciprocal                  Rsqrt, Reciprocal           elementwise.py  da = -g out^3 / 2, -g out^2
 tan, sinh, cosh, asin, acos, atan  Tan, Sinh, Cosh, Asin, ...  elementwise.py  da = g (1 + out^2), g cosh a, g sinh a, ...

@@ -96,12 +96,72 @@ class Div(Function):
         # END SOLUTION
 
 
+def power_scalar(a, exponent: float):
+    """a ** exponent for a float array and a Python number, by exact fast forms where they exist.
+
+    NumPy's float32 ``power`` with a non-special exponent takes its general path: about 190x
+    PyTorch's ``pow(x, 3.0)`` on a (64, 11, 192) tensor, 8.3 ms against ``x * x * x``'s
+    0.09 ms (PERF.md). Integer-valued exponents up to 16 in size become repeated squaring
+    (within a few ulp of ``power``), 0.5 is ``sqrt`` and -0.5 ``1 / sqrt``.
+    """
+    xp = array_module(a)
+    e = float(exponent)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if e == 0.5:
+            return xp.sqrt(a)
+        if e == -0.5:
+            out = xp.sqrt(a)
+            return xp.divide(1, out, out=out)
+        if e.is_integer() and 0 < abs(e) <= 16:
+            n = int(abs(e))
+            out = _integer_power(xp, a, n)
+            if e < 0:
+                out = xp.divide(1, out, out=out)
+            return out
+        return a ** exponent
+
+
+def _integer_power(xp, a, n: int):
+    """a ** n for an integer n >= 1 by binary exponentiation (a fresh array unless n = 1)."""
+    if n == 1:
+        return a.copy()
+    if n == 2:
+        return a * a
+    if n == 3:
+        out = a * a
+        out *= a
+        return out
+    result = None
+    square = a
+    while n:
+        if n & 1:
+            result = square.copy() if result is None else xp.multiply(result, square,
+                                                                         out=result)
+        n >>= 1
+        if n:
+            square = square * square
+    return result
+
+
+def _fast_power_applies(a, b) -> bool:
+    """True for a float array with dims raised to a Python int or float (the fast forms'
+    domain; 0-d arrays keep NumPy's path, whose products would give NumPy scalars)."""
+    return (b.__class__ is float or b.__class__ is int) and hasattr(a, "dtype") \
+        and a.dtype.kind == "f" and a.ndim > 0
+
+
 class Pow(Function):
-    """out = a ** b;  da = g * b * a^(b-1), db = g * out * log(a)"""
+    """out = a ** b;  da = g * b * a^(b-1), db = g * out * log(a)
+
+    Simple form: ``a ** b``, NumPy's ``power``; ``power_scalar`` gives float arrays raised to
+    a Python number its exact fast forms (x^2 = x x, x^3 = x x x, x^0.5 = sqrt x, ...)."""
 
     @staticmethod
     def forward(ctx, a, b):
-        out = promote(a ** b, a, b)
+        if _fast_power_applies(a, b):
+            out = power_scalar(a, b)
+        else:
+            out = promote(a ** b, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -111,8 +171,18 @@ class Pow(Function):
         na, nb = ctx.needs_input_grad
         da = db = None
         if na:
-            if isinstance(b, (int, float)) and b == 2:
-                da = g * 2 * a
+            if _fast_power_applies(a, b):
+                if b == 2:
+                    da = g * a
+                    da *= 2
+                elif b == 1:
+                    da = g.copy()
+                elif b == 0:
+                    da = array_module(g).zeros_like(g)  # PyTorch: exactly 0, even at 0 or inf
+                else:
+                    da = power_scalar(a, b - 1)
+                    da *= g
+                    da *= b
             else:
                 da = g * b * a ** (b - 1)
         if nb:
@@ -230,19 +300,32 @@ class Cos(Function):
         return -g * array_module(a).sin(a)
 
 
+def _tanh_backward_block(g, out, da):
+    """da = g (1 - out^2) on one block of rows."""
+    xp = array_module(out)
+    xp.multiply(out, out, out=da)
+    xp.subtract(1, da, out=da)
+    da *= g
+
+
 class Tanh(Function):
-    """out = tanh a;  da = g (1 - out^2)"""
+    """out = tanh a;  da = g (1 - out^2)   (large arrays split across threads)"""
 
     @staticmethod
     def forward(ctx, a):
-        out = array_module(a).tanh(as_float(a))
+        a = as_float(a)
+        out = backend.map_rows(array_module(a).tanh, a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        if g.shape != out.shape or not backend.worth_splitting(out):
+            return g * (1 - out * out)
+        da = array_module(out).empty_like(out, dtype=np.result_type(g, out))
+        backend.split_rows(_tanh_backward_block, g, out, da)
+        return da
 
 
 class Sigmoid(Function):

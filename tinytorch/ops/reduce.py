@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function, array_module
 from .elementwise import as_float
 
@@ -194,21 +195,65 @@ class LogSumExp(Function):
         return g * array_module(a).exp(a - out), None, None
 
 
+def softmax_simple(x, dim: int):
+    """softmax from small ops, the readable form of ``Softmax``: exp(x - max) / sum exp(x - max)
+    (the max only keeps exp finite: no gradient flows through it)."""
+    e = (x - x.amax(dim, keepdim=True).detach()).exp()
+    return e / e.sum(dim, keepdim=True)
+
+
+def row_sums(y):
+    """Sums over the last axis, keepdims, as a matrix-vector product with ones: BLAS reads
+    short rows far faster than ``sum(axis=-1)`` (3072 rows of 64 floats: 21 us against
+    113 us; equal on long rows)."""
+    if y.dtype.kind != "f" or y.ndim == 0:
+        return y.sum(axis=-1, keepdims=True)
+    return (y @ array_module(y).ones(y.shape[-1], dtype=y.dtype))[..., None]
+
+
+def _softmax_block(a, y, dim):
+    """y = exp(a - max) / sum exp(a - max) along ``dim``, on one block of rows."""
+    xp = array_module(a)
+    m = a.max(axis=dim, keepdims=True)
+    # a row of -inf (fully masked) gives 0 / 0; keep it finite: that row returns NaN
+    # in PyTorch, here it returns zeros and gets zero gradient (documented difference)
+    m = xp.where(xp.isfinite(m), m, 0)
+    xp.subtract(a, m, out=y)
+    xp.exp(y, out=y)
+    s = row_sums(y) if dim in (-1, y.ndim - 1) else y.sum(axis=dim, keepdims=True)
+    y *= 1 / xp.where(s == 0, 1, s)
+
+
+def _softmax_backward_block(g, y, da, dim):
+    """da = y (g - sum(g y)) along ``dim``, on one block of rows."""
+    # BEGIN SOLUTION assignment=4 "_softmax_backward_block: da = y * (g - sum(g * y))"
+    xp = array_module(y)
+    if dim == y.ndim - 1:  # the common case: the row dot products without a temporary
+        gy_sum = xp.einsum("...i,...i->...", g, y)[..., None]
+    else:
+        gy_sum = (g * y).sum(axis=dim, keepdims=True)
+    xp.subtract(g, gy_sum, out=da)
+    da *= y
+    # END SOLUTION
+
+
+def split_rows_unless(dim, kernel, *arrays):
+    """``backend.split_rows`` over the leading axis when it is not the reduced ``dim``."""
+    if dim == 0 or arrays[0].ndim < 2:
+        kernel(*arrays, dim)
+    else:
+        backend.split_rows(lambda *blocks: kernel(*blocks, dim), *arrays)
+
+
 class Softmax(Function):
-    """y = exp(a - max) / sum exp(a - max);  da = y * (g - sum(g * y))"""
+    """y = exp(a - max) / sum exp(a - max);  da = y * (g - sum(g * y))
+    Simple form: ``softmax_simple``."""
 
     @staticmethod
     def forward(ctx, a, dim):
-        xp = array_module(a)
         a = as_float(a)
-        m = a.max(axis=dim, keepdims=True)
-        # a row of -inf (fully masked) gives 0 / 0; keep it finite: that row returns NaN
-        # in PyTorch, here it returns zeros and gets zero gradient (documented difference)
-        m = xp.where(xp.isfinite(m), m, 0)
-        y = a - m  # one fresh array, exponentiated and normalised in place
-        xp.exp(y, out=y)
-        s = y.sum(axis=dim, keepdims=True)
-        y *= 1 / xp.where(s == 0, 1, s)
+        y = array_module(a).empty_like(a)
+        split_rows_unless(dim, _softmax_block, a, y)
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -218,18 +263,24 @@ class Softmax(Function):
         # BEGIN SOLUTION assignment=4 "Softmax.backward: da = y * (g - sum(g * y))"
         (y,) = ctx.saved_tensors
         xp = array_module(y)
-        if ctx.dim == y.ndim - 1 and g.shape == y.shape:  # the common case, no temporary
-            gy_sum = xp.einsum("...i,...i->...", g, y)[..., None]
-        else:
-            gy_sum = (g * y).sum(axis=ctx.dim, keepdims=True)
-        da = g - gy_sum
-        da *= y
+        if g.shape != y.shape:
+            g = xp.broadcast_to(g, y.shape)
+        da = xp.empty_like(y)
+        split_rows_unless(ctx.dim, _softmax_backward_block, g, y, da)
         return da, None
         # END SOLUTION
 
 
+def log_softmax_simple(x, dim: int):
+    """log_softmax from small ops, the readable form of ``LogSoftmax``:
+    (x - max) - log sum exp(x - max)."""
+    shifted = x - x.amax(dim, keepdim=True).detach()
+    return shifted - shifted.exp().sum(dim, keepdim=True).log()
+
+
 class LogSoftmax(Function):
-    """y = a - logsumexp(a);  da = g - softmax(a) * sum(g)"""
+    """y = a - logsumexp(a);  da = g - softmax(a) * sum(g)
+    Simple form: ``log_softmax_simple``."""
 
     @staticmethod
     def forward(ctx, a, dim):

@@ -182,3 +182,82 @@ class Triangle(Function):
     def backward(ctx, g):
         xp = array_module(g)
         return (xp.triu(g, ctx.diagonal) if ctx.upper else xp.tril(g, ctx.diagonal)), None, None
+
+
+# --- flip and roll (issue 11a)
+
+
+class Flip(Function):
+    """out = a reversed along dims;  da = g reversed along the same dims"""
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return array_module(a).flip(a, dims).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return array_module(g).flip(g, ctx.dims), None
+
+
+class Roll(Function):
+    """out[i] = a[(i - shift) mod n] along each dim;  da = g rolled back by -shift"""
+
+    @staticmethod
+    def forward(ctx, a, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return array_module(a).roll(a, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return xp.roll(g, back, ctx.dims), None, None
+
+
+class Unfold(Function):
+    """out[..., j, ..., k] = a[..., j*step + k, ...] (windows of ``size`` along dim, as a new
+    last dim);  da[..., j*step + k, ...] += g[..., j, ..., k] for every window j, offset k"""
+
+    @staticmethod
+    def forward(ctx, a, dim, size, step):
+        xp = array_module(a)
+        n = a.shape[dim]
+        count = (n - size) // step + 1
+        shape = a.shape[:dim] + (count,) + a.shape[dim + 1:] + (size,)
+        strides = a.strides[:dim] + (a.strides[dim] * step,) + a.strides[dim + 1:] + (
+            a.strides[dim],)
+        ctx.shape, ctx.dim, ctx.size, ctx.step, ctx.count = a.shape, dim, size, step, count
+        return xp.lib.stride_tricks.as_strided(a, shape, strides)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        lead = (slice(None),) * ctx.dim
+        span = ctx.step * (ctx.count - 1) + 1
+        for k in range(ctx.size):  # one strided add per window offset
+            out[lead + (slice(k, k + span, ctx.step),)] += g[..., k]
+        return out, None, None, None
+
+
+class Diagonal(Function):
+    """out = the diagonal ``offset`` of the planes (dim1, dim2), as a last dim;
+    da = zeros with g written back on that diagonal"""
+
+    @staticmethod
+    def forward(ctx, a, offset, dim1, dim2):
+        ctx.shape, ctx.args = a.shape, (offset, dim1, dim2)
+        return array_module(a).diagonal(a, offset, dim1, dim2).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = array_module(g)
+        offset, dim1, dim2 = ctx.args
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        planes = xp.moveaxis(out, (dim1, dim2), (-2, -1))  # a view: writes land in out
+        n = g.shape[-1]
+        rows = xp.arange(n) + max(-offset, 0)
+        cols = xp.arange(n) + max(offset, 0)
+        planes[..., rows, cols] = g
+        return out, None, None, None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -86,12 +87,17 @@ class Adam(Optimizer):
                     # a group switched to amsgrad after training started: start the max at v
                     max_sq = state["max_exp_avg_sq"] = Tensor._make(
                         state["exp_avg_sq"]._data.copy())
-                adam_update(p._data, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                            None if max_sq is None else max_sq._data, self._scratch,
-                            lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-                            weight_decay=group["weight_decay"], step=step,
-                            decoupled=group["decoupled_weight_decay"],
-                            maximize=group["maximize"])
+                arrays = (p._data, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                          None if max_sq is None else max_sq._data)
+                options = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                               weight_decay=group["weight_decay"], step=step,
+                               decoupled=group["decoupled_weight_decay"],
+                               maximize=group["maximize"])
+                if backend.worth_splitting(p._data) and all(
+                        a is None or a.flags.c_contiguous for a in arrays):
+                    _split_update(arrays, options)
+                else:
+                    adam_update(*arrays, self._scratch, **options)
         return loss
 
 
@@ -116,6 +122,24 @@ class AdamW(Adam):
         super().load_state_dict(state_dict)
         for group in self.param_groups:
             group["decoupled_weight_decay"] = True
+
+
+_THREAD_SCRATCH = threading.local()  # each thread's own scratch buffers for _split_update
+
+
+def _split_update(arrays, options: dict) -> None:
+    """``adam_update`` on row blocks of a large parameter, split across the backend's threads
+    (the update is elementwise; each thread uses its own scratch buffers)."""
+    present = [a for a in arrays if a is not None]
+
+    def update(*blocks):
+        scratch = getattr(_THREAD_SCRATCH, "buffers", None)
+        if scratch is None:
+            scratch = _THREAD_SCRATCH.buffers = ScratchBuffers()
+        it = iter(blocks)
+        adam_update(*[None if a is None else next(it) for a in arrays], scratch, **options)
+
+    backend.split_rows(update, *present)
 
 
 def _init_state(state: dict, param, amsgrad: bool) -> None:

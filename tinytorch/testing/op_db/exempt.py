@@ -14,6 +14,7 @@ _BOOL = "returns a Python bool, not a tensor; tested in tests/test_tensor.py"
 _FACTORY = "a factory with no tensor input; tested in tests/test_tensor.py"
 _RANDOM = "draws random numbers: no deterministic reference; seeding tested in tests/"
 _STATE = "process-wide state, not a computation"
+_INFRA = "infrastructure for unmodified PyTorch scripts, tested in tests/test_run.py"
 _CAST = "a cast to an integer or complex dtype: no gradient, values as NumPy's astype"
 _DTYPE_RULE = "a dtype rule, no tensor computed; checked against torch in tests/test_surface_b.py"
 _LOW_PRECISION = "a cast to a low-precision float: gradcheck needs float64 (casts: the to row)"
@@ -44,10 +45,18 @@ op_db_exempt: dict[str, str] = {
     "tinytorch.is_grad_enabled": _STATE, "tinytorch.cuda_is_available": _STATE,
     "tinytorch.is_tensor": "a type predicate on any Python object",
     "tinytorch.numel": _METADATA,
-    "tinytorch.broadcast_shapes": "computes a shape from shapes, no tensor involved",
     "tinytorch.allclose": _BOOL, "tinytorch.equal": _BOOL,
     "tinytorch.save": "serialization, tested in tests/test_serialization.py",
     "tinytorch.load": "serialization, tested in tests/test_serialization.py",
+    # infrastructure that PyTorch scripts touch (issue 13), tested in tests/test_run.py
+    "Tensor.pin_memory": _INFRA, "Tensor.is_pinned": _INFRA, "tinytorch.compile": _INFRA,
+    "tinytorch.set_num_threads": _STATE, "tinytorch.get_num_threads": _STATE,
+    "tinytorch.set_num_interop_threads": _STATE, "tinytorch.get_num_interop_threads": _STATE,
+    "tinytorch.set_float32_matmul_precision": _STATE,
+    "tinytorch.get_float32_matmul_precision": _STATE,
+    "tinytorch.use_deterministic_algorithms": _STATE,
+    "tinytorch.are_deterministic_algorithms_enabled": _STATE,
+    "tinytorch.is_deterministic_algorithms_warn_only_enabled": _STATE,
     # issue 11b: metadata, casts, dtype rules and state (checked in tests/test_surface_b.py)
     "Tensor.data_ptr": _METADATA, "Tensor.is_complex": _METADATA, "Tensor.is_signed": _METADATA,
     "Tensor.itemsize": _METADATA, "Tensor.nbytes": _METADATA, "Tensor.ndimension": _METADATA,

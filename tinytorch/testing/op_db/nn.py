@@ -14,6 +14,8 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
+from ...ops.nn import gelu_simple, layer_norm_simple
+from ...ops.reduce import log_softmax_simple, softmax_simple
 from .. import arrays, parameters_replaced, shapes
 from ..opinfo import ErrorInput, OpInfo
 from ..samples import away, unary, with_dim
@@ -48,29 +50,22 @@ def _randn(*shape, seed=0, scale=1.0):
 
 def softmax_composite(lib, x, dim):
     """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x)."""
-    e = (x - x.amax(dim, keepdim=True).detach()).exp()
-    return e / e.sum(dim, keepdim=True)
+    return softmax_simple(x, dim)  # the formula beside the fused Function
 
 
 def log_softmax_composite(lib, x, dim):
     """log_softmax(x) = (x - max x) - log sum exp(x - max x)."""
-    shifted = x - x.amax(dim, keepdim=True).detach()
-    return shifted - shifted.exp().sum(dim, keepdim=True).log()
+    return log_softmax_simple(x, dim)
 
 
 def layer_norm_composite(lib, x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dims."""
-    dims = tuple(range(-len(normalized_shape), 0))
-    centered = x - x.mean(dims, keepdim=True)
-    y = centered / ((centered * centered).mean(dims, keepdim=True) + eps).sqrt()
-    if weight is not None:
-        y = y * weight
-    return y if bias is None else y + bias
+    return layer_norm_simple(x, normalized_shape, weight, bias, eps)
 
 
 def gelu_tanh_composite(lib, x):
     """gelu(x) ~ x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    return 0.5 * x * (1 + (math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)).tanh())
+    return gelu_simple(x, "tanh")
 
 
 def _erf(np_, x):
@@ -406,26 +401,26 @@ F_ROWS = [
            unary(low=-4, high=4), ref=gelu_tanh_composite, ref_kind=COMPOSITE),
     OpInfo("F.softmax", lambda lib, x, dim: _F(lib).softmax(x, dim=dim),
            with_dim(low=-5, high=5), ref=softmax_composite, ref_kind=COMPOSITE,
-           covers=("F.softmax",)),
+           covers=("F.softmax",), assignment=4),
     OpInfo("F.log_softmax", lambda lib, x, dim: _F(lib).log_softmax(x, dim=dim),
            with_dim(low=-5, high=5), ref=log_softmax_composite, ref_kind=COMPOSITE,
-           covers=("F.log_softmax",)),
+           covers=("F.log_softmax",), assignment=4),
     OpInfo("F.layer_norm", lambda lib, x, w, b, normalized_shape: _F(lib).layer_norm(
         x, normalized_shape, w, b), layer_norm_inputs(),
            ref=lambda lib, x, w, b, normalized_shape: layer_norm_composite(
                lib, x, normalized_shape, w, b), ref_kind=COMPOSITE, covers=("F.layer_norm",),
            errors=(ErrorInput(lambda lib, d: _F(lib).layer_norm(lib.ones(2, 3, device=d), (4,)),
-                              RuntimeError, "normalized_shape"),)),
+                              RuntimeError, "normalized_shape"),), assignment=4),
     OpInfo("F.layer_norm_no_affine", lambda lib, x, normalized_shape: _F(lib).layer_norm(
         x, normalized_shape, eps=1e-3), layer_norm_inputs(weight=False, bias=False),
            ref=lambda lib, x, normalized_shape: layer_norm_composite(lib, x, normalized_shape,
                                                                      eps=1e-3),
-           ref_kind=COMPOSITE),
+           ref_kind=COMPOSITE, assignment=4),
     OpInfo("F.layer_norm_weight_only", lambda lib, x, w, normalized_shape: _F(lib).layer_norm(
         x, normalized_shape, w), layer_norm_inputs(bias=False),
            ref=lambda lib, x, w, normalized_shape: layer_norm_composite(lib, x,
                                                                         normalized_shape, w),
-           ref_kind=COMPOSITE),
+           ref_kind=COMPOSITE, assignment=4),
     OpInfo("F.cross_entropy",
            lambda lib, x, target, **kw: _F(lib).cross_entropy(x, _as(lib, target, x), **kw),
            cross_entropy_inputs(nd=True), ref=cross_entropy_composite, ref_kind=COMPOSITE,
@@ -440,12 +435,12 @@ F_ROWS = [
                ErrorInput(lambda lib, d: _F(lib).cross_entropy(
                    lib.ones(3, 4, device=d), lib.tensor([0, 1, 2], device=d),
                    reduction="avg"), ValueError, "reduction"),
-           )),
+           ), assignment=4),
     OpInfo("F.cross_entropy_custom_ignore",
            lambda lib, x, target: _F(lib).cross_entropy(x, _as(lib, target, x), ignore_index=2),
            fixed(_randn(4, 5), target=np.array([0, 4, 2, 2])),
            ref=lambda lib, x, target: cross_entropy_composite(lib, x, target, ignore_index=2),
-           ref_kind=COMPOSITE),
+           ref_kind=COMPOSITE, assignment=4),
     OpInfo("F.nll_loss",
            lambda lib, x, target, **kw: _F(lib).nll_loss(x, _as(lib, target, x), **kw),
            cross_entropy_inputs(smoothing=False, nd=True), ref=nll_composite,
@@ -465,7 +460,7 @@ F_ROWS = [
                               IndexError, r"index 5 is out of range.*5 rows"),
                    ErrorInput(lambda lib, d: _F(lib).embedding(lib.tensor([1.0], device=d),
                                                                lib.ones(5, 3, device=d)),
-                              RuntimeError, "integer dtype"))),
+                              RuntimeError, "integer dtype")), assignment=4),
     OpInfo("F.scaled_dot_product_attention", _sdpa_call, sdpa_inputs(), ref=sdpa_composite,
            ref_kind=COMPOSITE, covers=("F.scaled_dot_product_attention",),
            errors=(
@@ -476,23 +471,24 @@ F_ROWS = [
                    *(lib.ones(2, 3, 4, device=d),) * 3,
                    attn_mask=lib.ones(2, 2, dtype=lib.bool, device=d)),
                    RuntimeError, "attn_mask of shape"),
-           )),
+           ), assignment=5),
     OpInfo("F.sdpa_float_mask", lambda lib, q, k, v, m: _F(lib).scaled_dot_product_attention(
         q, k, v, attn_mask=m),
            fixed(_randn(2, 3, 4, 5, seed=1), _randn(2, 3, 6, 5, seed=2), _randn(2, 3, 6, 3),
                  _randn(3, 4, 6, seed=6)),
-           ref=lambda lib, q, k, v, m: sdpa_composite(lib, q, k, v, m), ref_kind=COMPOSITE),
+           ref=lambda lib, q, k, v, m: sdpa_composite(lib, q, k, v, m), ref_kind=COMPOSITE,
+        assignment=5),
     OpInfo("F.sdpa_broadcast_batch", lambda lib, q, k, v: _F(lib).scaled_dot_product_attention(
         q, k, v), fixed(_randn(2, 3, 4, 5, seed=1), _randn(1, 3, 6, 5, seed=2),
                         _randn(2, 1, 6, 2, seed=3)),
-           ref=sdpa_composite, ref_kind=COMPOSITE),
+           ref=sdpa_composite, ref_kind=COMPOSITE, assignment=5),
     OpInfo("F.multi_head_attention_forward",
            lambda lib, q, k, v, w_in, b_in, w_out, b_out: _F(lib).multi_head_attention_forward(
                q, k, v, 2, w_in, b_in, w_out, b_out), mha_inputs(), ref=mha_composite,
            ref_kind=COMPOSITE, covers=("F.multi_head_attention_forward",),
            torch_reason="tinytorch's multi_head_attention_forward is batch-first with a short "
                         "signature, not PyTorch's (nn.MultiheadAttention is compared in "
-                        "tests/test_nn_layers.py)"),
+                        "tests/test_nn_layers.py)", assignment=5),
     OpInfo("F.pad", lambda lib, x, pad, value: _F(lib).pad(x, pad, value=value), pad_inputs(),
            ref=_pad_ref, covers=("F.pad",),
            errors=(ErrorInput(lambda lib, d: _F(lib).pad(lib.ones(2, 2, device=d), (1,)),

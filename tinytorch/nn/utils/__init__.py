@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..autograd import grad_mode
-from ..tensor import Tensor
+from ...autograd import grad_mode
+from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
@@ -67,7 +67,7 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated into one 1-D tensor (differentiable)."""
-    from ..creation import cat
+    from ...creation import cat
 
     params = _as_list(parameters)
     if not params:
@@ -94,3 +94,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         n = p.numel()
         p._data[...] = vec._data[offset:offset + n].reshape(p._data.shape)
         offset += n
+
+
+from . import rnn  # noqa: E402  (nn.utils.rnn: pad_sequence, PackedSequence, ...)
+
+__all__ += ["rnn"]

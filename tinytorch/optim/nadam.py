@@ -1,0 +1,82 @@
+"""NAdam: Adam with Nesterov momentum (Dozat 2016), PyTorch's momentum-decay schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+from ._single import advance, check_options, step_counter, update_grad, zeros_like
+from .optimizer import Optimizer
+
+__all__ = ["NAdam"]
+
+
+class NAdam(Optimizer):
+    """For each parameter θ with gradient g at step t, with μ_t = β1 (1 - ½·0.96^(t ψ))
+    (ψ = momentum_decay) and Π_t = μ_1 ··· μ_t::
+
+        θ <- θ (1 - lr λ)   if decoupled_weight_decay, else g <- g + λ θ
+        m <- β1 m + (1 - β1) g;   v <- β2 v + (1 - β2) g²
+        d <- sqrt(v / (1 - β2^t)) + eps
+        θ <- θ - lr (1 - μ_t) / (1 - Π_t) · g / d - lr μ_{t+1} / (1 - Π_t μ_{t+1}) · m / d
+
+    State: ``step``, ``mu_product`` (Π, a float32 scalar as in PyTorch), ``exp_avg``,
+    ``exp_avg_sq``.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        lr = check_options("NAdam", lr, eps, weight_decay, betas, differentiable,
+                           momentum_decay=(momentum_decay, 0.0, float("inf")))
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                    "momentum_decay": momentum_decay,
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """One NAdam update of every parameter that has a gradient."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, wd, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
+            for p in group["params"]:
+                grad = self._grad_of(p)
+                if grad is None:
+                    continue
+                param = p._data
+                xp = backend.get_array_module(param)
+                state = self.state[p]
+                if not state:
+                    state["step"] = step_counter()
+                    state["mu_product"] = Tensor._make(np.ones((), dtype=np.float32))
+                    state["exp_avg"] = zeros_like(param)
+                    state["exp_avg_sq"] = zeros_like(param)
+                step = advance(state)
+                if wd != 0 and group["decoupled_weight_decay"]:
+                    param *= 1 - lr * wd
+                    g = update_grad(param, grad, 0.0, group["maximize"])
+                else:
+                    g = update_grad(param, grad, wd, group["maximize"])
+                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+                mu_product_t = state["mu_product"]
+                mu_product_t._data = (mu_product_t._data * np.float32(mu)).astype(np.float32)
+                mu_product = float(mu_product_t._data)
+                exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+                exp_avg += (1 - beta1) * (g - exp_avg)
+                exp_avg_sq *= beta2
+                exp_avg_sq += (1 - beta2) * g * g
+                denom = xp.sqrt(exp_avg_sq / (1 - beta2 ** step)) + group["eps"]
+                param -= lr * (1.0 - mu) / (1.0 - mu_product) * (g / denom)
+                param -= lr * mu_next / (1.0 - mu_product * mu_next) * (exp_avg / denom)
+        return loss
