@@ -182,7 +182,7 @@ op_db = [
            ref=lambda np, a, b: a - b, covers=("Tensor.sub_",), differentiable=INPLACE_GRAD),
     OpInfo("mul", lambda lib, a, b: a * b, binary(), ref=lambda np, a, b: a * b,
            variants={METHOD: lambda lib, a, b: a.mul(b), FUNCTION: _fn("mul")},
-           covers=("Tensor.mul", "tinytorch.mul"), assignment=3,
+           covers=("Tensor.mul", "tinytorch.mul"),
            errors=(ErrorInput(lambda lib, d: lib.ones(2, 3, device=d) * lib.ones(3, 2, device=d),
                       RuntimeError, r"mul: shapes \(2, 3\) and \(3, 2\)"),)),
     OpInfo("mul_", lambda lib, a, b: a.clone().mul_(b), binary(into_first=True),
