@@ -542,6 +542,7 @@ op_db = [
            variants={FUNCTION: lambda lib, a, dim, index: lib.gather(a, dim,
                                                                      _as(lib, index, a))},
            covers=("Tensor.gather", "tinytorch.gather"),
+           gradgrad=False,  # gather's backward (a scatter-add of arrays) is once-differentiable
            errors=(ErrorInput(lambda lib, d: lib.ones(2, 4, device=d).gather(
                1, lib.tensor([[7]], device=d)),
                       RuntimeError, r"index 7 is out of bounds for dimension 1 with size 4"),
