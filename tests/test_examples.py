@@ -376,8 +376,12 @@ def test_a_signal_saves_a_checkpoint_and_prints_the_resume_command(tmp_path, sig
 
 def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     out = tmp_path / "out"
-    r = run("train_gpt.py", *TINY, "--max-iters", "40", "--eval-interval", "2",
-            "--warmup-iters", "0", "--lr", "1e6", "--sample-tokens", "0", "--out-dir", str(out))
+    r = run("train_gpt.py", *TINY, "--max-iters", "4", "--eval-interval", "2",
+            "--sample-tokens", "0", "--out-dir", str(out))
+    assert r.returncode == 0, r.stderr
+    # a learning rate far too high, from a good checkpoint: NaN within a few iterations
+    r = run("train_gpt.py", "--resume", "--max-iters", "60", "--eval-interval", "2",
+            "--warmup-iters", "0", "--lr", "1e6", "--no-progress", "--out-dir", str(out))
     assert r.returncode == 1
     last = r.stderr.strip().splitlines()[-1]
     assert "training diverged" in last and "last good checkpoint" in last, r.stderr

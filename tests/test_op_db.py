@@ -266,9 +266,12 @@ def _public_functions(module, prefix: str) -> set[str]:
 
 
 def public_names() -> set[str]:
-    """Every public ``Tensor`` attribute, ``tinytorch.*`` function and ``F.*`` name."""
+    """Every public ``Tensor`` attribute, ``tinytorch.*``, ``tinytorch.linalg.*`` and
+    ``tinytorch.special.*`` function and ``F.*`` name."""
     tensor = {f"Tensor.{n}" for n in dir(tt.Tensor) if not n.startswith("_")}
-    return tensor | _public_functions(tt, "tinytorch") | _public_functions(F, "F")
+    return tensor | _public_functions(tt, "tinytorch") | _public_functions(F, "F") | \
+        _public_functions(tt.linalg, "tinytorch.linalg") | \
+        _public_functions(tt.special, "tinytorch.special")
 
 
 def test_every_public_op_has_a_row_or_an_exemption():

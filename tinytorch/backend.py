@@ -114,18 +114,27 @@ def cupy_erf(x):
     return cupyx.scipy.special.erf(x)
 
 
+def cupy_special(name: str):
+    """A kernel of ``cupyx.scipy.special`` by name (erfc, erfinv, digamma, gammaln, ...)."""
+    import cupyx.scipy.special
+
+    return getattr(cupyx.scipy.special, name)
+
+
 # ----------------------------------------------------------------------------- dtypes
 
 
 class dtype:
     """A tinytorch dtype: a thin, printable wrapper around a NumPy dtype."""
 
-    __slots__ = ("name", "np", "is_floating_point", "itemsize")
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize")
 
     def __init__(self, name: str, np_dtype):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f"
+        self.is_complex = self.np.kind == "c"
+        self.is_signed = self.np.kind in "fci"
         self.itemsize = self.np.itemsize
 
     def __repr__(self) -> str:
@@ -135,11 +144,34 @@ class dtype:
         return (to_dtype, (self.name,))
 
 
+class _NamedOnlyDtype(dtype):
+    """A dtype PyTorch has and NumPy lacks (bfloat16): its name works, storage does not."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, itemsize: int):
+        self.name = name
+        self.is_floating_point = True
+        self.is_complex = False
+        self.is_signed = True
+        self.itemsize = itemsize
+
+    @property
+    def np(self):
+        raise TypeError(f"{self.name} is not supported for storage: NumPy has no {self.name} "
+                        f"type (use tinytorch.float16 or tinytorch.float32)")
+
+
 float32 = dtype("float32", np.float32)
 float64 = dtype("float64", np.float64)
 float16 = dtype("float16", np.float16)
+bfloat16 = _NamedOnlyDtype("bfloat16", 2)
+complex64 = dtype("complex64", np.complex64)
+complex128 = dtype("complex128", np.complex128)
 int64 = dtype("int64", np.int64)
 int32 = dtype("int32", np.int32)
+int16 = dtype("int16", np.int16)
+int8 = dtype("int8", np.int8)
 uint8 = dtype("uint8", np.uint8)
 bool_ = dtype("bool", np.bool_)
 float = float32  # noqa: A001  (torch.float is float32)
@@ -147,11 +179,17 @@ double = float64
 long = int64
 int = int32  # noqa: A001  (torch.int is int32)
 half = float16
+short = int16
+cfloat = complex64
+cdouble = complex128
 
-_ALL_DTYPES = (float32, float64, float16, int64, int32, uint8, bool_)
+_ALL_DTYPES = (float32, float64, float16, complex64, complex128, int64, int32, int16, int8,
+               uint8, bool_)
 _BY_NP = {d.np: d for d in _ALL_DTYPES}
 _BY_NAME = {d.name: d for d in _ALL_DTYPES}
-_BY_NAME.update({"float": float32, "double": float64, "long": int64, "int": int32, "half": float16})
+_BY_NAME.update({"float": float32, "double": float64, "long": int64, "int": int32,
+                 "half": float16, "short": int16, "cfloat": complex64, "cdouble": complex128,
+                 "bfloat16": bfloat16})
 
 _default_float = float32
 
@@ -200,7 +238,10 @@ def dtype_of(array) -> dtype:
 
 
 def _category(d: dtype) -> int:
-    return 0 if d is bool_ else (2 if d.is_floating_point else 1)
+    """bool < integer < floating < complex: the order of PyTorch's promotion categories."""
+    if d is bool_:
+        return 0
+    return 3 if d.is_complex else (2 if d.is_floating_point else 1)
 
 
 def _promote_group(dtypes):
@@ -220,6 +261,8 @@ def _scalar_dtype(s) -> dtype:
         return int64
     if isinstance(s, (builtins.float, np.floating)):
         return _default_float
+    if isinstance(s, (builtins.complex, np.complexfloating)):
+        return complex128 if _default_float is float64 else complex64
     raise TypeError(f"unsupported operand of type {type(s).__name__}")
 
 
@@ -247,6 +290,60 @@ def result_type(*operands) -> dtype:
             res = cand
     return res
     # END SOLUTION
+
+
+def promote_types(type1, type2) -> dtype:
+    """The dtype of ``a op b`` for tensors (with dimensions) of these two dtypes."""
+    return _promote_group([to_dtype(type1), to_dtype(type2)])
+
+
+def can_cast(from_, to) -> bool:
+    """PyTorch's casting rule: no cast to a lower category (float to int, int to bool...)."""
+    return _category(to_dtype(from_)) <= _category(to_dtype(to))
+
+
+class finfo:
+    """Machine limits of a floating dtype (as ``torch.finfo``): eps, max, min, tiny..."""
+
+    def __init__(self, type=None):  # noqa: A002  (PyTorch's argument name)
+        d = to_dtype(type if type is not None else _default_float)
+        if d is bfloat16:
+            self.bits, self.eps, self.max, self.min = 16, 2.0 ** -7, 3.3895313892515355e38, \
+                -3.3895313892515355e38
+            self.tiny = self.smallest_normal = 2.0 ** -126
+            self.resolution = 0.01
+        else:
+            if not (d.is_floating_point or d.is_complex):
+                raise TypeError(f"finfo: {d} is not a floating point dtype (use iinfo)")
+            info = np.finfo(d.np)
+            self.bits = info.bits
+            self.eps, self.max, self.min = (builtins.float(info.eps), builtins.float(info.max),
+                                            builtins.float(info.min))
+            self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+            self.resolution = builtins.float(info.resolution)
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, "
+                f"eps={self.eps}, smallest_normal={self.smallest_normal}, tiny={self.tiny}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (as ``torch.iinfo``): bits, min, max."""
+
+    def __init__(self, type):  # noqa: A002
+        d = to_dtype(type)
+        if d.np.kind not in "iub":
+            raise TypeError(f"iinfo: {d} is not an integer dtype (use finfo)")
+        info = np.iinfo(d.np) if d is not bool_ else None
+        self.bits = d.itemsize * 8
+        self.min = builtins.int(info.min) if info else 0
+        self.max = builtins.int(info.max) if info else 1
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
 
 
 # ----------------------------------------------------------------------------- devices

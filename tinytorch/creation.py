@@ -4,6 +4,7 @@ plus the functional forms ``cat``, ``stack``, ``where``, ``tril``, ``triu``."""
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from . import random as _random
 from ._convert import as_array
 from .ops import elementwise
 from .ops import shape as shape_ops
-from .tensor import Tensor, _dim, _shape_args, cat_tensors
+from .tensor import Size, Tensor, _dim, _shape_args, cat_tensors
 
 
 def _finish(arr, dtype, device, requires_grad) -> Tensor:
@@ -42,31 +43,62 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """A tensor sharing ``data``'s memory when it is a tensor or array of the same dtype and
+    device; a copy otherwise."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
+    if isinstance(data, Tensor):
+        return data.to(dtype=dtype, device=device)
     return Tensor._make(as_array(data, dtype=dtype, device=device))
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """``obj`` as a tensor, sharing memory unless ``copy=True`` or a conversion needs one."""
+    if copy is False and isinstance(obj, (list, tuple, builtins.int, builtins.float)):
+        raise ValueError("asarray: copy=False is impossible for Python sequences and numbers")
+    t = as_tensor(obj, dtype=dtype, device=device)
+    if copy:
+        t = Tensor._make(t._data.copy())
+    if requires_grad:
+        t = t.detach().requires_grad_(True) if t.grad_fn is None and t is not obj else \
+            t.detach().clone().requires_grad_(True)
+    return t
+
+
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing memory with a NumPy array."""
+    """A tensor sharing memory with a NumPy array (writes show through both ways)."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
-    return Tensor._make(as_array(array))
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    if array.dtype not in backend._BY_NP:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{array.dtype}. The only "
+                        f"supported types are: "
+                        f"{', '.join(d.np.name for d in backend._ALL_DTYPES)}")
+    return Tensor._make(array)
+
+
+def _typed_zeros(size, dtype, device, requires_grad, fill=0) -> Tensor:
+    np_dtype = _float_dtype(dtype)
+    return _finish(np.full(_shape_args(size), fill, np_dtype), None, device, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.zeros(_shape_args(size), _float_dtype(dtype)), None, device, requires_grad)
+    """A tensor of zeros (the default float dtype unless ``dtype`` says otherwise)."""
+    return _typed_zeros(size, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.ones(_shape_args(size), _float_dtype(dtype)), None, device, requires_grad)
+    """A tensor of ones."""
+    return _typed_zeros(size, dtype, device, requires_grad, fill=1)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    """An uninitialised tensor (tinytorch fills it with zeros: NumPy's ``empty`` would show
+    stale memory, which no program may rely on anyway)."""
+    return _typed_zeros(size, dtype, device, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor filled with ``fill_value`` (dtype inferred from it: bool, int64 or float)."""
     if dtype is None:
         dtype = backend.result_type(fill_value)
     return _finish(np.full(_shape_args((size,)), fill_value, backend.to_dtype(dtype).np),
@@ -77,103 +109,216 @@ def _like(t, dtype, device):
     return (dtype if dtype is not None else t.dtype), (device if device is not None else t.device)
 
 
-def zeros_like(t, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dtype, device = _like(t, dtype, device)
-    return zeros(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return zeros(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(t, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dtype, device = _like(t, dtype, device)
-    return ones(t.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+def ones_like(input, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return ones(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def empty_like(t, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
+def empty_like(input, *, dtype=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dtype, device = _like(t, dtype, device)
-    return full(t.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return full(input.shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def rand_like(t, *, dtype=None, device=None) -> Tensor:
-    dtype, device = _like(t, dtype, device)
-    return rand(t.shape, dtype=dtype, device=device)
+def rand_like(input, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return rand(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(t, *, dtype=None, device=None) -> Tensor:
-    dtype, device = _like(t, dtype, device)
-    return randn(t.shape, dtype=dtype, device=device)
+def randn_like(input, *, dtype=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return randn(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``start, start + step, ...`` below ``end``: ceil((end - start) / step) values, each
+    computed as ``start + i * step`` in float64 (PyTorch's length rule and values)."""
     if end is None:
         start, end = 0, start
+    start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
     if dtype is None:
         dtype = backend.result_type(start, end, step)
-    return _finish(np.arange(start, end, step, dtype=backend.to_dtype(dtype).np), None, device,
-                   requires_grad)
+    np_dtype = backend.to_dtype(dtype).np
+    n = builtins.max(0, math.ceil((end - start) / step))
+    if all(isinstance(x, builtins.int) for x in (start, end, step)):
+        arr = np.arange(start, end, step, dtype=np.int64).astype(np_dtype)
+    else:
+        arr = (start + np.arange(n, dtype=np.float64) * step).astype(np_dtype)
+    return _finish(arr, None, device, requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), None, device,
-                   requires_grad)
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
+    arr = np.linspace(start, end, steps, dtype=np.float64)
+    return _finish(arr.astype(_float_dtype(dtype)), None, device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,
+             requires_grad=False) -> Tensor:
+    """``base ** linspace(start, end, steps)``."""
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    arr = np.power(base, np.linspace(start, end, steps, dtype=np.float64))
+    return _finish(arr.astype(_float_dtype(dtype)), None, device, requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The ``n x m`` identity (``m = n`` by default)."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), None, device, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    """Standard normal samples from the global generator (``manual_seed``)."""
-    g = generator or _random.default_generator()
-    arr = g.standard_normal(_shape_args(size), dtype=np.float64).astype(_float_dtype(dtype))
-    return _finish(arr, None, device, requires_grad)
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples (from ``generator``, else the global one)."""
+    arr = _random.numpy_rng(generator).standard_normal(_shape_args(size), dtype=np.float64)
+    return _finish(arr.astype(_float_dtype(dtype)), None, device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1)."""
-    g = generator or _random.default_generator()
-    arr = g.random(_shape_args(size), dtype=np.float64).astype(_float_dtype(dtype))
-    return _finish(arr, None, device, requires_grad)
+    arr = _random.numpy_rng(generator).random(_shape_args(size), dtype=np.float64)
+    return _finish(arr.astype(_float_dtype(dtype)), None, device, requires_grad)
 
 
-def randint(low, high=None, size=None, *, dtype=None, device=None, generator=None) -> Tensor:
-    """Integers uniform in [low, high) (int64 unless ``dtype`` says otherwise)."""
-    if size is None:
-        if high is None or isinstance(high, (tuple, list)):
-            raise TypeError("randint() needs a size, e.g. randint(0, 10, (3,))")
-    if high is None or isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high if size is None else size
-    g = generator or _random.default_generator()
-    arr = g.integers(low, high, size=_shape_args((size,)), dtype=np.int64)
-    return _finish(arr, dtype, device, False)
+def randint(*args, size=None, generator=None, dtype=None, device=None,
+            requires_grad=False) -> Tensor:
+    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
+    (int64 unless ``dtype`` says otherwise)."""
+    if size is not None:
+        args = args + (size,)
+    if len(args) == 2:
+        low, (high, size) = 0, args
+    elif len(args) == 3:
+        low, high, size = args
+    else:
+        raise TypeError(f"randint() expects (high, size) or (low, high, size), got "
+                        f"{len(args)} positional arguments")
+    if not isinstance(size, (tuple, list, Size)):
+        raise TypeError(f"randint(): size must be a tuple of ints, got {type(size).__name__}")
+    low, high = builtins.int(low), builtins.int(high)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                           f"from={low} >= to={high}")
+    arr = _random.numpy_rng(generator).integers(low, high, size=tuple(size), dtype=np.int64)
+    return _finish(arr, dtype, device, requires_grad)
 
 
-def randperm(n, *, dtype=None, device=None, generator=None) -> Tensor:
-    g = generator or _random.default_generator()
-    return _finish(g.permutation(n).astype(np.int64), dtype, device, False)
+def randint_like(input: Tensor, low=0, high=None, *, dtype=None, device=None,
+                 requires_grad=False) -> Tensor:
+    """``randint`` with ``input``'s shape (and dtype and device unless given)."""
+    if high is None:
+        low, high = 0, low
+    dtype, device = _like(input, dtype, device)
+    return randint(low, high, tuple(input.shape), dtype=dtype, device=device,
+                   requires_grad=requires_grad)
 
 
-def multinomial(probs: Tensor, num_samples: int, replacement: bool = False,
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64)."""
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    arr = _random.numpy_rng(generator).permutation(builtins.int(n)).astype(np.int64)
+    return _finish(arr, dtype, device, requires_grad)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator=None) -> Tensor:
-    """Sample indices from each row of (unnormalised, non-negative) ``probs``."""
-    g = generator or _random.default_generator()
-    p = backend.to_numpy(probs._data).astype(np.float64)
+    """Sample indices from each row of (unnormalised, non-negative) ``input`` (1-d or 2-d)."""
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {input.ndim}")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample {num_samples} <= 0 samples")
+    g = _random.numpy_rng(generator)
+    p = backend.to_numpy(input._data).astype(np.float64)
     rows = p.reshape(-1, p.shape[-1])
     if (rows < 0).any() or not np.isfinite(rows).all():
-        raise RuntimeError("multinomial: probability tensor contains inf, nan or negative values")
-    out = np.empty((rows.shape[0], num_samples), np.int64)
-    for i, r in enumerate(rows):
-        s = r.sum()
-        if s <= 0:
-            raise RuntimeError("multinomial: a row of the probability tensor sums to zero")
-        if not replacement and num_samples > np.count_nonzero(r):
-            raise RuntimeError("multinomial: cannot sample n_sample > prob_dist.size(-1) "
-                               "samples without replacement")
-        out[i] = g.choice(r.size, size=num_samples, replace=replacement, p=r / s)
-    out = out.reshape(p.shape[:-1] + (num_samples,))
-    return _finish(out, None, probs.device, False)
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or "
+                           "element < 0")
+    totals = rows.sum(axis=1)
+    if (totals <= 0).any():
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of "
+                           "probabilities <= 0)")
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError(f"multinomial: cannot sample n_sample ({num_samples}) > "
+                           f"prob_dist.size(-1) ({rows.shape[1]}) samples without replacement")
+    if replacement:
+        # inverse-CDF sampling of every row at once
+        cdf = np.cumsum(rows / totals[:, None], axis=1)
+        cdf[:, -1] = 1.0
+        u = g.random((rows.shape[0], num_samples))
+        out = np.stack([np.searchsorted(c, ui, side="right") for c, ui in zip(cdf, u)])
+        out = np.minimum(out, rows.shape[1] - 1)
+    else:
+        # Gumbel top-k: the k largest of log p + Gumbel noise are a draw without replacement
+        # (zero-probability categories come last, drawn only when the others are used up,
+        # as PyTorch does)
+        with np.errstate(divide="ignore"):
+            keys = np.log(rows) - np.log(-np.log(g.random(rows.shape)))
+        out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    out = out.astype(np.int64).reshape(p.shape[:-1] + (num_samples,))
+    return _finish(out, None, input.device, False)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
+    """1 with probability ``input`` (or ``p``) per element, else 0; ``input``'s dtype."""
+    probs = backend.to_numpy(input._data) if p is None else np.full(input.shape, p)
+    if ((probs < 0) | (probs > 1)).any():
+        raise RuntimeError("bernoulli: all probabilities must be in [0, 1]")
+    draws = _random.numpy_rng(generator).random(input.shape) < probs
+    return _finish(draws.astype(input._data.dtype), None, input.device, False)
+
+
+def poisson(input: Tensor, generator=None) -> Tensor:
+    """A Poisson draw with rate ``input`` per element; ``input``'s dtype."""
+    rates = backend.to_numpy(input._data)
+    if (rates < 0).any():
+        raise RuntimeError("poisson: all rates must be non-negative")
+    draws = _random.numpy_rng(generator).poisson(rates.astype(np.float64))
+    return _finish(draws.astype(input._data.dtype), None, input.device, False)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
+    """N(mean, std^2) samples: tensor means and/or stds (broadcast together), or two numbers
+    and a ``size``."""
+    g = _random.numpy_rng(generator)
+    like = mean if isinstance(mean, Tensor) else (std if isinstance(std, Tensor) else None)
+    if like is None:
+        if size is None:
+            raise TypeError("normal(): with a number mean and std, give a size")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        arr = g.normal(mean, std, size=_shape_args((size,)))
+        return _finish(arr.astype(_float_dtype(dtype)), None, device, requires_grad)
+    m = backend.to_numpy(mean._data) if isinstance(mean, Tensor) else mean
+    s = backend.to_numpy(std._data) if isinstance(std, Tensor) else std
+    if (np.asarray(s) < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    arr = m + s * g.standard_normal(shape)
+    return _finish(np.asarray(arr).astype(like._data.dtype), None, like.device, False)
 
 
 def cat(tensors, dim=0) -> Tensor:
@@ -238,6 +383,30 @@ def broadcast_shapes(*shapes):
     return tuple(np.broadcast_shapes(*shapes))
 
 
-def outer(a, b):
-    return a.reshape(-1, 1) * b.reshape(1, -1)
+class _TypedTensorMeta(type):
+    """``isinstance(t, LongTensor)`` asks for the dtype, as PyTorch's legacy types do."""
 
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype
+
+
+def _typed_tensor(name: str, dtype: backend.dtype):
+    def new(cls, *args, device=None):
+        if len(args) == 1 and not isinstance(args[0], builtins.int):
+            return tensor(args[0], dtype=cls.dtype, device=device)
+        return zeros(*args, dtype=cls.dtype, device=device)
+
+    doc = (f"``{name}(data)`` a {dtype.name} tensor holding ``data``; ``{name}(*sizes)`` a "
+           f"zero-filled one (PyTorch's legacy constructor).")
+    return _TypedTensorMeta(name, (), {"dtype": dtype, "__new__": new, "__doc__": doc})
+
+
+FloatTensor = _typed_tensor("FloatTensor", backend.float32)
+DoubleTensor = _typed_tensor("DoubleTensor", backend.float64)
+HalfTensor = _typed_tensor("HalfTensor", backend.float16)
+LongTensor = _typed_tensor("LongTensor", backend.int64)
+IntTensor = _typed_tensor("IntTensor", backend.int32)
+ShortTensor = _typed_tensor("ShortTensor", backend.int16)
+CharTensor = _typed_tensor("CharTensor", backend.int8)
+ByteTensor = _typed_tensor("ByteTensor", backend.uint8)
+BoolTensor = _typed_tensor("BoolTensor", backend.bool_)

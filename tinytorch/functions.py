@@ -146,9 +146,9 @@ def prod(input, dim=None, keepdim=False) -> Tensor:
     return input.prod(dim, keepdim)
 
 
-def cumsum(input, dim) -> Tensor:
-    """``input.cumsum(dim)``."""
-    return input.cumsum(dim)
+def cumsum(input, dim, *, dtype=None) -> Tensor:
+    """``input.cumsum(dim, dtype=dtype)``."""
+    return input.cumsum(dim, dtype=dtype)
 
 
 def logsumexp(input, dim, keepdim=False) -> Tensor:
@@ -276,9 +276,9 @@ def mul(input, other) -> Tensor:
     return input.mul(other)
 
 
-def div(input, other) -> Tensor:
-    """``input.div(other)``."""
-    return input.div(other)
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    """``input.div(other, rounding_mode=rounding_mode)``."""
+    return input.div(other, rounding_mode=rounding_mode)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:

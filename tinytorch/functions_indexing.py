@@ -80,13 +80,13 @@ def _shape_of(t):
 
 
 def _write_inplace(self, out):
-    """Make ``self`` hold ``out``: its storage is written, its history becomes ``out``'s."""
-    if self.requires_grad and self.grad_fn is None and grad_mode.is_grad_enabled():
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
+    """Make ``self`` hold ``out``: its storage is written (its version bumped), and when a
+    graph is recorded its history becomes ``out``'s (``Tensor._commit_inplace``)."""
+    if grad_mode.is_grad_enabled() and (self.requires_grad or out.requires_grad):
+        self._check_inplace_in_graph()
+        return self._commit_inplace(out)
     self._data[...] = out._data
-    if out.requires_grad:
-        self.requires_grad, self.grad_fn, self._output_nr = True, out.grad_fn, out._output_nr
+    self._bump_version()
     return self
 
 
@@ -229,6 +229,9 @@ def _index_write(op, input, dim, index, source, mode, alpha=1):
     src = source.reshape(want) if list(_shape_of(source)) != want else source
     if alpha != 1:
         src = src * alpha
+    if mode == "sum" and input.ndim and input._data.dtype.kind == "f" and \
+            input.shape[dim] <= 256:  # measured: the one-hot product wins for short dims
+        return SC.IndexAddRows.apply(input, src, dim, idx)
     return SC.PutReduce.apply(input, src, _along(idx, dim, want, input), mode, True)
 
 

@@ -7,12 +7,14 @@ this file only checks arguments and translates PyTorch's signatures.
 from __future__ import annotations
 
 import builtins
+import math
 import weakref
 
 import numpy as np
 
-from . import backend
+from . import _printing, backend
 from . import functions_indexing as FI
+from . import random as _random
 from ._convert import _operand, _raw, _unwrap_nested, as_array  # noqa: F401 (re-exported)
 from ._indexing import translate_index
 from .autograd import engine, grad_mode
@@ -22,6 +24,7 @@ from .autograd.function import Function, register_tensor_class
 from .ops import elementwise, linalg, reduce
 from .ops import inplace as Inplace
 from .ops import shape as shape_ops  # not `shape`: methods take a `shape` argument
+from .ops import special as special_ops
 
 
 class Size(tuple):
@@ -55,6 +58,42 @@ class Size(tuple):
 
     def __repr__(self) -> str:
         return f"tinytorch.Size({list(self)})"
+
+
+def _inplace_of(name: str):
+    """The in-place method ``name_``: compute ``self.name(...)`` and write it into ``self``
+    (PyTorch's rules: the result must cast to ``self``'s dtype; a leaf that requires grad
+    refuses; a non-leaf takes the result's place in the graph)."""
+
+    def method(self, *args, **kwargs):
+        tracked = grad_mode.is_grad_enabled() and (self.requires_grad or builtins.any(
+            isinstance(a, Tensor) and a.requires_grad for a in args))
+        if not tracked:
+            result = getattr(self, name)(*args, **kwargs)
+            return self._inplace(result._data, lambda a, b: b)
+        # autograd's in-place commit: the leaf refusal, the version bump, and a copy of any
+        # value the new node saved that the write would overwrite
+        self._check_inplace_in_graph()
+        return self._commit_inplace(getattr(self, name)(*args, **kwargs))
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``: writes the result into this tensor."
+    return method
+
+
+def _scaled_sum(base, beta, product, alpha):
+    """``beta * base + alpha * product`` (PyTorch's addmm family; beta = 0 ignores base)."""
+    scaled = product if alpha == 1 else product * alpha
+    if beta == 0:  # as PyTorch: nan and inf in base are ignored
+        return scaled.expand(np.broadcast_shapes(tuple(base.shape), tuple(scaled.shape)))
+    return (base if beta == 1 else base * beta) + scaled
+
+
+_LEGACY_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor",
+                      "float16": "HalfTensor", "bfloat16": "BFloat16Tensor",
+                      "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                      "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+                      "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
 
 
 class Tensor:
@@ -655,9 +694,6 @@ class Tensor:
     def all(self, dim=None, keepdim=False):
         return Tensor._make(self._xp.asarray(self._data.all(axis=dim, keepdims=keepdim)))
 
-    def sign(self):
-        return Tensor._make(self._xp.sign(self._data))
-
     # ------------------------------------------------------------------ math
     def add(self, other, alpha=1):
         return self + (other * alpha if alpha != 1 else other)
@@ -667,9 +703,6 @@ class Tensor:
 
     def mul(self, other):
         return self * other
-
-    def div(self, other):
-        return self / other
 
     def pow(self, exponent):
         return self ** exponent
@@ -691,9 +724,6 @@ class Tensor:
 
     def sqrt(self):
         return elementwise.Sqrt.apply(self)
-
-    def rsqrt(self):
-        return elementwise.Pow.apply(self, -0.5)
 
     def sin(self):
         return elementwise.Sin.apply(self)
@@ -803,9 +833,6 @@ class Tensor:
     def prod(self, dim=None, keepdim=False):
         dim = None if dim is None or self.ndim == 0 else _dim(dim, self.ndim)
         return reduce.Prod.apply(self, dim, keepdim)
-
-    def cumsum(self, dim):
-        return reduce.Cumsum.apply(self, _dim(dim, self.ndim))
 
     # ------------------------------------------------------------------ shape
     def view(self, *shape):
@@ -976,10 +1003,772 @@ class Tensor:
     def triu(self, diagonal=0):
         return shape_ops.Triangle.apply(self, diagonal, True)
 
-    def type(self, dtype=None):
+    # --- math, creation, conversions (issue 11b) ------------------------------------
+    def __format__(self, spec: str) -> str:
+        return _printing.tensor_format(self, spec)
+
+    # elementwise math: one Function each (ops/elementwise.py, ops/special.py)
+    def expm1(self):
+        return elementwise.Expm1.apply(self)
+
+    def log1p(self):
+        return elementwise.Log1p.apply(self)
+
+    def log2(self):
+        return elementwise.Log2.apply(self)
+
+    def log10(self):
+        return elementwise.Log10.apply(self)
+
+    def exp2(self):
+        return elementwise.Exp2.apply(self)
+
+    def rsqrt(self):
+        return elementwise.Rsqrt.apply(self)
+
+    def reciprocal(self):
+        return elementwise.Reciprocal.apply(self)
+
+    def tan(self):
+        return elementwise.Tan.apply(self)
+
+    def sinh(self):
+        return elementwise.Sinh.apply(self)
+
+    def cosh(self):
+        return elementwise.Cosh.apply(self)
+
+    def asin(self):
+        return elementwise.Asin.apply(self)
+
+    def acos(self):
+        return elementwise.Acos.apply(self)
+
+    def atan(self):
+        return elementwise.Atan.apply(self)
+
+    def asinh(self):
+        return elementwise.Asinh.apply(self)
+
+    def acosh(self):
+        return elementwise.Acosh.apply(self)
+
+    def atanh(self):
+        return elementwise.Atanh.apply(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def sinc(self):
+        return elementwise.Sinc.apply(self)
+
+    def frac(self):
+        return elementwise.Frac.apply(self)
+
+    def floor(self):
+        return elementwise.Floor.apply(self)
+
+    def ceil(self):
+        return elementwise.Ceil.apply(self)
+
+    def trunc(self):
+        return elementwise.Trunc.apply(self)
+
+    fix = trunc
+
+    def round(self, decimals: builtins.int = 0):
+        return elementwise.Round.apply(self, decimals)
+
+    def sign(self):
+        if self._data.dtype == np.bool_:
+            return self.clone()
+        return elementwise.Sign.apply(self)
+
+    sgn = sign
+
+    def signbit(self):
+        return Tensor._make(self._xp.signbit(self._data))
+
+    def erf(self):
+        return special_ops.Erf.apply(self)
+
+    def erfc(self):
+        return special_ops.Erfc.apply(self)
+
+    def erfinv(self):
+        return special_ops.Erfinv.apply(self)
+
+    def lgamma(self):
+        return special_ops.Lgamma.apply(self)
+
+    def digamma(self):
+        return special_ops.Digamma.apply(self)
+
+    def logit(self, eps=None):
+        x = self.clamp(eps, 1 - eps) if eps is not None else self
+        return (x / (1 - x)).log()
+
+    def deg2rad(self):
+        return self * (math.pi / 180)
+
+    def rad2deg(self):
+        return self * (180 / math.pi)
+
+    def negative(self):
+        return -self
+
+    def positive(self):
+        if self._data.dtype == np.bool_:
+            raise TypeError("The `+` operator, on a bool tensor is not supported.")
+        return self
+
+    def absolute(self):
+        return elementwise.Abs.apply(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return elementwise.NanToNum.apply(self, nan, posinf, neginf)
+
+    # binary math
+    def atan2(self, other):
+        return elementwise.Atan2.apply(self, _operand(other, self))
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return elementwise.Hypot.apply(self, _operand(other, self))
+
+    def copysign(self, other):
+        return elementwise.Copysign.apply(self, _operand(other, self))
+
+    def xlogy(self, other):
+        return elementwise.Xlogy.apply(self, _operand(other, self))
+
+    def fmod(self, other):
+        return elementwise.Fmod.apply(self, _operand(other, self))
+
+    def remainder(self, other):
+        return elementwise.Remainder.apply(self, _operand(other, self))
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``; ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or "
+                               f"'floor' but found '{rounding_mode}'")
+        return elementwise.FloorDivide.apply(self, _operand(other, self), rounding_mode)
+
+    divide = true_divide = div
+
+    def floor_divide(self, other):
+        return elementwise.FloorDivide.apply(self, _operand(other, self), "floor")
+
+    def multiply(self, other):
+        return self * other
+
+    def subtract(self, other, alpha=1):
+        return self.sub(other, alpha)
+
+    def float_power(self, exponent):
+        base = self.to(backend.float64)
+        if isinstance(exponent, Tensor):
+            exponent = exponent.to(backend.float64)
+        return elementwise.Pow.apply(base, _operand(exponent, base))
+
+    def logaddexp(self, other):
+        return elementwise.Logaddexp.apply(self, _operand(other, self))
+
+    def heaviside(self, values):
+        if not isinstance(values, Tensor):
+            raise TypeError("heaviside(): argument 'values' must be Tensor")
+        return elementwise.Heaviside.apply(self, values)
+
+    def fmax(self, other):
+        return elementwise.Fmax.apply(self, _operand(other, self))
+
+    def fmin(self, other):
+        return elementwise.Fmin.apply(self, _operand(other, self))
+
+    def lerp(self, end, weight):
+        return elementwise.Lerp.apply(self, end, _operand(weight, self))
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return self + value * tensor1 * tensor2
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        if tensor1.dtype.np.kind in "biu" and tensor2.dtype.np.kind in "biu":
+            raise RuntimeError("Integer division with addcdiv is no longer supported; use "
+                               "torch.floor_divide or a float tensor")
+        return self + value * tensor1 / tensor2
+
+    def clamp_min(self, min):  # noqa: A002  (PyTorch's argument name)
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):  # noqa: A002
+        return self.clamp(max=max)
+
+    # logical and bitwise: not differentiable
+    def _logical(self, other, fn):
+        return Tensor._make(fn(self._data, _raw(other)))
+
+    def logical_and(self, other):
+        return self._logical(other, self._xp.logical_and)
+
+    def logical_or(self, other):
+        return self._logical(other, self._xp.logical_or)
+
+    def logical_xor(self, other):
+        return self._logical(other, self._xp.logical_xor)
+
+    def _bitwise(self, other, fn, name):
+        if self._data.dtype.kind == "f" or getattr(_raw(other), "dtype", np.dtype(
+                np.int64)).kind == "f" or isinstance(other, builtins.float):
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+        other = _raw(other)
+        return Tensor._make(elementwise.promote(fn(self._data, other), self._data, other))
+
+    def bitwise_and(self, other):
+        return self._bitwise(other, self._xp.bitwise_and, "bitwise_and")
+
+    def bitwise_or(self, other):
+        return self._bitwise(other, self._xp.bitwise_or, "bitwise_or")
+
+    def bitwise_xor(self, other):
+        return self._bitwise(other, self._xp.bitwise_xor, "bitwise_xor")
+
+    def bitwise_not(self):
+        return self._bitwise(0, lambda a, _: self._xp.invert(a), "bitwise_not")
+
+    def bitwise_left_shift(self, other):
+        return self._bitwise(other, self._xp.left_shift, "lshift")
+
+    def bitwise_right_shift(self, other):
+        return self._bitwise(other, self._xp.right_shift, "rshift")
+
+    __lshift__ = bitwise_left_shift
+    __rshift__ = bitwise_right_shift
+
+    def isposinf(self):
+        return Tensor._make(self._xp.isposinf(self._data))
+
+    def isneginf(self):
+        return Tensor._make(self._xp.isneginf(self._data))
+
+    def isreal(self):
+        return Tensor._make(self._xp.isreal(self._data))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return Tensor._make(self._xp.isclose(self._data, _raw(other), rtol=rtol, atol=atol,
+                                             equal_nan=equal_nan))
+
+    # reductions and scans
+    def aminmax(self, *, dim=None, keepdim=False):
+        """``(min, max)`` over ``dim`` (all elements when None)."""
+        if self._data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension")
+        return MinMax(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+    def var_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return (self.var(dim, unbiased, keepdim, correction=correction),
+                self.mean(dim, keepdim))
+
+    def std_mean(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return (self.std(dim, unbiased, keepdim, correction=correction),
+                self.mean(dim, keepdim))
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        x = self if self._data.dtype.kind != "f" else \
+            elementwise.Where.apply(Tensor._make(self._xp.isnan(self._data)), 0.0, self)
+        return x.sum(dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        x = self.to(dtype) if dtype is not None else self
+        if x._data.dtype.kind != "f":
+            raise RuntimeError(f"nanmean(): expected input to have floating point dtype but "
+                               f"got {x.dtype}")
+        count = Tensor._make(~self._xp.isnan(x._data)).sum(dim, keepdim)
+        return x.nansum(dim, keepdim) / count
+
+    def cumsum(self, dim, *, dtype=None):
+        x = self.to(dtype) if dtype is not None else self
+        return reduce.Cumsum.apply(x, _dim(dim, x.ndim))
+
+    def cumprod(self, dim, *, dtype=None):
+        x = self.to(dtype) if dtype is not None else self
+        return reduce.Cumprod.apply(x, _dim(dim, x.ndim))
+
+    def cummax(self, dim):
+        return MinMaxResult(*reduce.CumExtreme.apply(self, _dim(dim, self.ndim), True))
+
+    def cummin(self, dim):
+        return MinMaxResult(*reduce.CumExtreme.apply(self, _dim(dim, self.ndim), False))
+
+    def logcumsumexp(self, dim):
+        """log(cumsum(exp(x))) along ``dim``, shifted by the max for stability."""
+        d = _dim(dim, self.ndim)
+        if self.ndim == 0:
+            return self.clone()
+        shift = Tensor._make(self._xp.nan_to_num(self._data.max(axis=d, keepdims=True),
+                                                 neginf=0.0, posinf=0.0))
+        return (self - shift).exp().cumsum(d).log() + shift
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """``x[1:] - x[:-1]`` along ``dim``, ``n`` times (after joining prepend/append)."""
+        d = _dim(dim, self.ndim)
+        parts = [p for p in (prepend, self, append) if p is not None]
+        x = cat_tensors(parts, d) if len(parts) > 1 else self
+        for _ in range(n):
+            size = x.shape[d]
+            later = x.narrow(d, 1, max(size - 1, 0))
+            earlier = x.narrow(d, 0, max(size - 1, 0))
+            x = later.logical_xor(earlier) if x.dtype is backend.bool_ else later - earlier
+        return x
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The vector p-norm over ``dim`` (all elements by default); 'fro' is the 2-norm and
+        'nuc' the nuclear norm of a matrix."""
+        from . import linalg as linalg_api
+
+        x = self.to(dtype) if dtype is not None else self
+        if p == "nuc":
+            return linalg_api.matrix_norm(x, "nuc", dim if dim is not None else (-2, -1), keepdim)
+        return linalg_api.vector_norm(x, 2 if p == "fro" else p, dim, keepdim)
+
+    def dist(self, other, p=2):
+        from . import linalg as linalg_api
+
+        return linalg_api.vector_norm(self - other, p)
+
+    def renorm(self, p, dim, maxnorm):
+        """Each slice along ``dim`` rescaled to p-norm at most ``maxnorm``."""
+        from . import linalg as linalg_api
+
+        d = _dim(dim, self.ndim)
+        others = tuple(i for i in range(self.ndim) if i != d)
+        norms = linalg_api.vector_norm(self, p, others, keepdim=True).detach()
+        scale = Tensor._make(self._xp.where(norms._data > maxnorm,
+                                            maxnorm / (norms._data + 1e-7), 1.0)
+                             .astype(self._data.dtype))
+        return self * scale
+
+    # matrix products
+    def _check_dims(self, name, want, *others):
+        for arg, t in (("self", self),) + tuple(others):
+            if t.ndim != want[arg]:
+                raise RuntimeError(f"{name}: {arg} must be a {want[arg]}-D tensor, got "
+                                   f"{t.ndim}-D of shape {tuple(t.shape)}")
+
+    def mm(self, mat2):
+        self._check_dims("mm", {"self": 2, "mat2": 2}, ("mat2", mat2))
+        return self @ mat2
+
+    def bmm(self, mat2):
+        self._check_dims("bmm", {"self": 3, "mat2": 3}, ("mat2", mat2))
+        if self.shape[0] != mat2.shape[0]:
+            raise RuntimeError(f"bmm: batch sizes differ: {self.shape[0]} and {mat2.shape[0]}")
+        return self @ mat2
+
+    def mv(self, vec):
+        self._check_dims("mv", {"self": 2, "vec": 1}, ("vec", vec))
+        return self @ vec
+
+    def dot(self, other):
+        self._check_dims("dot", {"self": 1, "other": 1}, ("other", other))
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{self.shape[0]}] "
+                               f"and src [{other.shape[0]}] to have the same number of "
+                               f"elements, but got {self.shape[0]} and {other.shape[0]} "
+                               f"elements respectively")
+        return self @ other
+
+    vdot = dot  # real tensors: no conjugation
+
+    def inner(self, other):
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        return self.tensordot(other, ([-1], [-1]))
+
+    def outer(self, vec2):
+        self._check_dims("outer", {"self": 1, "vec2": 1}, ("vec2", vec2))
+        return self.reshape(-1, 1) * vec2.reshape(1, -1)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _scaled_sum(self, beta, mat1.mm(mat2), alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _scaled_sum(self, beta, batch1.bmm(batch2).sum(0), alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _scaled_sum(self, beta, batch1.bmm(batch2), alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _scaled_sum(self, beta, mat.mv(vec), alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _scaled_sum(self, beta, vec1.outer(vec2), alpha)
+
+    def matrix_power(self, n):
+        from . import linalg as linalg_api
+
+        return linalg_api.matrix_power(self, n)
+
+    def cross(self, other, dim=None):
+        from . import linalg as linalg_api
+
+        if dim is None:  # PyTorch: the first dimension of size 3
+            dim = next((i for i, s in enumerate(np.broadcast_shapes(self.shape, other.shape))
+                        if s == 3), -1)
+        return linalg_api.cross(self, other, dim=dim)
+
+    def kron(self, other):
+        """The Kronecker product: every element of ``self`` times all of ``other``."""
+        nd = max(self.ndim, other.ndim)
+        a = self.reshape((1,) * (nd - self.ndim) + tuple(self.shape))
+        b = other.reshape((1,) * (nd - other.ndim) + tuple(other.shape))
+        a = a.reshape(tuple(x for s in a.shape for x in (s, 1)))
+        b = b.reshape(tuple(x for s in b.shape for x in (1, s)))
+        return (a * b).reshape(tuple(p * q for p, q in zip(a.shape[::2], b.shape[1::2])))
+
+    def tensordot(self, other, dims=2):
+        """Contract ``dims`` (a count, or two lists of dims) of ``self`` with ``other``."""
+        if isinstance(dims, builtins.int):
+            if dims < 0:
+                raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+            da, db = list(range(self.ndim - dims, self.ndim)), list(range(dims))
+        else:
+            da, db = ([d] if isinstance(d, builtins.int) else list(d) for d in dims)
+        da = [_dim(d, self.ndim) for d in da]
+        db = [_dim(d, other.ndim) for d in db]
+        for x, y in zip(da, db):
+            if self.shape[x] != other.shape[y]:
+                raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                                   f"{self.shape[x]} in dim {x} and second has size "
+                                   f"{other.shape[y]} in dim {y}")
+        letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        sa = list(letters[:self.ndim])
+        sb = list(letters[self.ndim:self.ndim + other.ndim])
+        for x, y in zip(da, db):
+            sb[y] = sa[x]
+        out = [c for i, c in enumerate(sa) if i not in da] + \
+            [c for i, c in enumerate(sb) if i not in db]
+        return linalg.Einsum.apply(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", self, other)
+
+    def det(self):
+        return linalg.Det.apply(self)
+
+    def inverse(self):
+        return linalg.Inv.apply(self)
+
+    # creation from an existing tensor: its dtype and device unless given
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        arr = as_array(data, dtype=dtype or self.dtype, device=device or self.device)
+        t = Tensor._make(arr.copy() if arr is _raw(data) else arr)
+        return t.requires_grad_(True) if requires_grad else t
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        d = backend.to_dtype(dtype or self.dtype)
+        arr = backend.move(np.full(_shape_args((size,)), fill_value, d.np),
+                           device or self.device)
+        t = Tensor._make(arr)
+        return t.requires_grad_(True) if requires_grad else t
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(_shape_args(size), 0, dtype=dtype, device=device,
+                             requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(_shape_args(size), 1, dtype=dtype, device=device,
+                             requires_grad=requires_grad)
+
+    new_empty = new_zeros
+
+    # in-place random fills (from ``generator``, else the global generator)
+    def _fill_random(self, values):
+        if grad_mode.is_grad_enabled() and self.requires_grad and self.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation (wrap it in tinytorch.no_grad())")
+        self._data[...] = backend.move(np.asarray(values).astype(self._data.dtype,
+                                                                 copy=False), self.device)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        if a > b:
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                               f"from={a} > to={b}")
+        return self._fill_random(_random.numpy_rng(generator).uniform(a, b, self.shape))
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        return self._fill_random(_random.numpy_rng(generator).normal(mean, std, self.shape))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        probs = backend.to_numpy(p._data) if isinstance(p, Tensor) else p
+        if np.any((np.asarray(probs) < 0) | (np.asarray(probs) > 1)):
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        return self._fill_random(_random.numpy_rng(generator).random(self.shape) < probs)
+
+    def bernoulli(self, p=None, *, generator=None):
+        probs = self if p is None else p
+        out = Tensor._make(self._xp.zeros_like(self._data))
+        return out.bernoulli_(probs, generator=generator)
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        """Integers uniform in [from, to): ``random_(to)``, ``random_(from, to)``; with no
+        bound, [0, 2^mantissa] for floats and [0, max] for integers."""
+        if to is None and from_ != 0:
+            from_, to = 0, from_
+        if to is None:
+            kind = self._data.dtype
+            to = (2 ** (np.finfo(kind).nmant + 1) + 1) if kind.kind == "f" else \
+                (2 if kind == np.bool_ else builtins.int(np.iinfo(kind).max) + 1)
+        if from_ >= to:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                               f"from={from_} >= to={to}")
+        return self._fill_random(_random.numpy_rng(generator).integers(from_, to, self.shape))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        if lambd <= 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        return self._fill_random(_random.numpy_rng(generator).exponential(1 / lambd,
+                                                                          self.shape))
+
+    def geometric_(self, p, *, generator=None):
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+        return self._fill_random(_random.numpy_rng(generator).geometric(p, self.shape))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        draws = _random.numpy_rng(generator).standard_cauchy(self.shape)
+        return self._fill_random(median + sigma * draws)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        if std <= 0:
+            raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+        return self._fill_random(_random.numpy_rng(generator).lognormal(mean, std, self.shape))
+
+    # attributes
+    def nelement(self) -> builtins.int:
+        return builtins.int(self._data.size)
+
+    def ndimension(self) -> builtins.int:
+        return self._data.ndim
+
+    def stride(self, dim=None):
+        """Steps in elements (not bytes) between neighbours along each dimension."""
+        steps = tuple(s // self._data.itemsize for s in self._data.strides)
+        return steps if dim is None else steps[_dim(dim, self.ndim)]
+
+    def data_ptr(self) -> builtins.int:
+        if self._xp is np:
+            return self._data.__array_interface__["data"][0]
+        return self._data.data.ptr
+
+    def storage_offset(self) -> builtins.int:
+        """Elements between the start of the underlying buffer and this view's first one."""
+        base = self._data
+        while getattr(base, "base", None) is not None and backend.is_array(base.base):
+            base = base.base
+        if self._xp is not np:
+            return (self._data.data.ptr - base.data.ptr) // self._data.itemsize
+        start = base.__array_interface__["data"][0]
+        return (self.data_ptr() - start) // self._data.itemsize
+
+    @property
+    def nbytes(self) -> builtins.int:
+        return builtins.int(self._data.nbytes)
+
+    @property
+    def itemsize(self) -> builtins.int:
+        return self._data.itemsize
+
+    def is_complex(self) -> builtins.bool:
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self) -> builtins.bool:
+        return self._data.dtype.kind in "fci"
+
+    def is_nonzero(self) -> builtins.bool:
+        return builtins.bool(self)
+
+    @property
+    def H(self):
+        if self.ndim > 2:
+            raise RuntimeError("tensor.H is only supported on matrices (2-D tensors)")
+        return self.T.conj()
+
+    @property
+    def mH(self):
+        return self.mT.conj()
+
+    def conj(self):
+        return self if self._data.dtype.kind != "c" else Tensor._make(self._data.conj())
+
+    @property
+    def real(self):
+        return self if self._data.dtype.kind != "c" else Tensor._make(self._data.real)
+
+    # conversions
+    def short(self):
+        return self.to(backend.int16)
+
+    def char(self):
+        return self.to(backend.int8)
+
+    def byte(self):
+        return self.to(backend.uint8)
+
+    def bfloat16(self):
+        return self.to(backend.bfloat16)
+
+    def cfloat(self):
+        return self.to(backend.complex64)
+
+    def cdouble(self):
+        return self.to(backend.complex128)
+
+    def type(self, dtype=None, non_blocking=False):
+        """With no argument the type's name (``'tinytorch.FloatTensor'``); with a dtype, a
+        type name or a legacy type (``LongTensor``) the converted tensor."""
         if dtype is None:
-            return f"tinytorch.{self.dtype.name.capitalize()}Tensor"
-        return self.to(dtype)
+            return f"tinytorch.{_LEGACY_TYPE_NAMES[self.dtype.name]}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            name = dtype.rsplit(".", 1)[-1]
+            names = {v: k for k, v in _LEGACY_TYPE_NAMES.items()}
+            if name not in names:
+                raise ValueError(f"invalid type: {dtype!r}")
+            dtype = names[name]
+        elif isinstance(dtype, type) and hasattr(dtype, "dtype"):
+            dtype = dtype.dtype
+        return self.to(dtype=dtype)
+
+    def __complex__(self):
+        return builtins.complex(self.item())
+
+    def __contains__(self, element) -> builtins.bool:
+        if not isinstance(element, (Tensor, builtins.int, builtins.float, builtins.bool)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element).__name__}.")
+        return builtins.bool((self._data == _raw(element)).any())
+
+    def apply_(self, callable):
+        """Replace each element by ``callable(element)`` (CPU only, slow, as PyTorch)."""
+        if self.device.type != "cpu":
+            raise TypeError("apply_ is only implemented on CPU tensors")
+        flat = self._data.reshape(-1)
+        flat[...] = [callable(v) for v in flat.tolist()]
+        if not np.shares_memory(flat, self._data):
+            self._data[...] = flat.reshape(self._data.shape)
+        return self
+
+    def map_(self, tensor, callable):
+        """Replace each element by ``callable(element, other's element)`` (``tensor``
+        broadcast to this one's shape), CPU only."""
+        if self.device.type != "cpu":
+            raise TypeError("map_ is only implemented on CPU tensors")
+        other = np.broadcast_to(_raw(tensor), self._data.shape).reshape(-1).tolist()
+        values = [callable(a, b) for a, b in zip(self._data.reshape(-1).tolist(), other)]
+        self._data[...] = np.asarray(values).reshape(self._data.shape)
+        return self
+
+    def __dlpack__(self, stream=None):
+        return self._data.__dlpack__() if stream is None else self._data.__dlpack__(
+            stream=stream)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    # in-place forms of the math above
+    expm1_ = _inplace_of("expm1")
+    log1p_ = _inplace_of("log1p")
+    log2_ = _inplace_of("log2")
+    log10_ = _inplace_of("log10")
+    exp2_ = _inplace_of("exp2")
+    rsqrt_ = _inplace_of("rsqrt")
+    reciprocal_ = _inplace_of("reciprocal")
+    tan_ = _inplace_of("tan")
+    sinh_ = _inplace_of("sinh")
+    cosh_ = _inplace_of("cosh")
+    asin_ = arcsin_ = _inplace_of("asin")
+    acos_ = arccos_ = _inplace_of("acos")
+    atan_ = arctan_ = _inplace_of("atan")
+    asinh_ = arcsinh_ = _inplace_of("asinh")
+    acosh_ = arccosh_ = _inplace_of("acosh")
+    atanh_ = arctanh_ = _inplace_of("atanh")
+    sinc_ = _inplace_of("sinc")
+    frac_ = _inplace_of("frac")
+    floor_ = _inplace_of("floor")
+    ceil_ = _inplace_of("ceil")
+    trunc_ = fix_ = _inplace_of("trunc")
+    round_ = _inplace_of("round")
+    sign_ = sgn_ = _inplace_of("sign")
+    erf_ = _inplace_of("erf")
+    erfc_ = _inplace_of("erfc")
+    erfinv_ = _inplace_of("erfinv")
+    lgamma_ = _inplace_of("lgamma")
+    digamma_ = _inplace_of("digamma")
+    logit_ = _inplace_of("logit")
+    deg2rad_ = _inplace_of("deg2rad")
+    rad2deg_ = _inplace_of("rad2deg")
+    neg_ = negative_ = _inplace_of("neg")
+    abs_ = absolute_ = _inplace_of("abs")
+    exp_ = _inplace_of("exp")
+    log_ = _inplace_of("log")
+    sqrt_ = _inplace_of("sqrt")
+    sin_ = _inplace_of("sin")
+    cos_ = _inplace_of("cos")
+    tanh_ = _inplace_of("tanh")
+    sigmoid_ = _inplace_of("sigmoid")
+    relu_ = _inplace_of("relu")
+    square_ = _inplace_of("square")
+    pow_ = _inplace_of("pow")
+    nan_to_num_ = _inplace_of("nan_to_num")
+    atan2_ = arctan2_ = _inplace_of("atan2")
+    hypot_ = _inplace_of("hypot")
+    copysign_ = _inplace_of("copysign")
+    xlogy_ = _inplace_of("xlogy")
+    fmod_ = _inplace_of("fmod")
+    remainder_ = _inplace_of("remainder")
+    floor_divide_ = _inplace_of("floor_divide")
+    true_divide_ = divide_ = _inplace_of("div")
+    multiply_ = _inplace_of("multiply")
+    subtract_ = _inplace_of("subtract")
+    float_power_ = _inplace_of("float_power")
+    heaviside_ = _inplace_of("heaviside")
+    lerp_ = _inplace_of("lerp")
+    addcmul_ = _inplace_of("addcmul")
+    addcdiv_ = _inplace_of("addcdiv")
+    clamp_min_ = _inplace_of("clamp_min")
+    clamp_max_ = _inplace_of("clamp_max")
+    clip_ = _inplace_of("clamp")
+    logical_and_ = _inplace_of("logical_and")
+    logical_or_ = _inplace_of("logical_or")
+    logical_xor_ = _inplace_of("logical_xor")
+    logical_not_ = _inplace_of("logical_not")
+    bitwise_and_ = _inplace_of("bitwise_and")
+    bitwise_or_ = _inplace_of("bitwise_or")
+    bitwise_xor_ = _inplace_of("bitwise_xor")
+    bitwise_not_ = _inplace_of("bitwise_not")
+    bitwise_left_shift_ = __ilshift__ = _inplace_of("bitwise_left_shift")
+    bitwise_right_shift_ = __irshift__ = _inplace_of("bitwise_right_shift")
+    cumsum_ = _inplace_of("cumsum")
+    cumprod_ = _inplace_of("cumprod")
+    renorm_ = _inplace_of("renorm")
+    addmm_ = _inplace_of("addmm")
+    addbmm_ = _inplace_of("addbmm")
+    baddbmm_ = _inplace_of("baddbmm")
+    addmv_ = _inplace_of("addmv")
+    addr_ = _inplace_of("addr")
+    eq_ = _inplace_of("eq")
+    ne_ = _inplace_of("ne")
+    lt_ = _inplace_of("lt")
+    le_ = _inplace_of("le")
+    gt_ = _inplace_of("gt")
+    ge_ = _inplace_of("ge")
+
+    # --- end of issue 11b section ---------------------------------------------------
 
     # --- selection, indexing and scatter, shape (issue 11a)
     # thin calls of tinytorch.functions_indexing (FI), which checks the arguments and
@@ -1172,24 +1961,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
-        arr = backend.to_numpy(self._data)
-        body = _format_array(arr)
-        extras = []
-        if self.device.type != "cpu":
-            extras.append(f"device='{self.device}'")
-        # like PyTorch: the dtype shows when the printed values cannot imply it
-        if arr.dtype not in (np.float32, np.int64, np.bool_) or (
-                arr.size == 0 and arr.dtype != np.float32):
-            extras.append(f"dtype={self.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if arr.size == 0 and arr.ndim != 1:
-            extras.insert(0, f"size={tuple(arr.shape)}")
-        pad = " " * len("tensor(")
-        body = body.replace("\n", "\n" + pad)
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return _printing.tensor_repr(self)
 
     def __iter__(self):
         if self.ndim == 0:
@@ -1217,6 +1989,21 @@ class Tensor:
 
 # Function.apply and the engine wrap their result arrays in this class
 register_tensor_class(Tensor)
+
+
+class MinMax(tuple):
+    """``(min, max)`` of ``aminmax``, also as attributes."""
+
+    def __new__(cls, min, max):  # noqa: A002
+        return super().__new__(cls, (min, max))
+
+    @property
+    def min(self):
+        return self[0]
+
+    @property
+    def max(self):
+        return self[1]
 
 
 class MinMaxResult(tuple):
@@ -1283,20 +2070,3 @@ def cat_tensors(tensors, dim=0):
                                f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
                                f"{tuple(t.shape)}")
     return shape_ops.Cat.apply(d, *tensors)
-
-
-def _format_array(arr: np.ndarray) -> str:
-    if arr.size == 0:
-        return "[]"
-    kw = dict(separator=", ", threshold=1000, edgeitems=3, max_line_width=80)
-    if arr.dtype.kind == "f":
-        finite = arr[np.isfinite(arr)]
-        if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
-            return np.array2string(arr, formatter={"float_kind": lambda v: (
-                f"{v:.0f}." if np.isfinite(v) else str(v))}, **kw)
-        return np.array2string(arr, precision=4, floatmode="fixed", suppress_small=False, **kw)
-    if arr.dtype == np.bool_:
-        width = 4 if arr.all() else 5  # PyTorch right-aligns True under False
-        return np.array2string(arr, formatter={"bool": lambda v: ("True" if v else "False")
-                                               .rjust(width)}, **kw)
-    return np.array2string(arr, **kw)

@@ -52,5 +52,31 @@ F.pad                              ConstantPad                 nn.py           y
 F.pad reflect/replicate/circular   IndexPad                    padding.py      y[j] = x[src(j)];  dx[src(j)] += g[j]
 F.batch_norm (training), BatchNorm BatchNorm                   norm.py         y = x_hat w + b over (N, *);  dx = (d - mean d - x_hat mean(d x_hat)) rstd
 F.group_norm, F.instance_norm      Standardize                 norm.py         y = (x - mean) rstd over axes;  dx as batch norm's, d = g
+expm1, log1p, log2, log10, exp2    Expm1, Log1p, Log2, ...     elementwise.py  da = g e^a, g / (1 + a), g / (a ln 2), ...
+rsqrt, reciprocal                  Rsqrt, Reciprocal           elementwise.py  da = -g out^3 / 2, -g out^2
+tan, sinh, cosh, asin, acos, atan  Tan, Sinh, Cosh, Asin, ...  elementwise.py  da = g (1 + out^2), g cosh a, g sinh a, ...
+asinh, acosh, atanh, sinc, frac    Asinh, Acosh, Atanh, Sinc,  elementwise.py  da = g / sqrt(a^2 + 1), ...; frac: da = g
+floor, ceil, trunc, sign, round    Floor, Ceil, Trunc, Sign,   elementwise.py  step functions: da = 0
+                                   Round
+atan2, hypot, copysign, xlogy      Atan2, Hypot, Copysign,     elementwise.py  da = g b / r^2, g a / out, ..., g ln b
+                                   Xlogy
+fmod, remainder                    Fmod, Remainder             elementwise.py  da = g, db = -g trunc(a/b) (floor(a/b))
+floor_divide, div(rounding_mode)   FloorDivide                 elementwise.py  da = db = 0
+fmax, fmin, logaddexp, lerp        Fmax, Fmin, Logaddexp,      elementwise.py  g to the chosen input; g e^(a - out); g (1 - w), g w
+                                   Lerp
+nan_to_num, heaviside              NanToNum, Heaviside         elementwise.py  da = g where a was finite; heaviside: none
+erf, erfc, erfinv, lgamma,         Erf, Erfc, Erfinv, Lgamma,  special.py      da = g 2/sqrt(pi) e^(-a^2), ..., g psi(a), g psi'(a)
+digamma                            Digamma
+cumprod                            Cumprod                     reduce.py       da_i = sum_{j>=i} g_j prod_{k<=j, k!=i} a_k
+cummax, cummin                     CumExtreme                  reduce.py       da = g scattered to the running arg-max
+norm, dist, cdist, linalg.*_norm   VectorNorm                  reduce.py       da = g |a|^(p-1) sign(a) / out^(p-1)
+einsum, tensordot, inner           Einsum                      linalg.py       d op_i = einsum of g with the other operands
+linalg.inv, inverse                Inv                         linalg.py       dA = -out^T g out^T
+linalg.det, slogdet, logdet        Det, Slogdet                linalg.py       dA = g det A^-T;  g_logabsdet A^-T
+linalg.solve                       Solve                       linalg.py       dB = A^-T g, dA = -dB X^T
+linalg.cholesky                    Cholesky                    linalg.py       dA = sym(L^-T Phi(L^T g) L^-1)
+linalg.eigh, eigvalsh              Eigh                        linalg.py       dA = V (diag(gw) + F * V^T gV) V^T
+linalg.qr                          Qr                          linalg.py       dA = (gQ + Q copyltu(M)) R^-T
+linalg.svd, svdvals, pinv          Svd                         linalg.py       dA = U diag(gS) Vh + the U, Vh terms
 =================================  ==========================  ==============  =================================================
 """

@@ -536,3 +536,324 @@ Clamp.tensor_backward = staticmethod(_clamp_tensor_backward)
 Maximum.tensor_backward = staticmethod(_extreme_tensor_backward)
 Minimum.tensor_backward = staticmethod(_extreme_tensor_backward)
 Where.tensor_backward = staticmethod(_where_tensor_backward)
+# ----------------------------------------------------------------------------- issue 11b
+# The rest of PyTorch's elementwise math. Each unary op is one line of a table: its name,
+# the math, the forward on arrays and the derivative d out / d a from the input ``a`` and the
+# output ``out``; ``unary_function`` turns the line into a Function like the ones above.
+
+
+def unary_function(name: str, doc: str, forward, derivative, float_only: bool = True):
+    """A ``Function`` class ``name``: ``out = forward(xp, a)``, ``da = g * derivative(xp, a,
+    out)`` (``derivative=None``: a step function, zero gradient as PyTorch)."""
+
+    def fwd(ctx, a):
+        xp = array_module(a)
+        a = as_float(a) if float_only else a
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = forward(xp, a)
+        if derivative is not None:
+            ctx.save_for_backward(a, out)
+        return out
+
+    def bwd(ctx, g):
+        if derivative is None:
+            return array_module(g).zeros_like(g)
+        a, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return g * derivative(array_module(a), a, out)
+
+    return type(name, (Function,), {"__doc__": doc, "forward": staticmethod(fwd),
+                                    "backward": staticmethod(bwd)})
+
+
+_LN2, _LN10 = math.log(2), math.log(10)
+
+Expm1 = unary_function("Expm1", "out = e^a - 1;  da = g (out + 1)",
+                       lambda xp, a: xp.expm1(a), lambda xp, a, out: out + 1)
+Log1p = unary_function("Log1p", "out = ln(1 + a);  da = g / (1 + a)",
+                       lambda xp, a: xp.log1p(a), lambda xp, a, out: 1 / (1 + a))
+Log2 = unary_function("Log2", "out = log2 a;  da = g / (a ln 2)",
+                      lambda xp, a: xp.log2(a), lambda xp, a, out: 1 / (a * _LN2))
+Log10 = unary_function("Log10", "out = log10 a;  da = g / (a ln 10)",
+                       lambda xp, a: xp.log10(a), lambda xp, a, out: 1 / (a * _LN10))
+Exp2 = unary_function("Exp2", "out = 2^a;  da = g out ln 2",
+                      lambda xp, a: xp.exp2(a), lambda xp, a, out: out * _LN2)
+Rsqrt = unary_function("Rsqrt", "out = 1 / sqrt(a);  da = -g out^3 / 2",
+                       lambda xp, a: 1 / xp.sqrt(a), lambda xp, a, out: -0.5 * out * out * out)
+Reciprocal = unary_function("Reciprocal", "out = 1 / a;  da = -g out^2",
+                            lambda xp, a: 1 / a, lambda xp, a, out: -out * out)
+Tan = unary_function("Tan", "out = tan a;  da = g (1 + out^2)",
+                     lambda xp, a: xp.tan(a), lambda xp, a, out: 1 + out * out)
+Sinh = unary_function("Sinh", "out = sinh a;  da = g cosh a",
+                      lambda xp, a: xp.sinh(a), lambda xp, a, out: xp.cosh(a))
+Cosh = unary_function("Cosh", "out = cosh a;  da = g sinh a",
+                      lambda xp, a: xp.cosh(a), lambda xp, a, out: xp.sinh(a))
+Asin = unary_function("Asin", "out = asin a;  da = g / sqrt(1 - a^2)",
+                      lambda xp, a: xp.arcsin(a), lambda xp, a, out: 1 / xp.sqrt(1 - a * a))
+Acos = unary_function("Acos", "out = acos a;  da = -g / sqrt(1 - a^2)",
+                      lambda xp, a: xp.arccos(a), lambda xp, a, out: -1 / xp.sqrt(1 - a * a))
+Atan = unary_function("Atan", "out = atan a;  da = g / (1 + a^2)",
+                      lambda xp, a: xp.arctan(a), lambda xp, a, out: 1 / (1 + a * a))
+Asinh = unary_function("Asinh", "out = asinh a;  da = g / sqrt(a^2 + 1)",
+                       lambda xp, a: xp.arcsinh(a), lambda xp, a, out: 1 / xp.sqrt(a * a + 1))
+Acosh = unary_function("Acosh", "out = acosh a;  da = g / sqrt(a^2 - 1)",
+                       lambda xp, a: xp.arccosh(a), lambda xp, a, out: 1 / xp.sqrt(a * a - 1))
+Atanh = unary_function("Atanh", "out = atanh a;  da = g / (1 - a^2)",
+                       lambda xp, a: xp.arctanh(a), lambda xp, a, out: 1 / (1 - a * a))
+Sinc = unary_function(
+    "Sinc", "out = sin(pi a) / (pi a) (1 at 0);  da = g (cos(pi a) - out) / a (Taylor near 0)",
+    lambda xp, a: xp.sinc(a),
+    lambda xp, a, out: xp.where(abs(a) < 1e-3, -(math.pi ** 2 / 3) * a * (
+        1 - (math.pi * a) ** 2 / 10), (xp.cos(math.pi * a) - out) / xp.where(a == 0, 1, a)))
+Frac = unary_function("Frac", "out = a - trunc(a);  da = g",
+                      lambda xp, a: a - xp.trunc(a), lambda xp, a, out: 1, float_only=False)
+Floor = unary_function("Floor", "out = floor a;  da = 0", lambda xp, a: xp.floor(a), None,
+                       float_only=False)
+Ceil = unary_function("Ceil", "out = ceil a;  da = 0", lambda xp, a: xp.ceil(a), None,
+                      float_only=False)
+Trunc = unary_function("Trunc", "out = trunc a;  da = 0", lambda xp, a: xp.trunc(a), None,
+                       float_only=False)
+Sign = unary_function("Sign", "out = sign a;  da = 0", lambda xp, a: xp.sign(a), None,
+                      float_only=False)
+
+
+class Round(Function):
+    """out = a rounded half to even at ``decimals`` places;  da = 0"""
+
+    @staticmethod
+    def forward(ctx, a, decimals):
+        xp = array_module(a)
+        if decimals == 0 or a.dtype.kind != "f":
+            return xp.round(a)
+        # PyTorch scales, rounds and scales back in the input's dtype
+        scale = a.dtype.type(10.0 ** abs(decimals))
+        return xp.round(a * scale) / scale if decimals > 0 else xp.round(a / scale) * scale
+
+    @staticmethod
+    def backward(ctx, g):
+        return array_module(g).zeros_like(g), None
+
+
+class Atan2(Function):
+    """out = atan2(a, b);  da = g b / (a^2 + b^2), db = -g a / (a^2 + b^2)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return promote(array_module(a).arctan2(as_float(a), as_float(b)), as_float(a),
+                       as_float(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        r2 = a * a + b * b
+        return g * b / r2, -g * a / r2
+
+
+class Hypot(Function):
+    """out = sqrt(a^2 + b^2);  da = g a / out, db = g b / out"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = promote(array_module(a).hypot(a, b), a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * a / out, g * b / out
+
+
+class Copysign(Function):
+    """out = |a| with the sign of b;  da = g sign(a) sign(out) (0 at a = 0), db = 0"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = array_module(a)
+        a, b = as_float(a), as_float(b) if hasattr(b, "dtype") else b
+        out = promote(xp.copysign(a, b), a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        xp = array_module(a)
+        return g * xp.sign(a) * xp.where(xp.signbit(out), -1, 1), None
+
+
+class Xlogy(Function):
+    """out = a ln b (0 where a = 0 and b is not nan);  da = g ln b, db = g a / b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = array_module(a if hasattr(a, "dtype") else b)
+        a, b = as_float(a), as_float(b)
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b))
+        return promote(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        xp = array_module(g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            da = g * xp.log(b)
+            db = g * a / b
+        return da, db
+
+
+class Fmod(Function):
+    """out = a - trunc(a / b) b (sign of a);  da = g, db = -g trunc(a / b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return promote(array_module(a).fmod(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g, -g * array_module(g).trunc(a / b)
+
+
+class Remainder(Function):
+    """out = a - floor(a / b) b (sign of b);  da = g, db = -g floor(a / b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return promote(array_module(a).remainder(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g, -g * array_module(g).floor(a / b)
+
+
+class FloorDivide(Function):
+    """out = floor(a / b) (trunc with rounding_mode='trunc');  da = db = 0"""
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        xp = array_module(a if hasattr(a, "dtype") else b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if mode == "floor":
+                out = xp.floor_divide(a, b)
+            elif (getattr(a, "dtype", None) is not None and a.dtype.kind in "iu") and \
+                    (not hasattr(b, "dtype") or b.dtype.kind in "iu") and \
+                    not isinstance(b, float):
+                q = xp.floor_divide(a, b)  # integer truncation toward zero
+                out = q + ((q < 0) & (q * b != a))
+            else:
+                out = xp.trunc(xp.true_divide(a, b))
+        return promote(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        zero = array_module(g).zeros_like(g)
+        return zero, zero, None
+
+
+class Fmax(Function):
+    """out = max(a, b) ignoring nan;  the gradient goes to the chosen input"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = promote(array_module(a).fmax(a, b), a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        take_a = (a == out) | array_module(g).isnan(b)
+        return g * take_a, g * ~take_a
+
+
+class Fmin(Function):
+    """out = min(a, b) ignoring nan;  the gradient goes to the chosen input"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = promote(array_module(a).fmin(a, b), a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        take_a = (a == out) | array_module(g).isnan(b)
+        return g * take_a, g * ~take_a
+
+
+class Logaddexp(Function):
+    """out = ln(e^a + e^b);  da = g e^(a - out), db = g e^(b - out)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = promote(array_module(a).logaddexp(as_float(a), as_float(b)), as_float(a),
+                      as_float(b))
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        xp = array_module(g)
+        return g * xp.exp(a - out), g * xp.exp(b - out)
+
+
+class Lerp(Function):
+    """out = a + w (b - a);  da = g (1 - w), db = g w, dw = g (b - a)"""
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        return promote(a + w * (b - a), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, w = ctx.saved_tensors
+        nw = ctx.needs_input_grad[2]
+        return g * (1 - w), g * w, (g * (b - a) if nw else None)
+
+
+class NanToNum(Function):
+    """out = a with nan, +inf, -inf replaced;  da = g where a was finite, else 0"""
+
+    @staticmethod
+    def forward(ctx, a, nan, posinf, neginf):
+        xp = array_module(a)
+        if a.dtype.kind != "f":
+            return a.copy()
+        info = np.finfo(a.dtype)
+        out = xp.where(xp.isnan(a), nan, a)
+        out = xp.where(xp.isposinf(a), info.max if posinf is None else posinf, out)
+        out = xp.where(xp.isneginf(a), info.min if neginf is None else neginf, out)
+        ctx.save_for_backward(a)
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * array_module(g).isfinite(a), None, None, None
+
+
+class Heaviside(Function):
+    """out = 0 (a < 0), values (a = 0), 1 (a > 0);  not differentiable (PyTorch's too)"""
+
+    @staticmethod
+    def forward(ctx, a, values):
+        xp = array_module(a)
+        out = xp.where(a == 0, values, (a > 0).astype(a.dtype))
+        return promote(out, a, values)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("the derivative for 'heaviside' is not implemented")

@@ -469,3 +469,141 @@ def _cumsum_tensor_backward(ctx, g):
 Var.tensor_backward = staticmethod(_var_tensor_backward)
 Std.tensor_backward = staticmethod(_std_tensor_backward)
 Cumsum.tensor_backward = staticmethod(_cumsum_tensor_backward)
+# ----------------------------------------------------------------------------- issue 11b
+
+
+class Cumprod(Function):
+    """out_i = prod_{j<=i} a_j;  da_i = sum_{j>=i} g_j prod_{k<=j, k!=i} a_k"""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        if a.dtype.kind == "b" or (a.dtype.kind in "iu" and a.dtype.itemsize < 8):
+            a = a.astype(np.int64)
+        out = a.cumprod(axis=dim) if a.ndim else a.copy()
+        ctx.dim = dim
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        if a.ndim == 0:
+            return g, None
+        xp = array_module(g)
+        d = ctx.dim
+        # dividing by a is exact enough unless some entry is 0 or so small that the products
+        # underflow; then the exact sum, one position at a time
+        if not (abs(a) < 1e-100).any():
+            rev = xp.flip(xp.flip(g * out, d).cumsum(axis=d), d)
+            return rev / a, None
+        da = xp.zeros_like(a, dtype=g.dtype)
+        n = a.shape[d]
+        for i in range(n):
+            left = xp.take(a, range(i), axis=d).prod(axis=d, keepdims=True) if i else 1
+            right = xp.take(a, range(i + 1, n), axis=d)
+            right_prods = xp.concatenate([xp.ones_like(xp.take(a, [0], axis=d)),
+                                          right.cumprod(axis=d)], axis=d)
+            gi = (xp.take(g, range(i, n), axis=d) * right_prods).sum(axis=d, keepdims=True)
+            index = [slice(None)] * a.ndim
+            index[d] = slice(i, i + 1)
+            da[tuple(index)] = left * gi
+        return da, None
+
+
+class CumExtreme(Function):
+    """Running max (or min) along dim and the index where it was reached (the last of ties);
+    da = g scattered to those indices"""
+
+    @staticmethod
+    def forward(ctx, a, dim, is_max):
+        xp = array_module(a)
+        if a.ndim == 0:
+            values, idx = a.copy(), xp.zeros((), np.int64)
+        else:
+            ufunc = xp.fmax if is_max else xp.fmin
+            values = ufunc.accumulate(a, axis=dim) if a.dtype.kind == "f" else \
+                (xp.maximum if is_max else xp.minimum).accumulate(a, axis=dim)
+            if a.dtype.kind == "f":  # a nan stays the running extreme once seen
+                seen_nan = xp.logical_or.accumulate(xp.isnan(a), axis=dim)
+                values = xp.where(seen_nan, np.nan, values).astype(a.dtype, copy=False)
+            shape = [1] * a.ndim
+            shape[dim] = a.shape[dim]
+            positions = xp.arange(a.shape[dim]).reshape(shape)
+            hit = (a == values) | (xp.isnan(a) if a.dtype.kind == "f" else False)
+            idx = xp.maximum.accumulate(xp.where(hit, positions, 0), axis=dim)
+            idx = idx.astype(np.int64)
+        ctx.dim, ctx.shape = dim, a.shape
+        ctx.save_for_backward(idx)
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, g, _g_idx):
+        (idx,) = ctx.saved_tensors
+        xp = array_module(g)
+        if g.ndim == 0:
+            return g, None, None
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        # several positions can share one index: accumulate along the dim, row by row
+        moved_idx = xp.moveaxis(idx, ctx.dim, -1).reshape(-1, ctx.shape[ctx.dim])
+        moved_g = xp.moveaxis(g, ctx.dim, -1).reshape(moved_idx.shape)
+        flat = xp.zeros_like(moved_g)
+        rows = xp.arange(moved_idx.shape[0])[:, None]
+        if xp is np:  # bincount sums repeated positions far faster than np.add.at
+            n = moved_idx.shape[1]
+            positions = (rows * n + moved_idx).reshape(-1)
+            flat = np.bincount(positions, weights=moved_g.reshape(-1),
+                               minlength=flat.size).reshape(flat.shape).astype(g.dtype)
+        else:
+            from .. import backend
+            backend.scatter_add(xp, flat, (xp.broadcast_to(rows, moved_idx.shape), moved_idx),
+                                moved_g)
+        moved_shape = xp.moveaxis(out, ctx.dim, -1).shape
+        return xp.moveaxis(flat.reshape(moved_shape), -1, ctx.dim), None, None
+
+
+class VectorNorm(Function):
+    """out = (sum |a|^p)^(1/p) over dims (max |a| for p = inf, count of non-zeros for p = 0);
+    da = g |a|^(p-1) sign(a) / out^(p-1) (0 where out = 0)"""
+
+    @staticmethod
+    def forward(ctx, a, p, dim, keepdim):
+        xp = array_module(a)
+        axes = normalize_dims(dim, a.ndim)
+        absa = abs(a)
+        if p == float("inf"):
+            out = absa.max(axis=axes, keepdims=True) if a.size else xp.zeros((1,) * a.ndim)
+        elif p == -float("inf"):
+            out = absa.min(axis=axes, keepdims=True)
+        elif p == 0:
+            out = (absa != 0).sum(axis=axes, keepdims=True).astype(a.dtype)
+        elif p == 1:
+            out = absa.sum(axis=axes, keepdims=True)
+        elif p == 2:
+            out = xp.sqrt((a * a).sum(axis=axes, keepdims=True))
+        else:
+            out = (absa ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        ctx.save_for_backward(a, out)
+        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape)
+                                                if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        xp = array_module(g)
+        p = ctx.p
+        g = expand_reduced(g, a.shape, ctx.axes, ctx.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                da = xp.zeros_like(a)
+            elif p == 1:
+                da = g * xp.sign(a)
+            elif p == 2:
+                da = xp.where(out == 0, 0, g * a / out)
+            elif abs(p) == float("inf"):
+                mask = abs(a) == out
+                da = g * xp.sign(a) * mask / mask.sum(axis=ctx.axes, keepdims=True)
+            else:
+                da = xp.where(out == 0, 0, g * xp.sign(a) * abs(a) ** (p - 1) / out ** (p - 1))
+        return da.astype(a.dtype, copy=False), None, None, None

@@ -168,3 +168,27 @@ def _identity(reduce, dtype):
         return 1
     big = np.inf if dtype.kind == "f" else np.iinfo(dtype).max
     return -big if reduce == "amax" else big
+
+
+class IndexAddRows(Function):
+    """out = a with src's slice j added to a's slice index[j] along dim, as one product
+    with a one-hot matrix (for a short target dim: it beats summing positions);
+    da = g;  dsrc = g's slices index[j]"""
+
+    @staticmethod
+    def forward(ctx, a, src, dim, index):
+        xp = array_module(a)
+        n, m = a.shape[dim], index.shape[0]
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        one_hot = xp.zeros((n, m), dtype=a.dtype)
+        one_hot[index, xp.arange(m)] = 1
+        others = tuple(int(s) for s in np.delete(src.shape, dim))
+        rows = xp.moveaxis(src, dim, 0).reshape(m, int(np.prod(others)))
+        added = (one_hot @ rows).reshape((n,) + others)
+        return a + xp.moveaxis(added, 0, dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        return g, array_module(g).take(g, index, axis=ctx.dim), None, None

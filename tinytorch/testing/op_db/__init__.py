@@ -10,10 +10,10 @@ with a one-line reason; the coverage rule (``tests/test_op_db.py``) fails for a 
 from __future__ import annotations
 
 from ..opinfo import ErrorInput, OpInfo
-from . import conv, core, nn, nn_layers, reshaping, scatter, selection
+from . import conv, core, creation, linalg, math, nn, nn_layers, reshaping, scatter, selection
 from .exempt import op_db_exempt
 
-_FAMILIES = [core, nn, selection, scatter, reshaping, nn_layers, conv]
+_FAMILIES = [core, nn, selection, scatter, reshaping, nn_layers, conv, math, linalg, creation]
 
 op_db: list[OpInfo] = [row for family in _FAMILIES for row in family.op_db]
 

@@ -15,6 +15,8 @@ _FACTORY = "a factory with no tensor input; tested in tests/test_tensor.py"
 _RANDOM = "draws random numbers: no deterministic reference; seeding tested in tests/"
 _STATE = "process-wide state, not a computation"
 _INFRA = "infrastructure for unmodified PyTorch scripts, tested in tests/test_run.py"
+_CAST = "a cast to an integer or complex dtype: no gradient, values as NumPy's astype"
+_DTYPE_RULE = "a dtype rule, no tensor computed; checked against torch in tests/test_surface_b.py"
 _LOW_PRECISION = "a cast to a low-precision float: gradcheck needs float64 (casts: the to row)"
 
 op_db_exempt: dict[str, str] = {
@@ -37,13 +39,7 @@ op_db_exempt: dict[str, str] = {
     # tinytorch.*: factories, random numbers, state, predicates
     "tinytorch.tensor": _FACTORY, "tinytorch.as_tensor": _FACTORY,
     "tinytorch.from_numpy": _FACTORY, "tinytorch.zeros": _FACTORY, "tinytorch.ones": _FACTORY,
-    "tinytorch.empty": _FACTORY, "tinytorch.full": _FACTORY, "tinytorch.arange": _FACTORY,
-    "tinytorch.linspace": _FACTORY, "tinytorch.eye": _FACTORY,
-    "tinytorch.zeros_like": _FACTORY, "tinytorch.ones_like": _FACTORY,
-    "tinytorch.empty_like": _FACTORY, "tinytorch.full_like": _FACTORY,
-    "tinytorch.rand": _RANDOM, "tinytorch.randn": _RANDOM, "tinytorch.randint": _RANDOM,
-    "tinytorch.randperm": _RANDOM, "tinytorch.rand_like": _RANDOM,
-    "tinytorch.randn_like": _RANDOM, "tinytorch.multinomial": _RANDOM,
+    "tinytorch.empty": _FACTORY,
     "tinytorch.manual_seed": _STATE, "tinytorch.seed": _STATE,
     "tinytorch.get_rng_state": _STATE, "tinytorch.set_rng_state": _STATE,
     "tinytorch.get_default_dtype": _STATE, "tinytorch.set_default_dtype": _STATE,
@@ -62,4 +58,19 @@ op_db_exempt: dict[str, str] = {
     "tinytorch.use_deterministic_algorithms": _STATE,
     "tinytorch.are_deterministic_algorithms_enabled": _STATE,
     "tinytorch.is_deterministic_algorithms_warn_only_enabled": _STATE,
+    # issue 11b: metadata, casts, dtype rules and state (checked in tests/test_surface_b.py)
+    "Tensor.data_ptr": _METADATA, "Tensor.is_complex": _METADATA, "Tensor.is_signed": _METADATA,
+    "Tensor.itemsize": _METADATA, "Tensor.nbytes": _METADATA, "Tensor.ndimension": _METADATA,
+    "Tensor.nelement": _METADATA, "Tensor.storage_offset": _METADATA,
+    "Tensor.stride": _METADATA, "Tensor.is_nonzero": _BOOL,
+    "Tensor.apply_": "runs a Python callable per element (CPU only), not an op",
+    "Tensor.map_": "runs a Python callable per element pair (CPU only), not an op",
+    "Tensor.bfloat16": "a cast to a dtype NumPy cannot store: raises (tests/test_surface_b.py)",
+    "Tensor.short": _CAST, "Tensor.char": _CAST, "Tensor.byte": _CAST,
+    "Tensor.cfloat": _CAST, "Tensor.cdouble": _CAST,
+    "tinytorch.asarray": _FACTORY, "tinytorch.initial_seed": _STATE,
+    "tinytorch.set_printoptions": _STATE, "tinytorch.is_nonzero": _BOOL,
+    "tinytorch.is_complex": _METADATA, "tinytorch.is_floating_point": _METADATA,
+    "tinytorch.result_type": _DTYPE_RULE, "tinytorch.promote_types": _DTYPE_RULE,
+    "tinytorch.can_cast": _DTYPE_RULE,
 }

@@ -83,7 +83,7 @@ def _scatter_inputs(unique, value_form=False, reduce=False):
     strategy = shapes().flatmap(lambda s: st.tuples(
         distinct(s) if reduce else floats(s),
         floats(tuple(n + 3 for n in s)) if not reduce else
-        distinct(tuple(n + 3 for n in s)).map(lambda a: a + 100.0)))
+        distinct(tuple(n + 3 for n in s)).map(lambda a: a * 0.01 + 3.001)))
     extras = st.tuples(st.sampled_from(["sum", "prod", "mean", "amax", "amin"]),
                        st.booleans(), st.floats(-2, 2))
     # dim: from -ndim to ndim - 1 (the draw is folded onto the drawn rank)
