@@ -502,13 +502,13 @@ LOSSES = [
     OpInfo("F.multi_margin_loss", lambda lib, x, target, **kw: _F(lib).multi_margin_loss(
         x, _as(lib, target, x), margin=0.1, **kw), _class_inputs(),
            ref=lambda np_, x, target, **kw: _multi_margin_ref(np_, x, target, margin=0.1, **kw),
-           covers=("F.multi_margin_loss",),
+           covers=("F.multi_margin_loss",), gradgrad=False,
            errors=(_err(lambda lib, d: _F(lib).multi_margin_loss(
                _ones(lib, d, 2, 3), lib.tensor([0, 3], device=d)), IndexError,
                "out of bounds", torch_too=False),)),
     OpInfo("F.multilabel_margin_loss", lambda lib, x, target, **kw: _F(
         lib).multilabel_margin_loss(x, _as(lib, target, x), **kw), _multilabel_inputs(),
-           ref=_multilabel_margin_ref, covers=("F.multilabel_margin_loss",),
+           ref=_multilabel_margin_ref, covers=("F.multilabel_margin_loss",), gradgrad=False,
            errors=(_err(lambda lib, d: _F(lib).multilabel_margin_loss(
                _ones(lib, d, 2, 3), lib.tensor([[0, 1, 2]], device=d)), RuntimeError, ""),)),
     OpInfo("F.poisson_nll_loss", lambda lib, x, y, **kw: _F(lib).poisson_nll_loss(
@@ -529,13 +529,13 @@ LOSSES = [
                "negative"),)),
     OpInfo("F.cross_entropy_weighted", lambda lib, x, target, weight, **kw: _F(
         lib).cross_entropy(x, _as(lib, target, x), weight=_as(lib, weight, x), **kw),
-           _weighted_class_inputs(), ref=_nll_weighted_ref,
+           _weighted_class_inputs(), ref=_nll_weighted_ref, gradgrad=False,
            errors=(_err(lambda lib, d: _F(lib).cross_entropy(
                _ones(lib, d, 2, 3), lib.tensor([0, 1], device=d), weight=_ones(lib, d, 4)),
                RuntimeError, "weight tensor should be defined"),)),
     OpInfo("F.nll_loss_weighted", lambda lib, x, target, weight, **kw: _F(lib).nll_loss(
         x, _as(lib, target, x), weight=_as(lib, weight, x), **kw),
-           _weighted_class_inputs(smoothing=False),
+           _weighted_class_inputs(smoothing=False), gradgrad=False,
            ref=lambda np_, x, target, weight, **kw: _nll_weighted_ref(
                np_, x, target, weight, log_softmax=False, **kw)),
     OpInfo("F.cross_entropy_probabilities", lambda lib, x, target, **kw: _F(
@@ -651,7 +651,7 @@ NORMS = [
                         RuntimeError, "divisible by num_groups"),)),
     OpInfo("F.rms_norm", lambda lib, x, w, normalized_shape, eps: _F(lib).rms_norm(
         x, normalized_shape, w, eps), _rms_inputs(), ref=_rms_norm_ref,
-           covers=("F.rms_norm",),
+           covers=("F.rms_norm",), gradgrad=False,
            errors=(_err(lambda lib, d: _F(lib).rms_norm(_ones(lib, d, 2, 3), (4,)),
                         RuntimeError, ""),)),
     OpInfo("F.local_response_norm", lambda lib, x, **kw: _F(lib).local_response_norm(
