@@ -59,3 +59,12 @@ def ref_take_along(np_, a, dim, idx):
     grids = list(np_.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[dim] = idx
     return a[tuple(grids)]
+
+
+def once_differentiable(rows, names):
+    """``rows`` with ``gradgrad=False`` for those in ``names``: their Functions (Take,
+    PutReduce, IndexAddRows, Flip, Roll, Unfold, Diagonal) have no ``tensor_backward`` yet,
+    so their gradients cannot be differentiated again."""
+    from dataclasses import replace
+
+    return [replace(r, gradgrad=False) if r.name in names else r for r in rows]

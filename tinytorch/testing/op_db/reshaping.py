@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..opinfo import ErrorInput, OpInfo
-from .index_strategies import dim_of, floats, rng, sample, shapes
+from .index_strategies import dim_of, floats, once_differentiable, rng, sample, shapes
 
 T = "tinytorch."
 
@@ -638,3 +638,8 @@ op_db = [
         covers=("Tensor.narrow_copy", T + "narrow_copy"),
     ),
 ]
+
+op_db = once_differentiable(op_db, set("""
+flip fliplr flipud roll rot90 repeat_interleave diagonal diag_embed diag diagflat trace
+unfold combinations
+""".split()))

@@ -12,6 +12,7 @@ from .index_strategies import (
     dim_of,
     distinct,
     floats,
+    once_differentiable,
     perm_prefix,
     ref_take_along,
     rng,
@@ -587,3 +588,9 @@ op_db = [
                            RuntimeError, "boolean"),),
     ),
 ]
+
+op_db = once_differentiable(op_db, set("""
+gather.index scatter scatter.value scatter_add scatter_reduce index_select index_add
+index_copy index_fill index_put take take_along_dim masked_scatter put select_scatter
+slice_scatter
+""".split()))

@@ -7,7 +7,15 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..opinfo import ErrorInput, OpInfo
-from .index_strategies import dim_of, distinct, floats, sample, shapes, small_ints
+from .index_strategies import (
+    dim_of,
+    distinct,
+    floats,
+    once_differentiable,
+    sample,
+    shapes,
+    small_ints,
+)
 
 T = "tinytorch."
 
@@ -399,3 +407,7 @@ op_db = [
                            "max must be larger than min")),
     ),
 ]
+
+op_db = once_differentiable(op_db, set("""
+sort.stable topk.k kthvalue median median.dim masked_select
+""".split()))
