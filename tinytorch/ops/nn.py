@@ -390,7 +390,10 @@ class Gelu(Function):
         xp = array_module(x)
         if x.ndim == 0:  # the kernels work on rows: a 0-d input runs as one element
             ctx.scalar_input = True
-            return Gelu.forward(ctx, x.reshape(1), approximate).reshape(())
+            y = Gelu.forward(ctx, x.reshape(1), approximate).reshape(())
+            # save the input itself (not its reshaped view): double backward finds it by identity
+            ctx.save_for_backward(x, ctx.saved_tensors[1].reshape(()))
+            return y
         y = xp.empty_like(x)
         saved = xp.empty_like(x)  # (1 + t) / 2 for tanh, Phi(x) for the exact form
         kernel = _gelu_tanh_forward if approximate == "tanh" else _gelu_exact_forward
@@ -402,6 +405,8 @@ class Gelu(Function):
     @staticmethod
     def backward(ctx, g):
         x, saved = ctx.saved_tensors
+        if x.ndim == 0:
+            x, saved = x.reshape(1), saved.reshape(1)
         d = array_module(x).empty_like(x)
         if g.shape != x.shape:
             g = array_module(g).broadcast_to(g, x.shape)
