@@ -286,8 +286,12 @@ def test_grad_mode_switches_exist():
 
 def _once_differentiable_rows():
     from tinytorch.testing import op_db
+    from tinytorch.testing.op_db import NOT_CHECKED_TWICE, ONCE_DIFFERENTIABLE
 
-    return [op for op in op_db if op.differentiable and not op.gradgrad]
+    # NOT_CHECKED_TWICE without ONCE_DIFFERENTIABLE: rows skipped for another reason (std_mean)
+    skipped_otherwise = NOT_CHECKED_TWICE - ONCE_DIFFERENTIABLE
+    return [op for op in op_db if op.differentiable and not op.gradgrad
+            and op.name not in skipped_otherwise]
 
 
 @pytest.mark.parametrize("op", _once_differentiable_rows(), ids=lambda op: op.name)
@@ -300,7 +304,11 @@ def test_once_differentiable_op_db_rows_raise_clearly(op):
     def check(data):
         arrays, kwargs = data
         inputs = [tt.tensor(a, dtype=tt.float64, requires_grad=True) for a in arrays]
-        with pytest.raises(RuntimeError, match="differentiate twice"):
-            gradgradcheck(lambda *xs: op.call(tt, *xs, **kwargs), inputs)
+        # some draws take a twice-differentiable path (rot90 with k=0 is the input itself):
+        # then the second derivative must be right; otherwise it must raise clearly
+        try:
+            assert gradgradcheck(lambda *xs: op.call(tt, *xs, **kwargs), inputs)
+        except RuntimeError as err:
+            assert "differentiate twice" in str(err), str(err)
 
     check()

@@ -114,7 +114,8 @@ def test_matches_reference(op: OpInfo, data, device):
     ours_in = _leaves(arrays_, op.differentiable, device)
     ours = _outputs(op.call(tt, *ours_in, **kwargs))
     if op.ref_kind == "numpy":
-        expected = _outputs(op.ref(np, *(a.copy() for a in arrays_), **kwargs))
+        with np.errstate(all="ignore"):  # references may make NaN/inf on purpose (log(-1))
+            expected = _outputs(op.ref(np, *(a.copy() for a in arrays_), **kwargs))
         _assert_outputs_equal(op, [_array(o) for o in ours], expected, "the NumPy reference")
         return
     ref_in = _leaves(arrays_, op.differentiable, device)
@@ -170,8 +171,16 @@ def test_matches_torch(op: OpInfo, data, device):
 
 NN_ROWS = [op for op in op_db if op.name.startswith(("F.", "nn.")) and not op.torch_reason]
 
+# rows whose float arguments outside the tensors (class weights, pos_weight, targets, running
+# statistics, a module row's parameters) are float64: PyTorch refuses to mix them with float32
+# inputs, so the float32 run would compare two different programs; the float64 one stands
+FLOAT64_ARGUMENTS = {"F.cross_entropy_weighted", "F.nll_loss_weighted", "F.batch_norm_eval",
+                     "F.binary_cross_entropy_with_logits_pos_weight", "F.soft_margin_loss",
+                     "nn.LayerNorm"}
 
-@pytest.mark.parametrize("op", NN_ROWS, ids=repr)
+
+@pytest.mark.parametrize("op", [op for op in NN_ROWS if op.name not in FLOAT64_ARGUMENTS],
+                         ids=repr)
 @SECONDARY
 @given(data=st.data())
 def test_nn_matches_torch_in_float32(op: OpInfo, data, device):

@@ -74,7 +74,8 @@ def _inplace_of(name: str):
         # autograd's in-place commit: the leaf refusal, the version bump, and a copy of any
         # value the new node saved that the write would overwrite
         self._check_inplace_in_graph()
-        return self._commit_inplace(getattr(self, name)(*args, **kwargs))
+        # computed from a clone: a composite op may save ``self`` itself for its backward
+        return self._commit_inplace(getattr(self.clone(), name)(*args, **kwargs))
 
     method.__name__ = name + "_"
     method.__doc__ = f"In-place ``{name}``: writes the result into this tensor."
