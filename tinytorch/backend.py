@@ -412,7 +412,7 @@ class iinfo:
 class device:
     """``tinytorch.device('cpu')`` or ``tinytorch.device('cuda')``; compares equal to its string."""
 
-    __slots__ = ("type", "index")
+    __slots__ = ("type", "index", "_previous")
 
     def __init__(self, spec="cpu", index=None):
         if isinstance(spec, device):
@@ -440,8 +440,38 @@ class device:
         return f"device(type='{self.type}')" if self.index is None else \
             f"device(type='{self.type}', index={self.index})"
 
+    def __enter__(self):
+        """``with tinytorch.device('cuda'):`` factories inside default to this device."""
+        self._previous = _default_device
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        set_default_device(self._previous)
+
 
 CPU = device("cpu")
+
+# the device factories (zeros, randn, tensor(...), arange...) use when given none; None
+# means the CPU. ``set_default_device`` and ``with tinytorch.device(...)`` change it.
+_default_device: device | None = None
+
+
+def set_default_device(d) -> None:
+    """Make factories without ``device=`` create tensors on ``d`` (None: back to the CPU)."""
+    global _default_device
+    d = None if d is None else to_device(d)
+    _default_device = None if d is None or d.type == "cpu" else d
+
+
+def get_default_device() -> device:
+    """The device factories create tensors on when they are given none."""
+    return _default_device if _default_device is not None else CPU
+
+
+def default_device_or(d):
+    """``d``, or the default device when ``d`` is None (None again when that is the CPU)."""
+    return d if d is not None else _default_device
 
 
 def to_device(d) -> device:
