@@ -1970,7 +1970,12 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("tinytorch tensors are not picklable: use tinytorch.save (safetensors)")
+        # pickling (save() of whole modules, multiprocessing): the values, detached, with
+        # requires_grad; the graph is not saved, as in PyTorch
+        from .serialization import rebuild_tensor
+
+        return (rebuild_tensor, (type(self), backend.to_numpy(self._data), str(self.device),
+                                 self.requires_grad))
 
     def __deepcopy__(self, memo):
         # copy.deepcopy(module) copies leaf tensors as PyTorch does; pickling stays off
