@@ -2076,3 +2076,30 @@ def cat_tensors(tensors, dim=0):
                                f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
                                f"{tuple(t.shape)}")
     return shape_ops.Cat.apply(d, *tensors)
+
+
+def _reshaped_inplace_of(name: str):
+    """The in-place shape method ``name_`` (``unsqueeze_``, ``t_``...): ``self`` becomes
+    ``self.name(...)``, the same memory seen under a new shape; no element moves. As in
+    PyTorch, a leaf that requires grad refuses; a non-leaf takes the view's place in the
+    graph."""
+
+    def method(self, *args, **kwargs):
+        out = getattr(self, name)(*args, **kwargs)
+        if grad_mode.is_grad_enabled() and self.requires_grad:
+            self._check_inplace_in_graph()
+            self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        self._data = out._data
+        self._bump_version()
+        return self
+
+    method.__name__ = name + "_"
+    method.__qualname__ = "Tensor." + method.__name__
+    method.__doc__ = (f"In-place ``{name}``: this tensor takes the new shape "
+                      f"(``self.{name}(...)``), keeping its memory.")
+    return method
+
+
+for _name in ("unsqueeze", "squeeze", "t", "transpose", "swapdims", "swapaxes"):
+    setattr(Tensor, _name + "_", _reshaped_inplace_of(_name))
+del _name
