@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from . import _printing, backend
+from . import _aliases, _printing, backend
 from . import functions_indexing as FI
 from . import random as _random
 from ._convert import _operand, _raw, _unwrap_nested, as_array  # noqa: F401 (re-exported)
@@ -2103,3 +2103,6 @@ def _reshaped_inplace_of(name: str):
 for _name in ("unsqueeze", "squeeze", "t", "transpose", "swapdims", "swapaxes"):
     setattr(Tensor, _name + "_", _reshaped_inplace_of(_name))
 del _name
+
+# x.sum(1, keepdims=True), x.max(axis=0): NumPy's names, as PyTorch's parser accepts them
+_aliases.add_numpy_aliases(Tensor)
