@@ -6,6 +6,7 @@ PyTorch-style tutorial code. See docs/ for the guide and the table of difference
 
 from . import (
     _allocator,
+    accelerator,
     amp,
     autograd,
     backend,
