@@ -3,7 +3,7 @@ conv.py`` (``im2col``, ``conv2d_forward``/``conv2d_backward``, ``max_pool2d_forw
 ``max_pool2d_backward``) against NumPy loops that follow the definitions one output element
 at a time, float64 gradchecks, and PyTorch when it is installed (never counted).
 
-The graded tests run under ``conv.textbook_paths()``, so they run the code a student writes,
+The graded tests run under ``backend.fast_paths(False)``, so they run the code a student writes,
 not the tuned paths beside it; ``test_fast_and_textbook_paths_agree`` ties the two together.
 """
 
@@ -16,13 +16,14 @@ import tinytorch as tt
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from tinytorch.autograd import gradcheck
+from tinytorch import backend
 from tinytorch.ops import conv
 from tinytorch.testing import parameters_replaced
 
 
 @pytest.fixture(autouse=True)
 def textbook():
-    with conv.textbook_paths():
+    with backend.fast_paths(False):
         yield
 
 
@@ -235,7 +236,7 @@ def _run_both(kind, kwargs, x, w, g):
     path, from the same arrays."""
     results = []
     for fast in (True, False):
-        conv._FAST = fast
+        backend.set_fast_paths(fast)
         xt = tt.tensor(x, requires_grad=True)
         if kind == "conv":
             wt = tt.tensor(w, requires_grad=True)
@@ -263,15 +264,11 @@ def test_fast_and_textbook_paths_agree(kind, kwargs):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
-def test_textbook_paths_switch_back():
-    assert not conv.fast_paths()
-    with conv.textbook_paths():
-        assert not conv.fast_paths()
-    conv._FAST = True
-    with conv.textbook_paths():
-        assert not conv.fast_paths()
-    assert conv.fast_paths()
-    conv._FAST = False  # the fixture puts back what it found
+def test_the_switch_picks_the_path():
+    assert not backend.use_fast_path(9)  # the fixture: textbook forms
+    with backend.fast_paths(True):
+        assert backend.use_fast_path(9)
+    assert not backend.use_fast_path(9)
 
 
 @pytest.mark.parametrize("stride,pad,dilation,groups", CONV_CASES, ids=CONV_IDS)

@@ -17,37 +17,17 @@ Max-pooling is the argmax of each column, and its gradient goes back to that ele
 
 ``Conv2d`` and ``MaxPool2d`` each have two forms: the textbook one (``conv2d_forward``,
 ``conv2d_backward``, ``max_pool2d_forward``, ``max_pool2d_backward``: what the course grades)
-and a tuned one beside it (``_conv2d_forward_fast``, ...). ``fast_paths()`` picks; the
-tests check that both give the same numbers.
+and a tuned one beside it (``_conv2d_forward_fast``, ...). ``backend.use_fast_path(9)``
+picks (``with backend.fast_paths(False):`` runs the textbook forms; so does a student
+edition while assignment 9 is open); the tests check that both give the same numbers.
 """
 
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
+from .. import backend
 from ..autograd.function import Function, array_module
-
-_FAST = True
-
-
-def fast_paths() -> bool:
-    """Whether ``Conv2d`` and ``MaxPool2d`` take their tuned forms (the default) or the
-    textbook forms that course assignment 9 grades. The one switch of this module."""
-    return _FAST
-
-
-@contextmanager
-def textbook_paths():
-    """Within the block, convolution and max-pooling run their textbook forms (the graded
-    tests and milestone 9 use it, so they run the student's code)."""
-    global _FAST
-    before, _FAST = _FAST, False
-    try:
-        yield
-    finally:
-        _FAST = before
-
 
 def im2col(xp, xpad, kernel, stride, dilation, out_hw):
     """The column matrix ``cols (N, C*KH*KW, OH*OW)`` of a padded input:
@@ -266,7 +246,7 @@ class Conv2d(Function):
         xpad = pad2d(xp, x, padding)
         oh = conv_out_size(h, kh, stride[0], sum(padding[0]), dilation[0])
         ow = conv_out_size(w, kw, stride[1], sum(padding[1]), dilation[1])
-        ctx.fast = fast_paths()  # backward reads the columns in the layout forward made
+        ctx.fast = backend.use_fast_path(9)  # backward reads the columns in the layout forward made
         forward = _conv2d_forward_fast if ctx.fast else conv2d_forward
         out, cols = forward(xp, xpad, weight, bias, stride, dilation, groups, (oh, ow))
         ctx.save_for_backward(cols, weight)
@@ -427,7 +407,7 @@ class MaxPool2d(Function):
         n, c, h, w = x.shape
         (oh, ow), pads = pool_geometry((h, w), kernel, stride, padding, dilation, ceil_mode)
         xpad = pad2d(xp, x, pads, -xp.inf)
-        forward = _max_pool2d_forward_fast if fast_paths() else max_pool2d_forward
+        forward = _max_pool2d_forward_fast if backend.use_fast_path(9) else max_pool2d_forward
         out, arg = forward(xp, xpad, kernel, stride, dilation, (oh, ow))
         ctx.save_for_backward(arg)
         ctx.meta = (x.shape, xpad.shape, kernel, stride, dilation, pads)
@@ -445,7 +425,7 @@ class MaxPool2d(Function):
         xp = array_module(g)
         (arg,) = ctx.saved_tensors
         x_shape, pad_shape, kernel, stride, dilation, pads = ctx.meta
-        backward = _max_pool2d_backward_fast if fast_paths() else max_pool2d_backward
+        backward = _max_pool2d_backward_fast if backend.use_fast_path(9) else max_pool2d_backward
         dpad = backward(xp, g, arg, pad_shape, kernel, stride, dilation)
         return unpad2d(dpad, pads, x_shape[2:]), None, None, None, None, None, None
 
