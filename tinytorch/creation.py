@@ -192,15 +192,17 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal samples (from ``generator``, else the global one)."""
-    arr = _random.numpy_rng(generator).standard_normal(_shape_args(size), dtype=np.float64)
-    return _finish(arr.astype(_float_dtype(dtype)), None, device, requires_grad)
+    """Standard normal samples (from ``generator``, else the global one), PyTorch's numbers."""
+    shape, dt = _shape_args(size), _float_dtype(dtype)
+    arr = _random.normal(generator, math.prod(shape), dt).astype(dt).reshape(shape)
+    return _finish(arr, None, device, requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uniform samples in [0, 1)."""
-    arr = _random.numpy_rng(generator).random(_shape_args(size), dtype=np.float64)
-    return _finish(arr.astype(_float_dtype(dtype)), None, device, requires_grad)
+    """Uniform samples in [0, 1), PyTorch's numbers."""
+    shape, dt = _shape_args(size), _float_dtype(dtype)
+    arr = _random.uniform(generator, math.prod(shape), dt).astype(dt).reshape(shape)
+    return _finish(arr, None, device, requires_grad)
 
 
 def randint(*args, size=None, generator=None, dtype=None, device=None,
@@ -222,7 +224,8 @@ def randint(*args, size=None, generator=None, dtype=None, device=None,
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                            f"from={low} >= to={high}")
-    arr = _random.numpy_rng(generator).integers(low, high, size=tuple(size), dtype=np.int64)
+    shape = tuple(builtins.int(d) for d in size)
+    arr = _random.randint(generator, math.prod(shape), low, high).reshape(shape)
     return _finish(arr, dtype, device, requires_grad)
 
 
@@ -240,7 +243,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     """A random permutation of ``0 .. n-1`` (int64)."""
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
-    arr = _random.numpy_rng(generator).permutation(builtins.int(n)).astype(np.int64)
+    arr = _random.randperm(generator, builtins.int(n))
     return _finish(arr, dtype, device, requires_grad)
 
 
@@ -251,33 +254,38 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {input.ndim}")
     if num_samples <= 0:
         raise RuntimeError(f"multinomial: cannot sample {num_samples} <= 0 samples")
-    g = _random.numpy_rng(generator)
-    p = backend.to_numpy(input._data).astype(np.float64)
+    p = backend.to_numpy(input._data)
+    if p.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got "
+                           f"{p.dtype}")
     rows = p.reshape(-1, p.shape[-1])
     if (rows < 0).any() or not np.isfinite(rows).all():
         raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or "
                            "element < 0")
-    totals = rows.sum(axis=1)
-    if (totals <= 0).any():
+    if (rows.sum(axis=1) <= 0).any():
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of "
                            "probabilities <= 0)")
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError(f"multinomial: cannot sample n_sample ({num_samples}) > "
                            f"prob_dist.size(-1) ({rows.shape[1]}) samples without replacement")
-    if replacement:
-        # inverse-CDF sampling of every row at once
-        cdf = np.cumsum(rows / totals[:, None], axis=1)
-        cdf[:, -1] = 1.0
-        u = g.random((rows.shape[0], num_samples))
-        out = np.stack([np.searchsorted(c, ui, side="right") for c, ui in zip(cdf, u)])
-        out = np.minimum(out, rows.shape[1] - 1)
-    else:
-        # Gumbel top-k: the k largest of log p + Gumbel noise are a draw without replacement
-        # (zero-probability categories come last, drawn only when the others are used up,
-        # as PyTorch does)
-        with np.errstate(divide="ignore"):
-            keys = np.log(rows) - np.log(-np.log(g.random(rows.shape)))
+    acc = np.float64 if rows.dtype == np.float64 else np.float32
+    if not replacement or num_samples == 1:
+        # PyTorch's way: the k largest of p / q with q ~ Exp(1) per entry (exponential race,
+        # the Gumbel top-k trick in another form) are a draw without replacement
+        q = _random.exponential(generator, rows.size).astype(rows.dtype).reshape(rows.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keys = rows / q
         out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    else:
+        # inverse-CDF: cumulative sums in the input's precision, normalised, last bucket 1;
+        # a float64 uniform u per draw (row by row) picks the first bucket with cdf >= u
+        cdf = np.cumsum(rows.astype(acc), axis=1, dtype=acc)
+        cdf = cdf / cdf[:, -1:]
+        cdf[:, -1] = 1
+        u = _random.uniform(generator, rows.shape[0] * num_samples, np.float64)
+        u = u.reshape(rows.shape[0], num_samples)
+        out = np.stack([np.searchsorted(c.astype(np.float64), ui, side="left")
+                        for c, ui in zip(cdf, u)])
     out = out.astype(np.int64).reshape(p.shape[:-1] + (num_samples,))
     return _finish(out, None, input.device, False)
 
@@ -287,8 +295,12 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     probs = backend.to_numpy(input._data) if p is None else np.full(input.shape, p)
     if ((probs < 0) | (probs > 1)).any():
         raise RuntimeError("bernoulli: all probabilities must be in [0, 1]")
-    draws = _random.numpy_rng(generator).random(input.shape) < probs
-    return _finish(draws.astype(input._data.dtype), None, input.device, False)
+    if p is None:
+        draws = _random.bernoulli_tensor(generator, np.ascontiguousarray(probs).ravel())
+    else:
+        draws = _random.bernoulli_scalar(generator, probs.size, p)
+    return _finish(draws.reshape(input.shape).astype(input._data.dtype), None, input.device,
+                   False)
 
 
 def poisson(input: Tensor, generator=None) -> Tensor:
@@ -304,21 +316,22 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
            requires_grad=False) -> Tensor:
     """N(mean, std^2) samples: tensor means and/or stds (broadcast together), or two numbers
     and a ``size``."""
-    g = _random.numpy_rng(generator)
     like = mean if isinstance(mean, Tensor) else (std if isinstance(std, Tensor) else None)
     if like is None:
         if size is None:
             raise TypeError("normal(): with a number mean and std, give a size")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        arr = g.normal(mean, std, size=_shape_args((size,)))
-        return _finish(arr.astype(_float_dtype(dtype)), None, device, requires_grad)
+        shape, dt = _shape_args((size,)), _float_dtype(dtype)
+        arr = _random.normal(generator, math.prod(shape), dt, mean, std)
+        return _finish(arr.astype(dt).reshape(shape), None, device, requires_grad)
     m = backend.to_numpy(mean._data) if isinstance(mean, Tensor) else mean
     s = backend.to_numpy(std._data) if isinstance(std, Tensor) else std
     if (np.asarray(s) < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
     shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-    arr = m + s * g.standard_normal(shape)
+    z = _random.normal(generator, math.prod(shape), like._data.dtype).reshape(shape)
+    arr = m + s * z  # PyTorch fills N(0, 1) and then scales and shifts, as here
     return _finish(np.asarray(arr).astype(like._data.dtype), None, like.device, False)
 
 

@@ -139,8 +139,10 @@ def get_batch(ids: np.ndarray, block_size: int, batch_size: int, device=None,
     if len(ids) < block_size + 1:
         raise ValueError(f"the text has {len(ids)} tokens, fewer than block_size + 1 = "
                          f"{block_size + 1}: use a longer text or a smaller block size")
-    rng = generator if generator is not None else _random.default_generator()
-    starts = rng.integers(0, len(ids) - block_size, size=batch_size)
+    if isinstance(generator, np.random.Generator):
+        starts = generator.integers(0, len(ids) - block_size, size=batch_size)
+    else:  # torch.randint(len(data) - block_size, (batch_size,)), PyTorch's numbers
+        starts = _random.randint(generator, batch_size, 0, len(ids) - block_size)
     # one fancy-indexing gather instead of a Python loop of slices
     window = starts[:, None] + np.arange(block_size + 1)
     chunk = np.asarray(ids, dtype=np.int64)[window]

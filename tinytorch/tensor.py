@@ -1498,18 +1498,25 @@ class Tensor:
         if a > b:
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                                f"from={a} > to={b}")
-        return self._fill_random(_random.numpy_rng(generator).uniform(a, b, self.shape))
+        return self._fill_random(_random.uniform(generator, self.numel(), self._data.dtype, a,
+                                                 b).reshape(self.shape))
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        return self._fill_random(_random.numpy_rng(generator).normal(mean, std, self.shape))
+        return self._fill_random(_random.normal(generator, self.numel(), self._data.dtype, mean,
+                                                std).reshape(self.shape))
 
     def bernoulli_(self, p=0.5, *, generator=None):
         probs = backend.to_numpy(p._data) if isinstance(p, Tensor) else p
         if np.any((np.asarray(probs) < 0) | (np.asarray(probs) > 1)):
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-        return self._fill_random(_random.numpy_rng(generator).random(self.shape) < probs)
+        if isinstance(probs, np.ndarray):
+            probs = np.ascontiguousarray(np.broadcast_to(probs, self.shape)).ravel()
+            draws = _random.bernoulli_tensor(generator, probs)
+        else:
+            draws = _random.bernoulli_scalar(generator, self.numel(), probs)
+        return self._fill_random(draws.reshape(self.shape))
 
     def bernoulli(self, p=None, *, generator=None):
         probs = self if p is None else p
@@ -1522,33 +1529,34 @@ class Tensor:
         if to is None and from_ != 0:
             from_, to = 0, from_
         if to is None:
-            kind = self._data.dtype
-            to = (2 ** (np.finfo(kind).nmant + 1) + 1) if kind.kind == "f" else \
-                (2 if kind == np.bool_ else builtins.int(np.iinfo(kind).max) + 1)
+            return self._fill_random(_random.random_bits(generator, self.numel(),
+                                                         self._data.dtype).reshape(self.shape))
         if from_ >= to:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                                f"from={from_} >= to={to}")
-        return self._fill_random(_random.numpy_rng(generator).integers(from_, to, self.shape))
+        draws = _random.randint(generator, self.numel(), from_, to).reshape(self.shape)
+        return self._fill_random(draws)
 
     def exponential_(self, lambd=1.0, *, generator=None):
         if lambd <= 0:
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-        return self._fill_random(_random.numpy_rng(generator).exponential(1 / lambd,
-                                                                          self.shape))
+        return self._fill_random(_random.exponential(generator, self.numel(),
+                                                     lambd).reshape(self.shape))
 
     def geometric_(self, p, *, generator=None):
         if not 0 < p < 1:
             raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-        return self._fill_random(_random.numpy_rng(generator).geometric(p, self.shape))
+        return self._fill_random(_random.geometric(generator, self.numel(), p).reshape(self.shape))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
-        draws = _random.numpy_rng(generator).standard_cauchy(self.shape)
-        return self._fill_random(median + sigma * draws)
+        draws = _random.cauchy(generator, self.numel(), median, sigma)
+        return self._fill_random(draws.reshape(self.shape))
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         if std <= 0:
             raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-        return self._fill_random(_random.numpy_rng(generator).lognormal(mean, std, self.shape))
+        return self._fill_random(_random.log_normal(generator, self.numel(), mean,
+                                                    std).reshape(self.shape))
 
     # attributes
     def nelement(self) -> builtins.int:

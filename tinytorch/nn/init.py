@@ -70,15 +70,15 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    """Fill with U(a, b)."""
-    rng = generator or _random.default_generator()
-    return _fill(tensor, rng.uniform(a, b, size=_shape(tensor)))
+    """Fill with U(a, b) (PyTorch's numbers for a seed)."""
+    values = _random.uniform(generator, tensor.numel(), tensor._data.dtype, a, b)
+    return _fill(tensor, values.reshape(_shape(tensor)))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    """Fill with N(mean, std^2)."""
-    rng = generator or _random.default_generator()
-    return _fill(tensor, rng.normal(mean, std, size=_shape(tensor)))
+    """Fill with N(mean, std^2) (PyTorch's numbers for a seed)."""
+    values = _random.normal(generator, tensor.numel(), tensor._data.dtype, mean, std)
+    return _fill(tensor, values.reshape(_shape(tensor)))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -91,7 +91,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if mass < 1e-4:
         raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds too little of "
                          f"N({mean}, {std}^2) to sample from by rejection")
-    rng = generator or _random.default_generator()
+    rng = _random.numpy_rng(generator)
     n = int(np.prod(_shape(tensor)))
     values = rng.normal(mean, std, size=n)
     bad = (values < a) | (values > b)
@@ -122,7 +122,8 @@ def eye_(tensor: Tensor) -> Tensor:
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    # as sqrt(3) * std, PyTorch's rounding
+    bound = math.sqrt(3.0) * (gain * math.sqrt(2.0 / float(fan_in + fan_out)))
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -138,7 +139,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     fan = _fan(tensor, mode)
     if fan == 0:
         return tensor  # PyTorch warns and leaves a zero-element tensor alone
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
+    # as sqrt(3) * (gain / sqrt(fan)), PyTorch's rounding
+    bound = math.sqrt(3.0) * (calculate_gain(nonlinearity, a) / math.sqrt(fan))
     return uniform_(tensor, -bound, bound, generator)
 
 

@@ -488,11 +488,11 @@ class Embedding(Function):
 
 
 def keep_mask(shape, p, xp, dtype):
-    """A mask of 0 and 1 / (1 - p), each entry kept with probability 1 - p (global RNG)."""
-    draws = _random.default_generator().random(shape, dtype=np.float32)
-    scale = dtype.type(1 / (1 - p))
-    mask = (draws >= np.float32(p)).astype(dtype)
-    mask *= scale
+    """A mask of 0 and 1 / (1 - p), each entry kept with probability 1 - p (global RNG,
+    PyTorch's CPU draws: ``bernoulli_(1 - p)`` then ``div_(1 - p)``)."""
+    keep = _random.bernoulli_scalar(None, math.prod(shape), 1 - p).reshape(shape)
+    mask = keep.astype(dtype)
+    mask /= dtype.type(1 - p)
     return mask if xp is np else backend.move(mask, backend.device("cuda"))
 
 
