@@ -186,17 +186,21 @@ _MASK53 = np.uint64(2 ** 53 - 1)
 
 def _fma32(a, b, c) -> np.ndarray:
     """``a * b + c`` in float32 with one rounding, as the FMA instructions in PyTorch's
-    AVX2 kernels. The product is exact in float64; the float64 sum is rounded to odd
-    (TwoSum error, then a nudge), which makes its rounding to float32 correct."""
-    p = np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)
-    c = np.asarray(c, dtype=np.float64)
-    s = p + c
-    t = s - p
-    err = (p - (s - t)) + (c - t)
-    even = (s.view(np.int64) & 1) == 0
-    fix = (err != 0) & even
-    if fix.any():
-        s = np.where(fix, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+    AVX2 kernels. The product of two float32 is exact in float64, so the float64 sum has
+    one rounding; rounding it again to float32 is then correct unless it landed exactly
+    on a float32 midpoint (low 29 bits 1000...0), where the sign of the first rounding's
+    error (TwoSum) breaks the tie."""
+    s = np.multiply(a, b, dtype=np.float64)
+    s += c
+    tie = (s.view(np.int64) & 0x1FFFFFFF) == 0x10000000
+    if tie.any():  # rare: redo those few with the product's and the sum's exact parts
+        p = np.multiply(a, b, dtype=np.float64)
+        p = np.broadcast_to(p, s.shape)[tie]
+        ct = np.broadcast_to(np.asarray(c, np.float64), s.shape)[tie]
+        st = s[tie]
+        t = st - p
+        err = (p - (st - t)) + (ct - t)
+        s[tie] = np.where(err == 0, st, np.nextafter(st, np.where(err > 0, np.inf, -np.inf)))
     return s.astype(_F32)
 
 
@@ -318,7 +322,9 @@ def normal(generator, n, dtype=np.float32, mean=0.0, std=1.0) -> np.ndarray:
     d = uniform(g, n, dt)
     full = n // 16 * 16
     out = np.empty(n, dtype=dt)
-    out[:full] = _box_muller_16(d[:full], mean, std)
+    step = 2 ** 15  # blocks small enough for the cache
+    for i in range(0, full, step):
+        out[i:min(i + step, full)] = _box_muller_16(d[i:min(i + step, full)], mean, std)
     if n != full:  # redraw 16 uniforms and recompute the last 16 values
         out[n - 16:] = _box_muller_16(uniform(g, 16, dt), mean, std)
     return out
