@@ -263,13 +263,13 @@ def _log_ps(x: np.ndarray) -> np.ndarray:
     e = e - small.astype(_F32)
     m = (m - _F32(1)) + np.where(small, m, _F32(0))
     z = m * m
-    y = np.full_like(m, _F32(_LOG_P[0]))
-    for p in _LOG_P[1:]:
+    y = _fma32(_F32(_LOG_P[0]), m, _F32(_LOG_P[1]))
+    for p in _LOG_P[2:]:
         y = _fma32(y, m, _F32(p))
     y = y * m
     y = _fma32(y, z, e * _F32(-2.12194440e-4))
     y = y - z * _F32(0.5)
-    return _fma32(e, _F32(0.693359375), m + y)
+    return (m + y) + e * _F32(0.693359375)  # an exact product (e small, a 9-bit constant)
 
 
 def _sincos_ps(x: np.ndarray):
@@ -278,20 +278,22 @@ def _sincos_ps(x: np.ndarray):
     j = (x * _F32(1.27323954473516)).astype(np.int32)
     j = (j + 1) & ~1
     y = j.astype(_F32)
-    r = _fma32(y, _F32(-0.78515625), x)
-    r = _fma32(y, _F32(-2.4187564849853515625e-4), r)
+    # the first two products are exact in float32 (j <= 8 times 8 and 11 bit constants),
+    # so their fused adds are plain adds
+    r = x + y * _F32(-0.78515625)
+    r = r + y * _F32(-2.4187564849853515625e-4)
     r = _fma32(y, _F32(-3.77489497744594108e-8), r)
     z = r * r
-    c = _fma32(np.full_like(z, _F32(2.443315711809948E-005)), z, _F32(-1.388731625493765E-003))
+    c = _fma32(_F32(2.443315711809948E-005), z, _F32(-1.388731625493765E-003))
     c = _fma32(c, z, _F32(4.166664568298827E-002)) * z
     c = _fma32(c, z, -(z * _F32(0.5))) + _F32(1)
-    s = _fma32(np.full_like(z, _F32(-1.9515295891E-4)), z, _F32(8.3321608736E-3))
+    s = _fma32(_F32(-1.9515295891E-4), z, _F32(8.3321608736E-3))
     s = _fma32(s, z, _F32(-1.6666654611E-1)) * z
     s = _fma32(s, r, r)
     sin_poly = (j & 2) == 0
     sin, cos = np.where(sin_poly, s, c), np.where(sin_poly, c, s)
-    sin = np.where((j & 4) != 0, -sin, sin)
-    cos = np.where((~(j - 2) & 4) != 0, -cos, cos)
+    np.negative(sin, out=sin, where=(j & 4) != 0)
+    np.negative(cos, out=cos, where=(~(j - 2) & 4) != 0)
     return sin, cos
 
 
@@ -304,12 +306,15 @@ def _box_muller_16(d: np.ndarray, mean, std) -> np.ndarray:
         radius = np.sqrt(_F32(-2) * _log_ps(u1))
         sin, cos = _sincos_ps(_F32(2 * math.pi) * u2)
         std, mean = _F32(std), _F32(mean)
-        halves = [_fma32(radius * cos, std, mean), _fma32(radius * sin, std, mean)]
+        halves = [radius * cos, radius * sin]
+        if std != 1 or mean != 0:
+            halves = [_fma32(h, std, mean) for h in halves]
     else:
         radius = np.sqrt(-2 * np.log(u1))
         theta = 2 * math.pi * u2
-        halves = [_fma64(radius * np.cos(theta), std, mean),
-                  _fma64(radius * np.sin(theta), std, mean)]
+        halves = [radius * np.cos(theta), radius * np.sin(theta)]
+        if std != 1 or mean != 0:
+            halves = [_fma64(h, std, mean) for h in halves]
     return np.concatenate(halves, axis=1).ravel()
 
 
