@@ -354,7 +354,9 @@ def randint(generator, n, low: int, high: int) -> np.ndarray:
     g = get_generator(generator)
     span = int(high) - int(low)
     words = g._u64(n) if span >= 2 ** 32 else g._u32(n)
-    return ((words % np.uint64(span)).astype(np.int64) + np.int64(low)).astype(np.int64)
+    out = (words % np.uint64(span)).astype(np.int64)
+    out += np.int64(low)
+    return out
 
 
 def random_bits(generator, n, dtype) -> np.ndarray:
