@@ -275,3 +275,25 @@ def test_scalar_bernoulli_and_dropout_match_torch(torch):
     _same(tt.nn.functional.dropout(x, 0.2), torch.nn.functional.dropout(tx, 0.2))
     _same(tt.nn.Dropout(0.5)(x), torch.nn.Dropout(0.5)(tx))
     _same(tt.rand(2), torch.rand(2))
+
+
+def test_bigram_lecture_flow_matches_torch(torch):
+    """ng-video-lecture's bigram.py, run unmodified on both: seed, batches, init, sampling."""
+    text_ids = list(range(65)) * 20
+    block_size, batch_size, vocab = 8, 4, 65
+
+    def run(lib):
+        lib.manual_seed(1337)
+        data = lib.tensor(text_ids, dtype=lib.long)
+        ix = lib.randint(len(data) - block_size, (batch_size,))
+        x = lib.stack([data[i:i + block_size] for i in ix])
+        table = lib.nn.Embedding(vocab, vocab)
+        idx = lib.zeros((1, 1), dtype=lib.long)
+        for _ in range(20):
+            logits = table(idx)[:, -1, :]
+            probs = lib.nn.functional.softmax(logits, dim=-1)
+            idx = lib.cat((idx, lib.multinomial(probs, num_samples=1)), dim=1)
+        return x, table.weight.detach(), idx
+
+    for ours, theirs in zip(run(tt), run(torch)):
+        _same(ours, theirs)
