@@ -167,6 +167,9 @@ def test_integers_and_permutations_match_torch(torch, seed):
         _same(tt.randint(3, 100, (n,)), torch.randint(3, 100, (n,)))
         _same(tt.randint(10, (n, 2)), torch.randint(10, (n, 2)))
         _same(tt.randint(-5, 2 ** 40, (n,)), torch.randint(-5, 2 ** 40, (n,)))
+        _same(tt.randint(7, 2 ** 30, (n,)), torch.randint(7, 2 ** 30, (n,)))  # 64-bit draws
+        _same(tt.randint(0, 2 ** 28 - 1, (n,), dtype=tt.int32),
+              torch.randint(0, 2 ** 28 - 1, (n,), dtype=torch.int32))  # 32-bit draws
         _same(tt.randperm(n), torch.randperm(n))
         _same(tt.empty(n, dtype=tt.int64).random_(), torch.empty(n, dtype=torch.int64).random_())
         _same(tt.empty(n).random_(), torch.empty(n).random_())

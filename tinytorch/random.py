@@ -11,7 +11,7 @@ each distribution turns its 32-bit words into numbers exactly as PyTorch's CPU k
 * float32 uniform: ``(w & (2^24 - 1)) * 2^-24``, then ``x * (to - from) + from``;
   float64 uniform: ``(w64 & (2^53 - 1)) * 2^-53``;
 * ``randint(low, high)``: ``low + w % (high - low)`` (``w`` a 64-bit draw when the range
-  is 2^32 or more, else a 32-bit one);
+  is 2^28 or more, else a 32-bit one);
 * normal, 16 or more contiguous values ("normal_fill"): one uniform per element first,
   then Box-Muller on blocks of 16, ``u1 = 1 - d[j]``, ``u2 = d[j + 8]``,
   ``d[j] = sqrt(-2 log u1) cos(2 pi u2)``, ``d[j + 8] = ... sin(...)``; an odd tail
@@ -350,10 +350,11 @@ def _scalar_normal(g: Generator, mean: float, std: float) -> float:
 
 
 def randint(generator, n, low: int, high: int) -> np.ndarray:
-    """Integers in [low, high): ``low + w % (high - low)``, int64."""
+    """Integers in [low, high): ``low + w % (high - low)``, int64 (``w`` a 64-bit draw for a
+    range of 2^28 or more, keeping the modulo bias small, as PyTorch)."""
     g = get_generator(generator)
     span = int(high) - int(low)
-    words = g._u64(n) if span >= 2 ** 32 else g._u32(n)
+    words = g._u64(n) if span >= 2 ** 28 else g._u32(n)
     out = (words % np.uint64(span)).astype(np.int64)
     out += np.int64(low)
     return out
