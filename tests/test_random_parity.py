@@ -244,6 +244,16 @@ def test_modules_and_init_match_torch(torch):
             getattr(tt.nn.init, name)(w, **kwargs)
             getattr(torch.nn.init, name)(tw, **kwargs)
             _same(w, tw)
+    # trunc_normal_: both of PyTorch 2.13's rejection samplers (mass above and below 0.3)
+    for kwargs in [{"std": 0.02}, {"mean": 0.5, "std": 0.3, "a": -0.5, "b": 1.0},
+                   {"a": 1.0, "b": 3.0}, {"a": 2.0, "b": 2.5}]:
+        for dtype in ["float32", "float64"]:
+            w = tt.empty(9, 40, dtype=getattr(tt, dtype))
+            tw = torch.empty(9, 40, dtype=getattr(torch, dtype))
+            tt.nn.init.trunc_normal_(w, **kwargs)
+            torch.nn.init.trunc_normal_(tw, **kwargs)
+            _same(w, tw)
+    _same(tt.rand(3), torch.rand(3))
 
 
 def test_in_place_distributions_match_torch(torch):
@@ -253,7 +263,8 @@ def test_in_place_distributions_match_torch(torch):
         _same(tt.empty(n, dtype=tt.float64).exponential_(),
               torch.empty(n, dtype=torch.float64).exponential_())
         _same(tt.empty(n).geometric_(0.3), torch.empty(n).geometric_(0.3))
-        _same(tt.empty(n, dtype=tt.float64).cauchy_(), torch.empty(n, dtype=torch.float64).cauchy_())
+        _same(tt.empty(n, dtype=tt.float64).cauchy_(),
+              torch.empty(n, dtype=torch.float64).cauchy_())
         _same(tt.empty(n, dtype=tt.float64).log_normal_(),
               torch.empty(n, dtype=torch.float64).log_normal_())
         _same(tt.bernoulli(tt.full((n,), 0.3)), torch.bernoulli(torch.full((n,), 0.3)))

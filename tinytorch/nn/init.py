@@ -8,6 +8,7 @@ fan_in = in * prod(k) and fan_out = out * prod(k).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -83,22 +84,53 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator=None) -> Tensor:
-    """Fill with N(mean, std^2) conditioned on [a, b] (redraws the values outside)."""
+    """Fill with N(mean, std^2) conditioned on [a, b] by rejection, as PyTorch 2.13: when
+    [a, b] holds more than 0.3 of the mass, redraw whole tensors of normals and keep them
+    where the values so far fall outside; else propose U(a, b) and accept where
+    log u < log of the density relative to its peak on [a, b]."""
     if not a < b:
         raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
-    lo, hi = (a - mean) / std, (b - mean) / std
-    mass = 0.5 * (math.erf(hi / math.sqrt(2)) - math.erf(lo / math.sqrt(2)))
-    if mass < 1e-4:
-        raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds too little of "
-                         f"N({mean}, {std}^2) to sample from by rejection")
-    rng = _random.numpy_rng(generator)
-    n = int(np.prod(_shape(tensor)))
-    values = rng.normal(mean, std, size=n)
-    bad = (values < a) | (values > b)
-    while bad.any():
-        values[bad] = rng.normal(mean, std, size=int(bad.sum()))
-        bad = (values < a) | (values > b)
-    return _fill(tensor, values.reshape(_shape(tensor)))
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", stacklevel=2)
+
+    def cdf(z):
+        return (1.0 + math.erf(z / math.sqrt(2.0))) / 2.0
+
+    dt, n = tensor._data.dtype, tensor.numel()
+
+    def draw_normal():
+        return _random.normal(generator, n, dt, mean, std).astype(dt)
+
+    def draw_uniform(lo=0.0, hi=1.0):
+        return _random.uniform(generator, n, dt, lo, hi).astype(dt)
+
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+        lo, hi = dt.type(a), dt.type(b)
+        out = draw_normal()
+        outside = (out < lo) | (out > hi)
+        while outside.any():
+            out = np.where(outside, draw_normal(), out)
+            outside = (out < lo) | (out > hi)
+    else:
+        mode = max(a, min(mean, b))
+        log_peak = dt.type(-0.5 * ((mode - mean) / std) ** 2)
+
+        def log_density(c):  # -((c - mean) / std)^2 / 2 - log_peak, op by op in the dtype
+            z = (c - dt.type(mean)) / dt.type(std)
+            return (z * z) * dt.type(-0.5) - log_peak
+
+        def rejected(c):
+            with np.errstate(divide="ignore"):
+                return np.log(draw_uniform()) > log_density(c)
+
+        out = draw_uniform(a, b)
+        pending = rejected(out)
+        while pending.any():
+            candidates = draw_uniform(a, b)
+            out = np.where(pending, candidates, out)
+            pending = pending & rejected(candidates)
+    return _fill(tensor, out.reshape(_shape(tensor)))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
