@@ -194,9 +194,9 @@ def _adam_update_fast(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq,
                       maximize: bool) -> None:
     """``adam_update`` in place, a cache-sized piece at a time, every temporary in one of
     ``scratch``'s reused buffers: the textbook form allocates about six parameter-sized
-    arrays per step and walks each buffer several times, so on large parameters it spends
-    its time in the allocator and in memory traffic. Tested equal to ``adam_update``
-    (tests/test_fast_paths.py)."""
+    arrays per step, and on parameters larger than the cache it waits on memory (float32,
+    one thread: 1.9 ms against 2.1 ms for 384k elements, 24 ms against 53 ms for 4M).
+    Tested equal to ``adam_update`` (tests/test_fast_paths.py)."""
     xp = backend.get_array_module(param)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
