@@ -32,8 +32,10 @@ class Adam(Optimizer):
     State per parameter, as in PyTorch: ``step`` (a float32 scalar tensor), ``exp_avg``
     (m), ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq``. Parameters whose
     ``.grad`` is None are skipped. ``foreach``, ``fused`` and ``capturable`` are accepted for
-    compatibility with PyTorch code and change nothing here: every update is one in-place
-    pass per buffer, a cache-sized piece at a time.
+    compatibility with PyTorch code and change nothing here. ``adam_update`` is the
+    update above as written; with the fast paths on (``backend.use_fast_path(6)``) the
+    step runs ``_adam_update_fast``, one in-place pass per buffer, a cache-sized piece at a
+    time.
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3,
