@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 # the fixture that runs a test with threading off, and split across two threads
 from test_perf_paths import threads  # noqa: F401
@@ -18,7 +21,7 @@ from test_perf_paths import threads  # noqa: F401
 import tinytorch
 from tinytorch import backend, nn, optim
 from tinytorch.optim.optimizer import CHUNK_ELEMENTS
-from tinytorch.testing import assert_fast_path_matches
+from tinytorch.testing import assert_fast_path_matches, tensors
 
 DTYPES = [tinytorch.float64, tinytorch.float32]
 
@@ -262,3 +265,45 @@ def test_attention_formula_gradchecks(case):
         fn = lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m)  # noqa
     with backend.fast_paths(False):
         assert gradcheck(fn, inputs)
+
+
+# ----------------------------------------------------------------------------- drawn inputs
+
+
+@given(data=st.data(), rows=st.integers(1, 5), classes=st.integers(1, 6),
+       smoothing=st.sampled_from([0.0, 0.25]),
+       reduction=st.sampled_from(["mean", "sum", "none"]))
+def test_cross_entropy_paths_agree_on_drawn_inputs(data, rows, classes, smoothing, reduction):
+    import tinytorch.nn.functional as F
+
+    logits = data.draw(tensors((rows, classes), low=-8, high=8, requires_grad=True))
+    target = tinytorch.tensor(data.draw(hnp.arrays(np.int64, (rows,),
+                                                   elements=st.integers(-1, classes - 1))))
+    assert_fast_path_matches(
+        lambda x: F.cross_entropy(x, target, ignore_index=-1, label_smoothing=smoothing,
+                                  reduction=reduction), logits,
+        grad_output=None if reduction != "none" else tinytorch.ones(rows, dtype=tinytorch.float64),
+        rtol=1e-10, atol=1e-12)
+
+
+@given(data=st.data(), heads=st.integers(1, 3), n_q=st.integers(1, 4), n_k=st.integers(1, 4),
+       causal=st.booleans(), transposed=st.booleans())
+def test_attention_paths_agree_on_drawn_inputs(data, heads, n_q, n_k, causal, transposed):
+    import tinytorch.nn.functional as F
+
+    e = 3
+    # transposed: the heads are views of (N, L, H, E), as a model's split heads are
+    layout = (lambda n: (2, n, heads, e)) if transposed else (lambda n: (2, heads, n, e))
+    q, k, v = (data.draw(tensors(layout(n), requires_grad=True)) for n in (n_q, n_k, n_k))
+    mask = None
+    if not causal:
+        mask = tinytorch.tensor(data.draw(hnp.arrays(np.bool_, (n_q, n_k))))
+
+    def attend(q, k, v):
+        if transposed:
+            q, k, v = (t.transpose(1, 2) for t in (q, k, v))
+        if causal:
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+    assert_fast_path_matches(attend, q, k, v, rtol=1e-10, atol=1e-12)
