@@ -1974,8 +1974,9 @@ class Tensor:
         # requires_grad; the graph is not saved, as in PyTorch
         from .serialization import rebuild_tensor
 
-        return (rebuild_tensor, (type(self), backend.to_numpy(self._data), str(self.device),
-                                 self.requires_grad))
+        values = np.ascontiguousarray(backend.to_numpy(self._data))
+        return (rebuild_tensor, (type(self), values.tobytes(), values.dtype.str, values.shape,
+                                 str(self.device), self.requires_grad))
 
     def __deepcopy__(self, memo):
         # copy.deepcopy(module) copies leaf tensors as PyTorch does; pickling stays off
