@@ -249,13 +249,8 @@ def _retain_output_grads(node, grads, capture):
 
 def _deliver(leaf, g, capture, handed, hooked):
     """Accumulate a gradient into a leaf (or capture it for ``autograd.grad``)."""
-    # a leaf with hooks sees its whole gradient once, summed over every path, as PyTorch's
     if getattr(leaf, "_backward_hooks", None) or getattr(leaf, "_post_accumulate_hooks", None):
-        entry = hooked.get(id(leaf))
-        if entry is None:
-            hooked[id(leaf)] = [leaf, g]
-        else:
-            entry[1] = entry[1] + g
+        _hold_for_hooks(leaf, g, hooked)
         return
     # BEGIN SOLUTION assignment=2 "_deliver: accumulate into leaf.grad or capture"
     if capture is not None:
@@ -272,6 +267,16 @@ def _deliver(leaf, g, capture, handed, hooked):
     else:
         leaf.grad._data += g
     # END SOLUTION
+
+
+def _hold_for_hooks(leaf, g, hooked):
+    """A leaf with hooks sees its whole gradient once, summed over every path, as PyTorch's:
+    sum ``g`` into ``hooked`` (delivered at the end of the walk by ``_deliver_hooked``)."""
+    entry = hooked.get(id(leaf))
+    if entry is None:
+        hooked[id(leaf)] = [leaf, g]
+    else:
+        entry[1] = entry[1] + g
 
 
 def _deliver_hooked(hooked, capture, Tensor):
@@ -433,11 +438,7 @@ def _deliver_graph(leaf, g, capture, handed, hooked):
     ``handed`` is unused (only the array walk shares arrays)."""
     if hooked is not None and (getattr(leaf, "_backward_hooks", None)
                                or getattr(leaf, "_post_accumulate_hooks", None)):
-        entry = hooked.get(id(leaf))
-        if entry is None:
-            hooked[id(leaf)] = [leaf, g]
-        else:
-            entry[1] = entry[1] + g
+        _hold_for_hooks(leaf, g, hooked)
         return
     if capture is not None:
         if id(leaf) in capture:
