@@ -269,6 +269,14 @@ def _deliver(leaf, g, capture, handed, hooked):
     # END SOLUTION
 
 
+def _capture(capture, leaf, g):
+    """``autograd.grad``: sum ``g`` into the gradient returned for ``leaf``, if it is one of
+    the ``inputs`` (the gradients of the others are dropped)."""
+    if id(leaf) in capture:
+        prev = capture[id(leaf)]
+        capture[id(leaf)] = g if prev is None else prev + g
+
+
 def _hold_for_hooks(leaf, g, hooked):
     """A leaf with hooks sees its whole gradient once, summed over every path, as PyTorch's:
     sum ``g`` into ``hooked`` (delivered at the end of the walk by ``_deliver_hooked``)."""
@@ -288,9 +296,7 @@ def _deliver_hooked(hooked, capture, Tensor):
             if replaced is not None:
                 g = replaced._data
         if capture is not None:
-            if id(leaf) in capture:
-                prev = capture[id(leaf)]
-                capture[id(leaf)] = g if prev is None else prev + g
+            _capture(capture, leaf, g)
             continue
         if leaf.grad is None:
             leaf.grad = Tensor._make(g.copy())
@@ -441,9 +447,7 @@ def _deliver_graph(leaf, g, capture, handed, hooked):
         _hold_for_hooks(leaf, g, hooked)
         return
     if capture is not None:
-        if id(leaf) in capture:
-            prev = capture[id(leaf)]
-            capture[id(leaf)] = g if prev is None else prev + g
+        _capture(capture, leaf, g)
         return
     if g.requires_grad:  # create_graph: .grad is part of a graph, set out of place
         leaf.grad = g if leaf.grad is None else leaf.grad + g
