@@ -7,10 +7,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
 from .. import backend
 from ..tensor import Tensor
+from ._single import check_options, params_to_update, zeros_like
 from .optimizer import Optimizer, ScratchBuffers, chunked, effective_grad
 
 __all__ = ["Adam", "AdamW"]
@@ -44,23 +43,7 @@ class Adam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False,
                  fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
-        if isinstance(lr, Tensor):
-            lr = lr.item()
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if differentiable:
-            raise NotImplementedError("differentiable=True (gradients through the optimizer "
-                                      "step) is not supported by tinytorch")
+        lr = check_options(type(self).__name__, lr, eps, weight_decay, betas, differentiable)
         if fused and foreach:
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         defaults = {"lr": lr, "betas": (float(betas[0]), float(betas[1])), "eps": eps,
@@ -76,20 +59,13 @@ class Adam(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                grad = self._grad_of(p)
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    _init_state(state, p._data, group["amsgrad"])
-                step = _advance_step(state)
+            for param, grad, state, step in params_to_update(self, group, _init_state):
                 max_sq = state.get("max_exp_avg_sq") if group["amsgrad"] else None
                 if group["amsgrad"] and max_sq is None:
                     # a group switched to amsgrad after training started: start the max at v
                     max_sq = state["max_exp_avg_sq"] = Tensor._make(
                         state["exp_avg_sq"]._data.copy())
-                arrays = (p._data, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                arrays = (param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           None if max_sq is None else max_sq._data)
                 options = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                                weight_decay=group["weight_decay"], step=step,
@@ -97,7 +73,7 @@ class Adam(Optimizer):
                                maximize=group["maximize"])
                 if not backend.use_fast_path(6):
                     adam_update(*arrays, self._scratch, **options)  # the textbook formula
-                elif backend.worth_splitting(p._data) and all(
+                elif backend.worth_splitting(param) and all(
                         a is None or a.flags.c_contiguous for a in arrays):
                     _split_update(arrays, options)
                 else:
@@ -147,22 +123,11 @@ def _split_update(arrays, options: dict) -> None:
     backend.split_rows(update, *present)
 
 
-def _init_state(state: dict, param, amsgrad: bool) -> None:
-    xp = backend.get_array_module(param)
-    state["step"] = Tensor._make(np.zeros((), dtype=np.float32))
-    state["exp_avg"] = Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
-    state["exp_avg_sq"] = Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
-    if amsgrad:
-        state["max_exp_avg_sq"] = Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
-
-
-def _advance_step(state: dict) -> float:
-    """Count one more step in ``state['step']`` (a float32 scalar, as PyTorch keeps it)."""
-    step_t = state["step"]
-    if not isinstance(step_t, Tensor):  # a state dict written with a plain number
-        step_t = state["step"] = Tensor._make(np.array(step_t, dtype=np.float32))
-    step_t._data += 1
-    return float(step_t._data)
+def _init_state(state: dict, param, group: dict) -> None:
+    state["exp_avg"] = zeros_like(param)
+    state["exp_avg_sq"] = zeros_like(param)
+    if group["amsgrad"]:
+        state["max_exp_avg_sq"] = zeros_like(param)
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: ScratchBuffers, *,
