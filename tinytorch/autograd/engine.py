@@ -46,7 +46,7 @@ def _topological_counts(roots):
     stack = list(roots)
     pop, push = stack.pop, stack.append
     while stack:
-        for parent in pop().next_functions:
+        for parent in pop().parents:
             if parent.__class__ is Context:
                 seen = counts.get(parent)
                 if seen is None:
@@ -169,7 +169,7 @@ def _run_backward_walk(tensors, grad_tensors, retain_graph, inputs, on_tensors,
                 in_grads = node.fn.backward(node, *grads)
                 if in_grads.__class__ is not tuple:
                     in_grads = (in_grads,)
-            parents = node.next_functions
+            parents = node.parents
             if len(in_grads) < len(parents):
                 raise RuntimeError(
                     f"{node.fn.__name__}.backward returned {len(in_grads)} gradients, "
@@ -358,7 +358,7 @@ class TensorContext:
         for k, source, _counter, _version in node._saved_versions:
             arr = saved[k]
             if source >= 0:
-                parent = node.next_functions[source]
+                parent = node.parents[source]
                 if parent is None:
                     t = Tensor._make(arr)
                 elif parent.__class__ is Context:
