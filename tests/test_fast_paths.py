@@ -214,6 +214,31 @@ def test_attention_fast_path_matches_the_formula(dtype, case):
                              q, k, v, **_tol(dtype))
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("length", [128, 200, 320])
+def test_causal_attention_in_row_blocks_matches_the_formula(dtype, length):
+    """Long causal attention skips the products above the diagonal, block by block
+    (ops/nn.py's _sdpa_forward_causal_blocks): the same output and gradients."""
+    import tinytorch.nn.functional as F
+    from tinytorch.ops import nn as nn_ops
+
+    q, k, v = (_seeded((2, 2, length, 8), dtype, seed) for seed in (30, 31, 32))
+    assert nn_ops._causal_blocks(q._data, k._data, None, 0.0, True, False)
+    assert_fast_path_matches(lambda *t: F.scaled_dot_product_attention(*t, is_causal=True),
+                             q, k, v, **_tol(dtype))
+
+
+def test_causal_attention_in_row_blocks_gradchecks():
+    import tinytorch.nn.functional as F
+    from tinytorch.autograd import gradcheck, gradgradcheck
+
+    q, k, v = (_seeded((1, 1, 128, 2), tinytorch.float64, seed) for seed in (33, 34, 35))
+    attend = lambda *t: F.scaled_dot_product_attention(*t, is_causal=True)  # noqa: E731
+    assert gradcheck(attend, [q, k, v])
+    small = [t[..., :3, :].detach().requires_grad_() for t in (q, k, v)]
+    assert gradgradcheck(attend, small)
+
+
 def test_attention_float_mask_gradient_and_weights_match():
     from tinytorch.ops.nn import ScaledDotProductAttention
 

@@ -662,6 +662,9 @@ def _sdpa_forward_fast(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_w
     qs = q * scale
     kt = xp.ascontiguousarray(xp.swapaxes(k, -1, -2))
     v_rows = _contiguous(xp, v)
+    blocks = _causal_blocks(q, k, mask, dropout_p, is_causal, return_weights)
+    if blocks:
+        return _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale)
     scores = qs @ kt  # (..., L, S), a fresh array: masked and normalised in place
     if is_causal:
         scores += causal_bias(xp, scores.shape[-2], scores.shape[-1], dtype)
@@ -700,6 +703,8 @@ def _sdpa_backward_fast(ctx, g, g_weights=None):
     nq, nk, nv, nm = ctx.needs_input_grad[:4]
     xp = array_module(g)
     g = _contiguous(xp, g)
+    if getattr(ctx, "blocks", None) and not nm:
+        return _sdpa_backward_causal_blocks(ctx, g, k, qs, v, nq, nk, nv)
     dv = None
     if nv:
         dropped = probs if drop is None else probs * drop
@@ -723,6 +728,71 @@ def _sdpa_backward_fast(ctx, g, g_weights=None):
         dk = xp.swapaxes(d_scores, -1, -2) @ qs
     dm = d_scores if nm else None
     return dq, dk, dv, dm, None, None, None, None
+
+
+# Causal attention in blocks of query rows: the queries of rows [r0, r1) see only keys
+# [0, r1), so each block multiplies by that prefix of k and v alone and the products above
+# the diagonal, all masked to zero, are never computed: with 4 blocks 10/16 of the work of
+# the full products (PyTorch's CPU kernel skips them the same way). Each block's
+# probabilities are kept as their own row-major array for the backward (the double
+# backward recomputes them from q, k, v). Forward and backward, float32, one thread, CPU
+# time: see benchmarks/RESULTS.md.
+CAUSAL_BLOCK_ROWS = 64
+
+
+def _causal_blocks(q, k, mask, dropout_p, is_causal, return_weights):
+    """Row blocks ``[(r0, r1), ...]`` when causal attention may skip the masked products
+    (square, no other mask, no dropout, no weights returned, NumPy, long enough)."""
+    n = q.shape[-2]
+    if not is_causal or mask is not None or dropout_p > 0 or return_weights \
+            or k.shape[-2] != n or n < 2 * CAUSAL_BLOCK_ROWS or array_module(q) is not np:
+        return None
+    count = min(n // CAUSAL_BLOCK_ROWS, 8)
+    bounds = [n * i // count for i in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale):
+    """The causal forward block by block: S_b = qs_b k[:r1]^T + causal, P_b = softmax(S_b),
+    out_b = P_b v[:r1]."""
+    n = q.shape[-2]
+    out = np.empty(q.shape[:-1] + (v.shape[-1],), dtype=q.dtype)
+    bias = causal_bias(np, n, n, q.dtype)
+    block_probs = []
+    for r0, r1 in blocks:
+        p = qs[..., r0:r1, :] @ kt[..., :, :r1]  # (..., r1 - r0, r1), row-major
+        p += bias[r0:r1, :r1]
+        p -= p.max(axis=-1, keepdims=True)  # every causal row has a finite score
+        np.exp(p, out=p)
+        p *= 1 / row_sums(p)
+        np.matmul(p, v_rows[..., :r1, :], out=out[..., r0:r1, :])
+        block_probs.append(p)
+    ctx.save_for_backward(q, k, v, None, None, None, qs, v_rows)
+    ctx.scale, ctx.is_causal, ctx.blocks, ctx.block_probs = scale, True, blocks, block_probs
+    return out
+
+
+def _sdpa_backward_causal_blocks(ctx, g, k, qs, v, nq, nk, nv):
+    """The causal backward block by block: dv[:r1] += P_b^T g_b, dP_b = g_b v[:r1]^T,
+    dS_b = P_b (dP_b - rowsum(dP_b P_b)), dq_b = s dS_b k[:r1], dk[:r1] += dS_b^T qs_b."""
+    dq = np.empty(qs.shape, dtype=g.dtype) if nq else None
+    dk = np.zeros(k.shape, dtype=g.dtype) if nk else None
+    dv = np.zeros(v.shape, dtype=g.dtype) if nv else None
+    vt = np.ascontiguousarray(np.swapaxes(v, -1, -2))
+    for (r0, r1), p in zip(ctx.blocks, ctx.block_probs):
+        g_b = g[..., r0:r1, :]
+        if nv:
+            dv[..., :r1, :] += np.swapaxes(p, -1, -2) @ g_b
+        d_scores = g_b @ vt[..., :, :r1]
+        d_scores -= np.einsum("...ij,...ij->...i", d_scores, p)[..., None]
+        d_scores *= p
+        if nq:
+            np.matmul(d_scores, k[..., :r1, :], out=dq[..., r0:r1, :])
+        if nk:
+            dk[..., :r1, :] += np.swapaxes(d_scores, -1, -2) @ qs[..., r0:r1, :]
+    if nq:
+        dq *= ctx.scale
+    return dq, dk, dv, None, None, None, None, None
 
 
 # ----------------------------------------------------------------------------- padding
