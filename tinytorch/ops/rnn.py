@@ -56,6 +56,17 @@ def _input_grads(ctx, dgates_in, x, w_ih, dgates_h, h_prev):
     return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
+def _lstm_output(out, t, mask, h_new, c_new, h, c):
+    """Write step t's output ``out[t]`` and return the state carried to the next step: the
+    new one, except where ``mask`` is 0 (a finished sequence keeps its state, outputs 0)."""
+    if mask is None:
+        out[t] = h_new
+        return h_new, c_new
+    m = mask[t]
+    out[t] = h_new * m
+    return m * h_new + (1 - m) * h, m * c_new + (1 - m) * c
+
+
 def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):
     """One LSTM step on arrays: x (N, I), h (N, P), c (N, H); W_ih (4H, I), W_hh (4H, P),
     biases (4H,) or None. Returns (h', c', cache for ``lstm_cell_backward``):
@@ -129,14 +140,7 @@ class LSTMLayer(Function):
             if w_hr is not None:
                 unprojected[t] = h_new
                 h_new = h_new @ w_hr.T
-            if mask is not None:  # a finished sequence keeps its state and outputs 0
-                m = mask[t]
-                out[t] = h_new * m
-                h_new = m * h_new + (1 - m) * h
-                c_new = m * c_new + (1 - m) * c
-            else:
-                out[t] = h_new
-            h, c = h_new, c_new
+            h, c = _lstm_output(out, t, mask, h_new, c_new, h, c)
         ctx.save_for_backward(x, w_ih, w_hh, w_hr, mask)
         ctx.caches, ctx.unprojected, ctx.reverse = caches, unprojected, reverse
         return out, h, c
@@ -217,14 +221,7 @@ class FusedLSTMLayer(Function):
             h_new = o * tc
             if w_hr is not None:
                 h_new = h_new @ w_hr.T
-            if mask is not None:
-                m = mask[t]
-                out[t] = h_new * m
-                h_new = m * h_new + (1 - m) * h
-                c_new = m * c_new + (1 - m) * c
-            else:
-                out[t] = h_new
-            h, c = h_new, c_new
+            h, c = _lstm_output(out, t, mask, h_new, c_new, h, c)
         ctx.save_for_backward(x, w_ih, w_hh, w_hr, acts, h_prev, c_prev, tanh_c, mask)
         ctx.reverse = reverse
         return out, h, c
