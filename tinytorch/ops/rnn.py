@@ -75,7 +75,7 @@ def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):
         i, f, g, o = σ(a_i), σ(a_f), tanh(a_g), σ(a_o)
         c' = f c + i g,   h' = o tanh(c')
     """
-    # BEGIN SOLUTION assignment=10 "lstm_cell_forward: the gates i, f, g, o, then the new c and h"
+    # BEGIN SOLUTION assignment=10 "lstm_cell_forward: gates i, f, g, o, new c and h"
     xp = array_module(x)
     a = x @ w_ih.T + h @ w_hh.T
     if b_ih is not None:
