@@ -301,3 +301,24 @@ def test_in_place_under_no_grad_is_not_recorded():
     assert a.grad_fn.name() == "MulBackward"
     a.sum().backward()  # Mul's gradient for x does not need a's values
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_inplace_shape_methods_keep_memory_and_the_graph():
+    """unsqueeze_/squeeze_/t_/transpose_/swapdims_/swapaxes_: same memory, new shape; a
+    non-leaf takes the view's place in the graph; a leaf that requires grad refuses."""
+    a = tt.arange(6.0).reshape(2, 3)
+    storage = a.data
+    assert a.unsqueeze_(0) is a and a.shape == (1, 2, 3)
+    a.squeeze_().t_()
+    assert a.shape == (3, 2)
+    a[0, 1] = 7.0  # still the same memory
+    assert storage[1, 0].item() == 7.0
+    assert a.transpose_(0, 1).swapdims_(0, 1).swapaxes_(1, 0).shape == (2, 3)
+    x = tt.randn(2, 3, requires_grad=True)
+    y = x * 2
+    y.unsqueeze_(1)
+    (y * tt.arange(3.0)).sum().backward()
+    assert y.shape == (2, 1, 3)
+    np.testing.assert_allclose(x.grad.numpy(), np.tile([0.0, 2.0, 4.0], (2, 1)))
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.unsqueeze_(0)

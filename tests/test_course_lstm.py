@@ -14,8 +14,10 @@ import pytest
 
 import tinytorch as tt
 import tinytorch.nn as nn
+from tinytorch import backend
 from tinytorch.autograd import gradcheck
 from tinytorch.ops import rnn as R
+from tinytorch.testing import assert_fast_path_matches
 
 
 def _rng(seed):
@@ -212,20 +214,17 @@ def test_fused_layer_gradcheck_masked_projected():
     assert gradcheck(lambda *ts: R.FusedLSTMLayer.apply(*ts, mask, reverse), _tensors(arrays))
 
 
-def test_nn_lstm_takes_the_textbook_layer_when_the_switch_says_so(monkeypatch):
+def test_nn_lstm_takes_the_textbook_layer_when_the_switch_says_so():
     tt.manual_seed(0)
-    lstm = nn.LSTM(2, 3, num_layers=2, bidirectional=True).double()
-    x = tt.tensor(_rng(9).standard_normal((4, 2, 2)))
-    fused, (h_f, c_f) = lstm(x)
-    assert fused.grad_fn is not None
-    monkeypatch.setattr(R, "use_fused_lstm", lambda: False)
-    textbook, (h_t, c_t) = lstm(x)
-    for a, b in ((fused, textbook), (h_f, h_t), (c_f, c_t)):
-        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-12)
-    assert {node.fn for node in _nodes(fused)} & {R.FusedLSTMLayer, R.LSTMLayer} \
-        == {R.FusedLSTMLayer}
-    assert {node.fn for node in _nodes(textbook)} & {R.FusedLSTMLayer, R.LSTMLayer} \
-        == {R.LSTMLayer}
+    lstm = nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=2).double()
+    x = tt.tensor(_rng(9).standard_normal((4, 2, 2)), requires_grad=True)
+    assert_fast_path_matches(lambda x_: lstm(x_)[0], x, rtol=1e-10, atol=1e-12)
+    for fast in (True, False):
+        with backend.fast_paths(fast):
+            out, _ = lstm(x)
+            expected = R.FusedLSTMLayer if backend.use_fast_path(10) else R.LSTMLayer
+        assert {node.fn for node in _nodes(out)} & {R.FusedLSTMLayer, R.LSTMLayer} \
+            == {expected}
 
 
 def _nodes(t):

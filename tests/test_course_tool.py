@@ -449,8 +449,8 @@ def test_cli_reports_errors_without_a_traceback(tmp_path):
                "--source", str(repo)], REPO)
     assert res.returncode == 2 and "error: output directory" in res.stderr
     assert "Traceback" not in res.stderr
-    res = run(["-m", "tinytorch.course", "grade", "9"], REPO)
-    assert res.returncode == 2 and "no assignment 9" in res.stderr
+    res = run(["-m", "tinytorch.course", "grade", "99"], REPO)
+    assert res.returncode == 2 and "no assignment 99" in res.stderr
     build_edition(repo, tmp_path / "student", 1)
     res = run(["-m", "tinytorch.course", "restore", "-n", "1", "--reference",
                str(tmp_path / "student"), "--into", str(tmp_path / "student")], REPO)

@@ -108,11 +108,32 @@ def test_flat_state_dict_is_stored_under_its_own_keys(tmp_path):
 
 
 def test_unsupported_values_are_named(tmp_path):
-    with pytest.raises(TypeError, match=r"obj\['cfg'\]\['fn'\] of type function"):
+    with pytest.raises(TypeError, match=r"obj\['cfg'\]\['fn'\] of type function.*cannot "
+                                        r"be pickled"):
         tinytorch.save({"cfg": {"fn": lambda: 1}}, tmp_path / "x.safetensors")
-    with pytest.raises(TypeError, match="dict keys"):
-        tinytorch.save({(1, 2): 3}, tmp_path / "x.safetensors")
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_whole_objects_are_pickled_and_load_only_with_weights_only_false(tmp_path):
+    """torch.save(model, f) / torch.load(f, weights_only=False), as PyTorch's tutorial does;
+    the default (weights_only=True) refuses pickles, as PyTorch 2.6+ does."""
+    tinytorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.LayerNorm(4))
+    path = tmp_path / "model.pth"
+    tinytorch.save(model, path)
+    with pytest.raises(CheckpointError, match="weights_only=False"):
+        tinytorch.load(path)
+    back = tinytorch.load(path, weights_only=False, map_location="cpu")
+    x = tinytorch.randn(2, 3)
+    assert type(back) is nn.Sequential and tinytorch.equal(back(x), model(x))
+    assert type(back[0].weight) is nn.Parameter and back[0].weight.requires_grad
+    both = {(1, 2): 3, "model": model}  # tuple keys and modules: a pickle, as in PyTorch
+    tinytorch.save(both, path)
+    again = tinytorch.load(path, weights_only=False)
+    assert again[(1, 2)] == 3 and tinytorch.equal(again["model"](x), model(x))
+    # a plain state dict stays a safetensors file, loadable with the default
+    tinytorch.save(model.state_dict(), path)
+    assert set(tinytorch.load(path)) == set(model.state_dict())
 
 
 def test_missing_file_and_missing_directory(tmp_path):
@@ -417,3 +438,58 @@ def test_state_dict_with_extra_metadata_still_loads_in_pytorch(tmp_path):
 
     with safe_open(str(path), framework="np") as f:
         assert f.metadata()["author"] == "course"
+
+
+class TinyNet(nn.Module):
+    """A program's own model class: weights-only loads need it allowlisted."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def test_safe_globals_let_a_weights_only_load_rebuild_a_whole_model(tmp_path):
+    """PyTorch 2.6+'s way (its word_language_model example): torch.load(f) of a pickled
+    model under ``torch.serialization.safe_globals([...])`` naming its classes."""
+    from tinytorch import serialization
+
+    tinytorch.manual_seed(0)
+    model, path = TinyNet(), tmp_path / "model.pt"
+    tinytorch.save(model, path)
+    with pytest.raises(pickle.UnpicklingError, match="TinyNet is not allowed by default"):
+        tinytorch.load(path)
+    allowed = [TinyNet, nn.Sequential, nn.Linear, nn.ReLU]
+    with serialization.safe_globals(allowed):
+        back = tinytorch.load(path)
+    assert serialization.get_safe_globals() == []
+    x = tinytorch.randn(2, 3)
+    assert tinytorch.equal(back(x), model(x))
+    with serialization.safe_globals([TinyNet, nn.Sequential, nn.Linear]):  # ReLU missing
+        with pytest.raises(CheckpointError, match="nn.activation.ReLU"):
+            tinytorch.load(path)
+    serialization.add_safe_globals(allowed)
+    try:
+        assert isinstance(tinytorch.load(path), TinyNet)
+    finally:
+        serialization.clear_safe_globals()
+
+
+def test_layers_are_found_at_pytorchs_module_paths():
+    import importlib
+
+    import tinytorch.nn.modules.rnn  # noqa: F401  (import by path works)
+    from tinytorch.nn.modules import LAYOUT
+
+    assert tinytorch.nn.modules.linear.Linear is nn.Linear
+    assert tinytorch.nn.modules.sparse.Embedding is nn.Embedding
+    assert issubclass(tinytorch.nn.modules.linear.NonDynamicallyQuantizableLinear, nn.Linear)
+    for file, names in LAYOUT.items():
+        module = importlib.import_module(f"tinytorch.nn.modules.{file}")
+        assert all(getattr(module, n) is getattr(nn, n) for n in names)
+    torch = pytest.importorskip("torch")
+    for file, names in LAYOUT.items():  # each sits where PyTorch defines it
+        theirs = importlib.import_module(f"torch.nn.modules.{file}")
+        assert all(hasattr(theirs, n) for n in names), file

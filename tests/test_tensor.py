@@ -109,6 +109,26 @@ def test_set_default_dtype_changes_python_floats():
         tt.set_default_dtype(tt.int64)
 
 
+def test_default_device_reaches_the_factories(device):
+    """set_default_device and ``with tinytorch.device(...)``: factories without device=."""
+    assert tt.get_default_device() == "cpu"
+    try:
+        tt.set_default_device(device)
+        assert tt.get_default_device() == device
+        made = [tt.zeros(2), tt.randn(2), tt.arange(3), tt.tensor([1.0]), tt.full((2,), 3.0),
+                tt.nn.Linear(2, 2).weight]
+        assert all(t.device == device for t in made)
+        assert tt.from_numpy(np.zeros(2)).device == "cpu"  # shares NumPy memory: stays put
+    finally:
+        tt.set_default_device(None)
+    assert tt.get_default_device() == "cpu" and tt.zeros(1).device == "cpu"
+    with tt.device(device):
+        assert tt.ones(2).device == device
+    assert tt.ones(2).device == "cpu"
+    with pytest.raises(RuntimeError, match="unknown device"):
+        tt.set_default_device("tpu")
+
+
 # ------------------------------------------------------------------ factories
 
 def test_factories_shapes_and_values(device):

@@ -6,6 +6,7 @@ PyTorch-style tutorial code. See docs/ for the guide and the table of difference
 
 from . import (
     _allocator,
+    accelerator,
     amp,
     autograd,
     backend,
@@ -39,6 +40,7 @@ from .backend import (
     float16,
     float32,
     float64,
+    get_default_device,
     get_default_dtype,
     half,
     iinfo,
@@ -49,6 +51,7 @@ from .backend import (
     int64,
     long,
     promote_types,
+    set_default_device,
     set_default_dtype,
     short,
     uint8,
@@ -377,6 +380,14 @@ from .serialization import load, save
 from .tensor import Size, Tensor
 
 default_generator = _default_generator()
+
+# tinytorch.sum(x, axis=1, keepdims=True), tinytorch.matmul(a, b, out=c): what PyTorch's
+# argument parser accepts beyond each function's parameters (tinytorch/_aliases.py)
+import sys as _sys  # noqa: E402
+
+from . import _aliases  # noqa: E402
+
+_aliases.add_numpy_aliases(_sys.modules[__name__], out=True)
 
 # process-wide malloc tuning, the one global side effect of importing tinytorch
 # (docs/differences.md lists it; TINYTORCH_KEEP_FREED_MEMORY=0 opts out)

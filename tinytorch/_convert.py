@@ -16,6 +16,8 @@ from .autograd.function import tensor_class
 
 def as_array(data, dtype=None, device=None):
     """A backend array from Python data, NumPy/CuPy arrays or Tensors (PyTorch's dtype rules)."""
+    if device is None and not (isinstance(data, tensor_class()) or backend.is_array(data)):
+        device = backend.default_device_or(None)  # new data goes to the default device
     dev = backend.to_device(device) if device is not None else None
     if isinstance(data, tensor_class()):
         arr = data._data

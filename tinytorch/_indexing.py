@@ -8,6 +8,7 @@ import builtins
 import numpy as np
 
 from . import backend
+from ._convert import _unwrap_nested
 from .autograd.function import tensor_class
 
 
@@ -23,8 +24,10 @@ def translate_index(index, t):
                 raise RuntimeError(f"indexing a tensor on {t.device} with an index on "
                                    f"{it.device}")
             it = it._data
-        elif isinstance(it, list):
-            it = t._xp.asarray(it)
+        elif isinstance(it, (list, range)):  # x[range(n), y]: a sequence, as in PyTorch
+            it = t._xp.asarray(_unwrap_nested(list(it)))
+            if it.size == 0:  # x[[]]: an empty long index, not NumPy's empty float array
+                it = it.astype(np.int64)
         if backend.is_array(it):
             if it.dtype == np.bool_:
                 need = tuple(t.shape[dim:dim + it.ndim])

@@ -19,6 +19,7 @@ from .tensor import Size, Tensor, _dim, _shape_args, cat_tensors
 def _finish(arr, dtype, device, requires_grad) -> Tensor:
     if dtype is not None:
         arr = arr.astype(backend.to_dtype(dtype).np, copy=False)
+    device = backend.default_device_or(device)
     if device is not None:
         arr = backend.move(arr, device)
     t = Tensor._make(arr)

@@ -11,13 +11,17 @@ written by ``safetensors.torch.save_file(model.state_dict(), path)`` loads here 
 dict. Tensors inside nested containers are named by their path joined with dots
 (``{'model': {'fc.weight': w}}`` stores ``model.fc.weight``).
 
-Differences from ``torch.save``/``torch.load`` (pickle):
+Whole objects (``save(model, path)``, a dict holding a module or an optimizer): anything
+the safe format cannot express is written as a pickle instead, as ``torch.save`` does, and
+``load`` reads it back only when called with ``weights_only=False``: the default
+(``weights_only=True`` since PyTorch 2.6) refuses it, because unpickling runs whatever code
+the file names. Do it only for files you trust, as PyTorch's documentation says.
 
-- only the containers and scalar types above, tensors and NumPy arrays can be saved; any
-  other object raises ``TypeError`` naming where it is;
+Differences from ``torch.save``/``torch.load``:
+
 - tensors that share memory are saved (and loaded) as separate copies;
-- ``load`` is always ``weights_only``, and the ``weights_only`` argument is accepted and
-  ignored.
+- PyTorch's own zip/pickle checkpoints cannot be read (they need PyTorch's classes):
+  convert them with ``safetensors.torch.save_file(state_dict, path)``.
 
 Writes are atomic: the bytes go to a temporary file in the destination's directory, are
 flushed to disk (fsync), and only then renamed over the destination, so a crash mid-write
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import secrets
 import struct
 import zlib
@@ -46,7 +51,8 @@ import numpy as np
 from . import backend
 from .tensor import Tensor
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
+           "safe_globals"]
 
 _FORMAT_KEY = "tinytorch"
 _FORMAT_VERSION = 1
@@ -64,6 +70,10 @@ class CheckpointError(RuntimeError):
     """A file that ``tinytorch.load`` cannot read: not safetensors, truncated or corrupted."""
 
 
+class WeightsOnlyError(CheckpointError, pickle.UnpicklingError):
+    """A weights-only load met a global it may not rebuild (PyTorch raises UnpicklingError)."""
+
+
 # ----------------------------------------------------------------------------- save
 
 
@@ -75,7 +85,16 @@ def save(obj: Any, f, *, metadata: dict[str, str] | None = None) -> None:
     safetensors header (e.g. ``{'format': 'pt'}`` is written by default).
     """
     arrays: dict[str, np.ndarray] = {}
-    tree = _encode(obj, [], arrays, "obj")
+    try:
+        tree = _encode(obj, [], arrays, "obj")
+    except _NotPlain as why:  # a module, an optimizer, a user's class: pickled, as torch.save
+        try:
+            data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as e:
+            raise TypeError(f"{why}, and the whole object cannot be pickled either "
+                            f"({e})") from None
+        _write(f, data)
+        return
     checksums = {name: _crc32(arr) for name, arr in arrays.items()}
     header = {"format": "pt"}
     if metadata:
@@ -85,11 +104,18 @@ def save(obj: Any, f, *, metadata: dict[str, str] | None = None) -> None:
         header.update(metadata)
     header[_FORMAT_KEY] = json.dumps({"version": _FORMAT_VERSION, "tree": tree,
                                       "crc32": checksums}, separators=(",", ":"))
-    data = _safetensors_bytes(arrays, header)
+    _write(f, _safetensors_bytes(arrays, header))
+
+
+def _write(f, data: bytes) -> None:
     if hasattr(f, "write") and not isinstance(f, (str, os.PathLike)):
         f.write(data)
         return
     _atomic_write(os.fspath(f), data)
+
+
+class _NotPlain(TypeError):
+    """An object the safe format cannot hold: ``save`` pickles the whole object instead."""
 
 
 def _encode(obj, path: list[str], arrays: dict, where: str):
@@ -119,7 +145,7 @@ def _encode(obj, path: list[str], arrays: dict, where: str):
         items = []
         for k, v in obj.items():
             if not (k is None or isinstance(k, (bool, int, float, str))):
-                raise TypeError(f"save: dict keys must be str, int, float, bool or None; "
+                raise _NotPlain(f"save: dict keys must be str, int, float, bool or None; "
                                 f"{where} has a key of type {type(k).__name__}: {k!r}")
             items.append([k, _encode(v, path + [str(k)], arrays, f"{where}[{k!r}]")])
         # state_dict() is an OrderedDict: it comes back as one (other dicts as plain dicts)
@@ -132,9 +158,8 @@ def _encode(obj, path: list[str], arrays: dict, where: str):
         return {"dtype": obj.name}
     if isinstance(obj, backend.device):
         return {"device_spec": str(obj)}
-    raise TypeError(f"save: cannot store {where} of type {type(obj).__name__}: checkpoints "
-                    f"hold tensors, arrays, dicts, lists, tuples, numbers, strings, bools "
-                    f"and None (no pickled objects)")
+    raise _NotPlain(f"save: {where} of type {type(obj).__name__} is not a tensor, array, "
+                    f"container or plain value")
 
 
 def _add_array(arrays: dict, path: list[str], arr: np.ndarray) -> str:
@@ -224,7 +249,9 @@ def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) ->
     (``'cpu'``, ``'cuda'``, ``tinytorch.device``) or a dict such as ``{'cuda': 'cpu'}``.
     Raises ``FileNotFoundError`` for a missing path and ``CheckpointError`` (a
     ``RuntimeError``) naming the file for anything that is not an intact safetensors file.
-    The file is parsed, never unpickled.
+    Safetensors files are parsed, never unpickled. A pickle written by ``save`` (of a whole
+    module, say) is read only with ``weights_only=False``, which runs the code the file
+    names: only for files you trust.
     """
     if kwargs:
         raise TypeError(f"load: unexpected keyword arguments {sorted(kwargs)} (tinytorch "
@@ -242,6 +269,8 @@ def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) ->
             raise FileNotFoundError(2, "No such file or directory", label)
         with open(label, "rb") as fh:
             data = fh.read()
+    if data[:1] == b"\x80" and not _is_safetensors(data):  # a pickle: whole, or safe globals
+        return _unpickle(data, map_location, label, weights_only is not False)
     header = _read_header(data, label)
     raw = _arrays_of(header, data, label)
     meta = header.get("__metadata__") or {}
@@ -271,6 +300,143 @@ def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) ->
             raise CheckpointError(f"load: {label!r} is corrupted: the bytes of tensor "
                                   f"{name!r} do not match their checksum")
     return _decode(tree, raw, map_location, label, 0)
+
+
+# ----------------------------------------------------------------------------- safe globals
+# What a weights-only load may rebuild from a pickle, as PyTorch 2.6+: tinytorch's tensors and
+# a few plain containers always; any other class or function (a model's own class, the
+# layers inside it) only once the program allowlists it with ``add_safe_globals([...])`` or
+# ``with safe_globals([...]):``, the way PyTorch's word_language_model example loads its
+# saved model.
+
+_user_safe_globals: list = []
+
+
+def _always_safe() -> list:
+    from collections import OrderedDict as _OrderedDict
+
+    from .nn.parameter import Parameter
+
+    return [rebuild_tensor, Tensor, Parameter, _OrderedDict, set, frozenset, slice, complex,
+            backend.dtype, backend.device]
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Allow these classes and functions in weights-only loads (``torch.load`` default)."""
+    _user_safe_globals.extend(safe_globals)
+
+
+def get_safe_globals() -> list:
+    """The classes and functions the program allowed with ``add_safe_globals``."""
+    return list(_user_safe_globals)
+
+
+def clear_safe_globals() -> None:
+    _user_safe_globals.clear()
+
+
+class safe_globals:
+    """``with safe_globals([MyModel, nn.Linear]): torch.load(path)``: allowed in the block."""
+
+    def __init__(self, safe_globals: list):
+        self.safe_globals = list(safe_globals)
+
+    def __enter__(self):
+        self.mark = len(_user_safe_globals)
+        _user_safe_globals.extend(self.safe_globals)
+
+    def __exit__(self, *exc_info):
+        del _user_safe_globals[self.mark:]
+
+
+def _global_name(obj) -> str:
+    entry = obj[0] if isinstance(obj, tuple) else obj  # PyTorch also takes (obj, "name")
+    return f"{entry.__module__}.{entry.__qualname__}"
+
+
+class _WeightsOnlyUnpickler(pickle.Unpickler):
+    """Rebuilds only allowed globals: looked up by name in the allowlist, never imported."""
+
+    def __init__(self, file, label: str):
+        super().__init__(file)
+        self.label = label
+        self.allowed = {_global_name(g): (g[0] if isinstance(g, tuple) else g)
+                        for g in _always_safe() + _user_safe_globals}
+
+    def find_class(self, module, name):
+        found = self.allowed.get(f"{module}.{name}")
+        if found is None:
+            raise WeightsOnlyError(
+                f"load: weights only load of {self.label!r} failed: unsupported global "
+                f"{module}.{name} is not allowed by default. If you trust this file, allow it "
+                f"with tinytorch.serialization.add_safe_globals([{name}]) or the "
+                f"safe_globals([{name}]) context manager, or load with weights_only=False "
+                f"(which can run arbitrary code)")
+        return found
+
+    def persistent_load(self, pid):
+        raise WeightsOnlyError(f"load: {self.label!r} holds a persistent id; tinytorch "
+                                     f"never writes one")
+
+
+def _is_safetensors(data: bytes) -> bool:
+    """A safetensors file: an 8-byte header length that fits, then a JSON object. (Its first
+    byte, the length's low byte, can be 0x80, a pickle's first byte.)"""
+    if len(data) < 9:
+        return False
+    (n,) = struct.unpack("<Q", data[:8])
+    return 8 + n <= len(data) and data[8:9] == b"{"
+
+
+def _unpickle(data: bytes, map_location, label: str, weights_only: bool):
+    """A pickle that ``save`` wrote: every global allowed (``weights_only=False``) or only
+    the safe ones; then ``map_location`` applied to each tensor."""
+    import io
+
+    try:
+        if weights_only:
+            obj = _WeightsOnlyUnpickler(io.BytesIO(data), label).load()
+        else:
+            obj = pickle.loads(data)
+    except WeightsOnlyError:
+        raise
+    except Exception as e:
+        raise CheckpointError(f"load: {label!r} could not be unpickled ({type(e).__name__}: "
+                              f"{e})") from e
+    if map_location is not None:
+        _move_pickled_tensors(obj, map_location, label, set())
+    return obj
+
+
+def _move_pickled_tensors(obj, map_location, label, seen):
+    """Apply ``map_location`` to the tensors of unpickled containers and modules, in place."""
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, Tensor):
+        target = _target_device(obj.device.type, map_location, label)
+        obj._data = backend.move(obj._data, target)
+        return
+    children = (obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple))
+                else vars(obj).values() if hasattr(obj, "__dict__") else ())
+    for child in children:
+        _move_pickled_tensors(child, map_location, label, seen)
+
+
+def rebuild_tensor(cls, data: bytes, dtype: str, shape: tuple, device: str,
+                   requires_grad: bool):
+    """Unpickling a Tensor (``Tensor.__reduce_ex__``): its values on its device. The values
+    travel as bytes, a NumPy dtype string and a shape, so a pickle of tensors names no NumPy
+    function and the weights-only unpickler has nothing of NumPy's to allow."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise pickle.UnpicklingError(f"rebuild_tensor: {cls!r} is not a Tensor class")
+    array = np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape).copy()
+    t = cls.__new__(cls)
+    Tensor.__init__(t, backend.move(array, backend.to_device(device)),
+                    dtype=backend.dtype_of(array))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def _arrays_of(header: dict, data: bytes, label: str) -> dict[str, np.ndarray]:
@@ -314,11 +480,12 @@ def _read_header(data: bytes, label: str) -> dict:
     try:
         return _parse_header(data, label)
     except CheckpointError:
-        if data[:2] == b"PK" or data[:1] == b"\x80":
+        if data[:2] == b"PK":
             raise CheckpointError(
-                f"load: {label!r} is not a safetensors file; it looks like a pickle/zip "
-                f"checkpoint (the torch.save format). tinytorch.load never unpickles: convert "
-                f"it in PyTorch with safetensors.torch.save_file(state_dict, path)") from None
+                f"load: {label!r} is not a safetensors file; it looks like a zip checkpoint "
+                f"(PyTorch's torch.save format). tinytorch.load never unpickles those: "
+                f"convert it in PyTorch with safetensors.torch.save_file(state_dict, path)"
+            ) from None
         raise
 
 

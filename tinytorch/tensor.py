@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from . import _printing, backend
+from . import _aliases, _printing, backend
 from . import functions_indexing as FI
 from . import random as _random
 from ._convert import _operand, _raw, _unwrap_nested, as_array  # noqa: F401 (re-exported)
@@ -1970,7 +1970,13 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     def __reduce_ex__(self, protocol):
-        raise TypeError("tinytorch tensors are not picklable: use tinytorch.save (safetensors)")
+        # pickling (save() of whole modules, multiprocessing): the values, detached, with
+        # requires_grad; the graph is not saved, as in PyTorch
+        from .serialization import rebuild_tensor
+
+        values = np.ascontiguousarray(backend.to_numpy(self._data))
+        return (rebuild_tensor, (type(self), values.tobytes(), values.dtype.str, values.shape,
+                                 str(self.device), self.requires_grad))
 
     def __deepcopy__(self, memo):
         # copy.deepcopy(module) copies leaf tensors as PyTorch does; pickling stays off
@@ -2071,3 +2077,33 @@ def cat_tensors(tensors, dim=0):
                                f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
                                f"{tuple(t.shape)}")
     return shape_ops.Cat.apply(d, *tensors)
+
+
+def _reshaped_inplace_of(name: str):
+    """The in-place shape method ``name_`` (``unsqueeze_``, ``t_``...): ``self`` becomes
+    ``self.name(...)``, the same memory seen under a new shape; no element moves. As in
+    PyTorch, a leaf that requires grad refuses; a non-leaf takes the view's place in the
+    graph."""
+
+    def method(self, *args, **kwargs):
+        out = getattr(self, name)(*args, **kwargs)
+        if grad_mode.is_grad_enabled() and self.requires_grad:
+            self._check_inplace_in_graph()
+            self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        self._data = out._data
+        self._bump_version()
+        return self
+
+    method.__name__ = name + "_"
+    method.__qualname__ = "Tensor." + method.__name__
+    method.__doc__ = (f"In-place ``{name}``: this tensor takes the new shape "
+                      f"(``self.{name}(...)``), keeping its memory.")
+    return method
+
+
+for _name in ("unsqueeze", "squeeze", "t", "transpose", "swapdims", "swapaxes"):
+    setattr(Tensor, _name + "_", _reshaped_inplace_of(_name))
+del _name
+
+# x.sum(1, keepdims=True), x.max(axis=0): NumPy's names, as PyTorch's parser accepts them
+_aliases.add_numpy_aliases(Tensor)

@@ -14,6 +14,7 @@ installed, saves a picture to ``--out`` (default ``out/milestones``):
 6. SGD, Adam and AdamW with a warm-up and cosine schedule on the same problem (curves);
 7. a small GPT trains on the built-in corpus and writes a sample;
 8. the encoder-decoder learns to reverse strings, decoded greedily;
+9. a small CNN (convolution, ReLU, max-pooling, linear) reads digits drawn in code;
 10. a character-level LSTM trains on the built-in corpus, and your LSTMCell writes a sample.
 
 Before an assignment is done its code is a stub: the milestone stops at once and says
@@ -45,6 +46,7 @@ MILESTONES = {
     6: "optimizers: SGD, Adam and AdamW with warm-up and cosine decay",
     7: "the GPT: a small character GPT trains and samples",
     8: "the encoder-decoder: string reversal, decoded greedily",
+    9: "convolutions: a small CNN reads handwritten-looking digits",
     10: "recurrent networks: a character LSTM trains, your LSTMCell samples",
 }
 
@@ -398,6 +400,101 @@ def milestone_8(out: Path | None, quick: bool) -> dict:
     return {"accuracy": accuracy}
 
 
+# ------------------------------------------------------------------ 9: a CNN reads digits
+
+# the ten digits in a 5 x 7 bitmap font, drawn here so the data set needs no download
+_DIGIT_FONT = """
+.###. ..#.. .###. ##### ...#. ##### ..##. ##### .###. .###.
+#...# .##.. #...# ...#. ..##. #.... .#... ....# #...# #...#
+#..## ..#.. ....# ..#.. .#.#. ####. #.... ...#. #...# #...#
+#.#.# ..#.. ...#. ...#. #..#. ....# ####. ..#.. .###. .####
+##..# ..#.. ..#.. ....# ##### ....# #...# .#... #...# ....#
+#...# ..#.. .#... #...# ...#. #...# #...# .#... #...# ...#.
+.###. .###. ##### .###. ...#. .###. .###. .#... .###. .##..
+"""
+
+
+def digit_glyphs() -> np.ndarray:
+    """The font as a (10, 7, 5) array of 0/1."""
+    rows = [line.split() for line in _DIGIT_FONT.strip().splitlines()]
+    return np.array([[[c == "#" for c in row[d]] for row in rows] for d in range(10)],
+                    dtype=np.float64)
+
+
+def draw_digits(labels: np.ndarray, rng, size: int = 16) -> np.ndarray:
+    """Images (N, 1, size, size) in [0, 1] of the digits ``labels``, each drawn from the
+    font with its own size, slant, position and stroke width, blurred and noisy."""
+    glyphs = digit_glyphs()
+    n = len(labels)
+    scale = rng.uniform(1.5, 2.0, n)[:, None, None]  # pixels per font cell
+    slant = rng.uniform(-0.25, 0.25, n)[:, None, None]
+    centre_y = size / 2 + rng.uniform(-1.0, 1.0, n)[:, None, None]
+    centre_x = size / 2 + rng.uniform(-2.0, 2.0, n)[:, None, None]
+    yy, xx = np.mgrid[0:size, 0:size] + 0.5
+    # each pixel centre mapped back into the font's cell grid (7 rows, 5 columns)
+    fy = (yy - centre_y) / scale + 3.5
+    fx = (xx - centre_x - slant * (yy - centre_y)) / scale + 2.5
+    iy, ix = np.floor(fy).astype(int), np.floor(fx).astype(int)
+    inside = (iy >= 0) & (iy < 7) & (ix >= 0) & (ix < 5)
+    images = glyphs[labels[:, None, None], iy.clip(0, 6), ix.clip(0, 4)] * inside
+    thick = rng.random(n) < 0.5  # a bolder pen: the stroke grows one pixel to the right
+    images[thick, :, 1:] = np.maximum(images[thick, :, 1:], images[thick, :, :-1])
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+    blurred = sum(padded[:, a:a + size, b:b + size] for a in range(3) for b in range(3)) / 9
+    images = 0.6 * images + 0.4 * blurred + rng.normal(0, 0.15, images.shape)
+    return images.clip(0, 1)[:, None]
+
+
+def milestone_9(out: Path | None, quick: bool) -> dict:
+    """Conv(1->8) ReLU MaxPool Conv(8->16) ReLU MaxPool Linear(256->10) on drawn digits,
+    running the textbook convolution and pooling of assignment 9."""
+    from .. import backend
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    n_train, n_test = (256, 64) if quick else (3000, 500)
+    train_y, test_y = rng.integers(0, 10, n_train), rng.integers(0, 10, n_test)
+    train_x = torch.tensor(draw_digits(train_y, rng)).float()
+    test_x = torch.tensor(draw_digits(test_y, rng)).float()
+    model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(16 * 4 * 4, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    steps = 5 if quick else 400
+    losses = []
+    with backend.fast_paths(False):  # your im2col, convolution and pooling
+        for _ in range(steps):
+            batch = rng.integers(0, n_train, 64)
+            loss = F.cross_entropy(model(train_x[torch.tensor(batch)]),
+                                   torch.tensor(train_y[batch]))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        model.eval()
+        with torch.no_grad():
+            predicted = model(test_x).argmax(-1).numpy()
+    accuracy = float((predicted == test_y).mean())
+    note = _plot(out and out / "milestone9.png",
+                 lambda plt: _digit_grid(plt, test_x.numpy()[:, 0], predicted, test_y))
+    first, last = float(np.mean(losses[:5])), float(np.mean(losses[-20:]))
+    print(f"CNN with {sum(p.numel() for p in model.parameters()):,} parameters: loss "
+          f"{first:.2f} -> {last:.2f} after {steps} steps; test accuracy {accuracy:.1%} on "
+          f"{n_test} new digits (guessing: 10%){note}")
+    return {"first_loss": first, "last_loss": last, "accuracy": accuracy}
+
+
+def _digit_grid(plt, images, predicted, truth, rows=4, cols=8):
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 1.05))
+    for k, ax in enumerate(axes.ravel()):
+        ax.imshow(images[k], cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(str(predicted[k]), fontsize=9,
+                     color="tab:green" if predicted[k] == truth[k] else "tab:red")
+        ax.axis("off")
+    fig.suptitle("test digits and the CNN's reading (red: wrong)", fontsize=10)
+    return fig
+
+
 # ------------------------------------------------------------------ 10: a character LSTM
 
 def milestone_10(out: Path | None, quick: bool) -> dict:
@@ -467,7 +564,8 @@ def milestone_10(out: Path | None, quick: bool) -> dict:
 
 RUNNERS = {1: milestone_1, 2: lambda o, q: milestone_mlp(o, q, 2),
            3: lambda o, q: milestone_mlp(o, q, 3), 4: milestone_4, 5: milestone_5,
-           6: milestone_6, 7: milestone_7, 8: milestone_8, 10: milestone_10}
+           6: milestone_6, 7: milestone_7, 8: milestone_8, 9: milestone_9,
+           10: milestone_10}
 
 
 def run_milestone(number: int, out: str | Path | None = "out/milestones",

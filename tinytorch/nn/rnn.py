@@ -4,7 +4,7 @@ gate orders, shapes and initialisation (every parameter ~ U(-1/sqrt(H), 1/sqrt(H
 
 Each layer and direction runs as one Function over the whole sequence
 (``tinytorch.ops.rnn``), fused for speed; ``LSTMCell``, and ``LSTM`` when
-``ops.rnn.use_fused_lstm()`` is False, step the textbook cell of course assignment 10.
+``backend.use_fast_path(10)`` is False, step the textbook cell of course assignment 10.
 Inputs are ``(L, N, H_in)`` (``(N, L, H_in)`` with ``batch_first``), unbatched
 ``(L, H_in)``, or a ``PackedSequence``.
 """

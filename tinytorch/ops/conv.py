@@ -1,22 +1,50 @@
-"""Convolution and pooling with hand-derived backward: strided-view im2col + one matmul.
+"""Convolution and pooling with hand-derived backward: im2col + one matmul.
 
 Every op here works on 2-D images ``(N, C, H, W)``; the 1-D forms in ``nn.functional``
 call them with ``H = 1``. The shared pieces:
 
-- ``windows``: a strided *view* ``(N, C, OH, OW, KH, KW)`` of a padded input, one
-  ``(KH, KW)`` window per output position (no copy until a matmul needs the columns);
-- ``col2im``: the adjoint of ``windows``: window gradients added back onto the padded
-  input, one strided slice per kernel offset (``KH * KW`` vectorised adds, no ``add.at``).
+- ``im2col``: the column matrix ``(N, C*KH*KW, OH*OW)`` of a padded input, one column per
+  output position holding its window (the textbook form, course assignment 9);
+- ``windows``: the same windows as a strided *view* ``(N, C, OH, OW, KH, KW)`` (no copy
+  until a matmul needs the columns: the fast paths use it);
+- ``col2im``: the adjoint of both: window gradients added back onto the padded input, one
+  strided slice per kernel offset (``KH * KW`` vectorised adds, no ``add.at``);
+  ``col2im_matrix`` takes them in ``im2col``'s column layout.
 
-Convolution is then ``cols @ Wᵀ`` per group; its input gradient is ``col2im(g @ W)`` and
-its weight gradient ``gᵀ @ cols``. The transposed convolution is the same pair swapped.
+Convolution is then ``W @ cols`` per group; its input gradient is ``col2im(Wᵀ g)`` and
+its weight gradient ``g colsᵀ``. The transposed convolution is the same pair swapped.
+Max-pooling is the argmax of each column, and its gradient goes back to that element.
+
+``Conv2d`` and ``MaxPool2d`` each have two forms: the textbook one (``conv2d_forward``,
+``conv2d_backward``, ``max_pool2d_forward``, ``max_pool2d_backward``: what the course grades)
+and a tuned one beside it (``_conv2d_forward_fast``, ...). ``backend.use_fast_path(9)``
+picks (``with backend.fast_paths(False):`` runs the textbook forms; so does a student
+edition while assignment 9 is open); the tests check that both give the same numbers.
 """
 
 from __future__ import annotations
 
 import math
 
+from .. import backend
 from ..autograd.function import Function, array_module
+
+def im2col(xp, xpad, kernel, stride, dilation, out_hw):
+    """The column matrix ``cols (N, C*KH*KW, OH*OW)`` of a padded input:
+    ``cols[n, (c, a, b), (i, j)] = xpad[n, c, i*sh + a*dh, j*sw + b*dw]``, so column
+    ``(i, j)`` holds the window of output position ``(i, j)``, row ``(c, a, b)`` one offset."""
+    # BEGIN SOLUTION assignment=9 "im2col: the window of each output position as a column"
+    n, c = xpad.shape[:2]
+    (kh, kw), (oh, ow) = kernel, out_hw
+    cols = xp.empty((n, c, kh, kw, oh, ow), dtype=xpad.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            # offset (a, b) of every window: rows a*dh, a*dh + sh, ...; columns likewise
+            top, left = a * dilation[0], b * dilation[1]
+            cols[:, :, a, b] = xpad[:, :, top:top + stride[0] * (oh - 1) + 1:stride[0],
+                                    left:left + stride[1] * (ow - 1) + 1:stride[1]]
+    return cols.reshape(n, c * kh * kw, oh * ow)
+    # END SOLUTION
 
 
 def windows(xp, x, kernel, stride, dilation, out_hw):
@@ -40,6 +68,15 @@ def col2im(xp, grad_windows, padded_shape, stride, dilation, dtype):
             out[:, :, h0:h0 + stride[0] * (oh - 1) + 1:stride[0],
                 w0:w0 + stride[1] * (ow - 1) + 1:stride[1]] += grad_windows[:, :, :, :, a, b]
     return out
+
+
+def col2im_matrix(xp, cols, padded_shape, kernel, stride, dilation, out_hw):
+    """Adjoint of ``im2col``: every entry of ``cols (N, C*KH*KW, OH*OW)`` added back onto
+    the element of the padded input ``padded_shape`` that ``im2col`` copied it from."""
+    n, c = padded_shape[:2]
+    win = cols.reshape(n, c, kernel[0], kernel[1], out_hw[0], out_hw[1])
+    return col2im(xp, win.transpose(0, 1, 4, 5, 2, 3), padded_shape, stride, dilation,
+                  cols.dtype)
 
 
 def pad2d(xp, x, padding, value=0.0):
@@ -125,9 +162,81 @@ def _input_grad_stride1(xp, g, w_g, pad_shape, kernel, dilation):
     return flat[:, :, :hp * wp].reshape(c, n, hp, wp).transpose(1, 0, 2, 3)
 
 
+def conv2d_forward(xp, xpad, weight, bias, stride, dilation, groups, out_hw):
+    """y[n, o] = b[o] + Σ_{c in group(o), a, b} w[o, c, a, b] · xpad[n, c, i s + a d, j s + b d]
+    as one matrix product per group, y = W @ im2col(xpad) + b. Returns (y, cols)."""
+    # BEGIN SOLUTION assignment=9 "conv2d_forward: y = W @ im2col(x) + b, one product per group"
+    n = xpad.shape[0]
+    oc, _, kh, kw = weight.shape
+    oh, ow = out_hw
+    cols = im2col(xp, xpad, (kh, kw), stride, dilation, out_hw)  # (N, C*KH*KW, OH*OW)
+    cols_g = cols.reshape(n, groups, -1, oh * ow)  # (N, G, C/G*KH*KW, OH*OW)
+    w_g = weight.reshape(groups, oc // groups, -1)  # (G, OC/G, C/G*KH*KW)
+    out = (w_g @ cols_g).reshape(n, oc, oh, ow)  # (N, G, OC/G, OH*OW) -> (N, OC, OH, OW)
+    if bias is not None:
+        out += bias.reshape(1, oc, 1, 1)
+    return out, cols
+    # END SOLUTION
+
+
+def conv2d_backward(xp, g, cols, weight, padded_shape, stride, dilation, groups):
+    """Per group, with g[n] as an (OC/G, OH*OW) matrix like the forward's output:
+    dW = Σ_n g[n] cols[n]ᵀ, db = Σ_{n, i, j} g, d xpad = col2im(Wᵀ g[n]).
+    Returns (d xpad, dW, db)."""
+    # BEGIN SOLUTION assignment=9 "conv2d_backward: dW = g cols^T, db = sum g, dx = col2im(W^T g)"
+    n, oc, oh, ow = g.shape
+    _, _, kh, kw = weight.shape
+    g_g = g.reshape(n, groups, oc // groups, oh * ow)  # (N, G, OC/G, OH*OW)
+    cols_g = cols.reshape(n, groups, -1, oh * ow)  # (N, G, C/G*KH*KW, OH*OW)
+    w_g = weight.reshape(groups, oc // groups, -1)  # (G, OC/G, C/G*KH*KW)
+    dw = (g_g @ cols_g.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+    db = g.sum(axis=(0, 2, 3))
+    dcols = (w_g.transpose(0, 2, 1) @ g_g).reshape(cols.shape)  # (N, C*KH*KW, OH*OW)
+    dxpad = col2im_matrix(xp, dcols, padded_shape, (kh, kw), stride, dilation, out_hw=(oh, ow))
+    return dxpad, dw, db
+    # END SOLUTION
+
+
+def _conv2d_forward_fast(xp, xpad, weight, bias, stride, dilation, groups, out_hw):
+    """``conv2d_forward`` with channel-major columns ``(G, C/G*KH*KW, N*OH*OW)`` copied
+    from the strided ``windows`` view: the products are plain row-major GEMMs and the
+    result is already laid out as ``(C_out, N, OH, OW)``."""
+    n = xpad.shape[0]
+    oc, _, kh, kw = weight.shape
+    cols = _group_cols(windows(xp, xpad, (kh, kw), stride, dilation, out_hw), groups)
+    w_g = weight.reshape(groups, oc // groups, -1)
+    out = _rows_to_image(w_g @ cols, n, *out_hw)  # (G, OCg, N*OH*OW) -> (N, OC, OH, OW)
+    if bias is not None:
+        out += bias.reshape(1, -1, 1, 1)
+    return out, cols
+
+
+def _conv2d_backward_fast(xp, g, cols, weight, padded_shape, stride, dilation, groups,
+                          needs):
+    """``conv2d_backward`` on ``_conv2d_forward_fast``'s columns; at stride 1 the input
+    gradient is summed on flat rows (``_input_grad_stride1``). Only the ``needs`` grads."""
+    oc, _, kh, kw = weight.shape
+    n, _, oh, ow = g.shape
+    rows = _image_to_rows(g, groups)  # (G, OCg, N*OH*OW)
+    dxpad = dw = db = None
+    if needs[0]:
+        w_g = weight.reshape(groups, oc // groups, -1)
+        if stride == (1, 1):
+            dxpad = _input_grad_stride1(xp, g, w_g, padded_shape, (kh, kw), dilation)
+        else:
+            dcols = w_g.transpose(0, 2, 1) @ rows  # (G, Cg*KH*KW, N*OH*OW)
+            win = _cols_to_windows(dcols, n, padded_shape[1], oh, ow, kh, kw, groups)
+            dxpad = col2im(xp, win, padded_shape, stride, dilation, g.dtype)
+    if needs[1]:
+        dw = (rows @ cols.transpose(0, 2, 1)).reshape(weight.shape)
+    if needs[2]:
+        db = g.sum(axis=(0, 2, 3))
+    return dxpad, dw, db
+
+
 class Conv2d(Function):
     """y[n, o] = b[o] + Σ_{c in group(o), a, b} w[o, c, a, b] · x_pad[n, c, i s + a d, j s + b d];
-    dx = col2im(Wᵀ g), dW = g colsᵀ, db = Σ g"""
+    dx = col2im(Wᵀ g), dW = g colsᵀ, db = Σ g   (``conv2d_forward``, ``conv2d_backward``)"""
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
@@ -137,37 +246,27 @@ class Conv2d(Function):
         xpad = pad2d(xp, x, padding)
         oh = conv_out_size(h, kh, stride[0], sum(padding[0]), dilation[0])
         ow = conv_out_size(w, kw, stride[1], sum(padding[1]), dilation[1])
-        cols = _group_cols(windows(xp, xpad, (kh, kw), stride, dilation, (oh, ow)), groups)
-        w_g = weight.reshape(groups, oc // groups, -1)
-        out = _rows_to_image(w_g @ cols, n, oh, ow)  # (G, OCg, N*OH*OW) -> (N, OC, OH, OW)
-        if bias is not None:
-            out += bias.reshape(1, -1, 1, 1)
+        ctx.fast = backend.use_fast_path(9)  # backward reads the columns in the layout forward made
+        forward = _conv2d_forward_fast if ctx.fast else conv2d_forward
+        out, cols = forward(xp, xpad, weight, bias, stride, dilation, groups, (oh, ow))
         ctx.save_for_backward(cols, weight)
-        ctx.meta = (x.shape, xpad.shape, stride, padding, dilation, groups, (oh, ow))
+        ctx.meta = (x.shape, xpad.shape, stride, padding, dilation, groups)
         return out
 
     @staticmethod
     def backward(ctx, g):
         xp = array_module(g)
         cols, weight = ctx.saved_tensors
-        x_shape, pad_shape, stride, padding, dilation, groups, (oh, ow) = ctx.meta
-        oc, cg, kh, kw = weight.shape
-        rows = _image_to_rows(g, groups)  # (G, OCg, N*OH*OW)
-        dx = dw = db = None
-        if ctx.needs_input_grad[0]:
-            w_g = weight.reshape(groups, oc // groups, -1)
-            if stride == (1, 1):
-                dpad = _input_grad_stride1(xp, g, w_g, pad_shape, (kh, kw), dilation)
-            else:
-                dcols = w_g.transpose(0, 2, 1) @ rows  # (G, Cg*KH*KW, N*OH*OW)
-                win = _cols_to_windows(dcols, x_shape[0], x_shape[1], oh, ow, kh, kw, groups)
-                dpad = col2im(xp, win, pad_shape, stride, dilation, g.dtype)
-            dx = unpad2d(dpad, padding, x_shape[2:])
-        if ctx.needs_input_grad[1]:
-            dw = (rows @ cols.transpose(0, 2, 1)).reshape(weight.shape)
-        if ctx.needs_input_grad[2]:
-            db = g.sum(axis=(0, 2, 3))
-        return dx, dw, db, None, None, None, None
+        x_shape, pad_shape, stride, padding, dilation, groups = ctx.meta
+        needs = ctx.needs_input_grad[:3]
+        if ctx.fast:
+            dxpad, dw, db = _conv2d_backward_fast(xp, g, cols, weight, pad_shape, stride,
+                                                  dilation, groups, needs)
+        else:
+            dxpad, dw, db = conv2d_backward(xp, g, cols, weight, pad_shape, stride, dilation,
+                                            groups)
+        dx = unpad2d(dxpad, padding, x_shape[2:]) if needs[0] else None
+        return dx, dw if needs[1] else None, db if needs[2] else None, None, None, None, None
 
 
 class ConvTranspose2d(Function):
@@ -243,10 +342,64 @@ def _window_slices(kernel, stride, dilation, out_hw):
                                       slice(w0, w0 + stride[1] * (out_hw[1] - 1) + 1, stride[1]))
 
 
+def max_pool2d_forward(xp, xpad, kernel, stride, dilation, out_hw):
+    """y[n, c, i, j] = max of window (i, j) of ``xpad`` (padded with -inf), and ``arg``: the
+    window offset a*KW + b holding it (the first maximum; a NaN wins). Returns (y, arg)."""
+    # BEGIN SOLUTION assignment=9 "max_pool2d_forward: max and argmax of each im2col column"
+    n, c = xpad.shape[:2]
+    cols = im2col(xp, xpad, kernel, stride, dilation, out_hw)  # (N, C*KH*KW, OH*OW)
+    cols = cols.reshape(n, c, kernel[0] * kernel[1], out_hw[0], out_hw[1])
+    arg = cols.argmax(axis=2)  # (N, C, OH, OW)
+    out = xp.take_along_axis(cols, arg[:, :, None], axis=2)[:, :, 0]
+    return out, arg
+    # END SOLUTION
+
+
+def max_pool2d_backward(xp, g, arg, padded_shape, kernel, stride, dilation):
+    """d xpad = col2im of the columns that hold g[n, c, i, j] at the window's argmax and 0
+    elsewhere: each output's gradient goes to the one element that won its window."""
+    # BEGIN SOLUTION assignment=9 "max_pool2d_backward: g to each window's argmax, col2im"
+    n, c, oh, ow = g.shape
+    offsets = xp.arange(kernel[0] * kernel[1]).reshape(1, 1, -1, 1, 1)
+    winner = arg[:, :, None] == offsets  # (N, C, KH*KW, OH, OW): one-hot of the argmax
+    dcols = (winner * g[:, :, None]).reshape(n, -1, oh * ow)
+    return col2im_matrix(xp, dcols, padded_shape, kernel, stride, dilation, (oh, ow))
+    # END SOLUTION
+
+
+def _max_pool2d_forward_fast(xp, xpad, kernel, stride, dilation, out_hw):
+    """``max_pool2d_forward`` as one elementwise pass per kernel offset over strided slices:
+    no ``(N, C, KH*KW, OH, OW)`` column copy."""
+    out = arg = better = None
+    for k, (rows, cols) in _window_slices(kernel, stride, dilation, out_hw):
+        part = xpad[:, :, rows, cols]
+        if out is None:
+            out = part.copy()
+            arg = xp.zeros(out.shape, dtype=xp.int32)
+            better = xp.empty(out.shape, dtype=bool)
+            continue
+        xp.greater(part, out, out=better)  # larger, or a NaN (PyTorch's rule: the last
+        better |= xp.isnan(part)  # NaN of a window wins; a max already NaN is not beaten)
+        xp.copyto(arg, k, where=better)
+        xp.maximum(out, part, out=out)
+    return out, arg
+
+
+def _max_pool2d_backward_fast(xp, g, arg, padded_shape, kernel, stride, dilation):
+    """``max_pool2d_backward`` as one masked add per kernel offset."""
+    dpad = xp.zeros(padded_shape, dtype=g.dtype)
+    zero = g.dtype.type(0)
+    for k, (rows, cols) in _window_slices(kernel, stride, dilation, g.shape[2:]):
+        dpad[:, :, rows, cols] += xp.where(arg == k, g, zero)
+    return dpad
+
+
 class MaxPool2d(Function):
     """y = max over each (dilated) window of x padded with -inf; dx routes g to the argmax
-    (the first maximum in window order; a NaN wins). With ``with_indices`` a second output
-    holds each maximum's flat position in the unpadded (H, W) plane (``return_indices``)."""
+    (the first maximum in window order; a NaN wins: the tuned path takes the last of several
+    NaNs as PyTorch does, the textbook argmax the first). With ``with_indices`` a second output
+    holds each maximum's flat position in the unpadded (H, W) plane (``return_indices``).
+    (``max_pool2d_forward``, ``max_pool2d_backward``)"""
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode, with_indices):
@@ -254,21 +407,10 @@ class MaxPool2d(Function):
         n, c, h, w = x.shape
         (oh, ow), pads = pool_geometry((h, w), kernel, stride, padding, dilation, ceil_mode)
         xpad = pad2d(xp, x, pads, -xp.inf)
-        # one elementwise pass per kernel offset: no (N, C, OH, OW, KH*KW) window copy
-        out = arg = better = None
-        for k, (rows, cols) in _window_slices(kernel, stride, dilation, (oh, ow)):
-            part = xpad[:, :, rows, cols]
-            if out is None:
-                out = part.copy()
-                arg = xp.zeros(out.shape, dtype=xp.int32)
-                better = xp.empty(out.shape, dtype=bool)
-                continue
-            xp.less_equal(part, out, out=better)  # not (part <= max): larger, or a NaN
-            xp.logical_not(better, out=better)
-            xp.copyto(arg, k, where=better)
-            xp.maximum(out, part, out=out)
+        forward = _max_pool2d_forward_fast if backend.use_fast_path(9) else max_pool2d_forward
+        out, arg = forward(xp, xpad, kernel, stride, dilation, (oh, ow))
         ctx.save_for_backward(arg)
-        ctx.meta = (x.shape, xpad.shape, kernel, stride, dilation, pads, (oh, ow))
+        ctx.meta = (x.shape, xpad.shape, kernel, stride, dilation, pads)
         if not with_indices:
             return out
         ki, kj = arg // kernel[1], arg % kernel[1]
@@ -282,11 +424,9 @@ class MaxPool2d(Function):
     def backward(ctx, g, _g_indices=None):
         xp = array_module(g)
         (arg,) = ctx.saved_tensors
-        x_shape, pad_shape, kernel, stride, dilation, pads, out_hw = ctx.meta
-        dpad = xp.zeros(pad_shape, dtype=g.dtype)
-        zero = g.dtype.type(0)
-        for k, (rows, cols) in _window_slices(kernel, stride, dilation, out_hw):
-            dpad[:, :, rows, cols] += xp.where(arg == k, g, zero)
+        x_shape, pad_shape, kernel, stride, dilation, pads = ctx.meta
+        backward = _max_pool2d_backward_fast if backend.use_fast_path(9) else max_pool2d_backward
+        dpad = backward(xp, g, arg, pad_shape, kernel, stride, dilation)
         return unpad2d(dpad, pads, x_shape[2:]), None, None, None, None, None, None
 
 

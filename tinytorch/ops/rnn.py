@@ -20,6 +20,7 @@ Gate orders are PyTorch's: LSTM (i, f, g, o), GRU (r, z, n).
 
 from __future__ import annotations
 
+from .. import backend
 from ..autograd.function import Function, array_module
 
 
@@ -177,11 +178,15 @@ class LSTMLayer(Function):
 
 
 def use_fused_lstm() -> bool:
-    """Whether ``nn.LSTM`` runs ``FusedLSTMLayer`` (True) or the textbook ``LSTMLayer``.
+    """Whether ``nn.LSTM`` runs ``FusedLSTMLayer`` (True) or the textbook ``LSTMLayer``:
+    ``backend.use_fast_path(10)``, so with the fast paths off, or in a student edition
+    where assignment 10 is open, the student's cell is what runs.
 
-    The one place that chooses between the fast path and the graded cell of assignment 10.
+    Measured (the benchmark's 2-layer LSTM step, T=32, B=32, H=256, float32, one thread,
+    CPU time): the fused layer about 95 ms, the textbook one about 120 ms (x W_ihᵀ and the
+    weight gradients as T small products instead of one large one each).
     """
-    return True
+    return backend.use_fast_path(10)
 
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mask, reverse):

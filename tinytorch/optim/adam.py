@@ -32,8 +32,10 @@ class Adam(Optimizer):
     State per parameter, as in PyTorch: ``step`` (a float32 scalar tensor), ``exp_avg``
     (m), ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq``. Parameters whose
     ``.grad`` is None are skipped. ``foreach``, ``fused`` and ``capturable`` are accepted for
-    compatibility with PyTorch code and change nothing here: every update is one in-place
-    pass per buffer, a cache-sized piece at a time.
+    compatibility with PyTorch code and change nothing here. ``adam_update`` is the
+    update above as written; with the fast paths on (``backend.use_fast_path(6)``) the
+    step runs ``_adam_update_fast``, one in-place pass per buffer, a cache-sized piece at a
+    time.
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3,
@@ -93,11 +95,13 @@ class Adam(Optimizer):
                                weight_decay=group["weight_decay"], step=step,
                                decoupled=group["decoupled_weight_decay"],
                                maximize=group["maximize"])
-                if backend.worth_splitting(p._data) and all(
+                if not backend.use_fast_path(6):
+                    adam_update(*arrays, self._scratch, **options)  # the textbook formula
+                elif backend.worth_splitting(p._data) and all(
                         a is None or a.flags.c_contiguous for a in arrays):
                     _split_update(arrays, options)
                 else:
-                    adam_update(*arrays, self._scratch, **options)
+                    _adam_update_fast(*arrays, self._scratch, **options)
         return loss
 
 
@@ -128,8 +132,8 @@ _THREAD_SCRATCH = threading.local()  # each thread's own scratch buffers for _sp
 
 
 def _split_update(arrays, options: dict) -> None:
-    """``adam_update`` on row blocks of a large parameter, split across the backend's threads
-    (the update is elementwise; each thread uses its own scratch buffers)."""
+    """``_adam_update_fast`` on row blocks of a large parameter, split across the backend's
+    threads (the update is elementwise; each thread uses its own scratch buffers)."""
     present = [a for a in arrays if a is not None]
 
     def update(*blocks):
@@ -137,7 +141,8 @@ def _split_update(arrays, options: dict) -> None:
         if scratch is None:
             scratch = _THREAD_SCRATCH.buffers = ScratchBuffers()
         it = iter(blocks)
-        adam_update(*[None if a is None else next(it) for a in arrays], scratch, **options)
+        _adam_update_fast(*[None if a is None else next(it) for a in arrays], scratch,
+                          **options)
 
     backend.split_rows(update, *present)
 
@@ -163,8 +168,37 @@ def _advance_step(state: dict) -> float:
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: ScratchBuffers, *,
                 lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
                 step: float, decoupled: bool, maximize: bool) -> None:
-    """One Adam(W) step on raw arrays, in place on ``param`` and the moment buffers."""
+    """One Adam(W) step on raw arrays, in place on ``param`` and the moment buffers: the
+    textbook formula (the course page's). ``Adam.step`` runs ``_adam_update_fast`` instead
+    unless ``backend.use_fast_path(6)`` is False; ``scratch`` is for that one."""
     # BEGIN SOLUTION assignment=6 "adam_update: decay, moments, bias-corrected step"
+    xp = backend.get_array_module(param)
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        if decoupled:
+            param *= 1 - lr * weight_decay           # AdamW: decay the weights directly
+        else:
+            g = g + weight_decay * param             # Adam: L2 penalty in the gradient
+    exp_avg[...] = beta1 * exp_avg + (1 - beta1) * g
+    exp_avg_sq[...] = beta2 * exp_avg_sq + (1 - beta2) * g * g
+    v = exp_avg_sq
+    if max_exp_avg_sq is not None:                   # amsgrad: the largest v so far
+        max_exp_avg_sq[...] = xp.maximum(max_exp_avg_sq, exp_avg_sq)
+        v = max_exp_avg_sq
+    denom = xp.sqrt(v) / math.sqrt(1 - beta2 ** step) + eps
+    param -= lr / (1 - beta1 ** step) * exp_avg / denom
+    # END SOLUTION
+
+
+def _adam_update_fast(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq,
+                      scratch: ScratchBuffers, *, lr: float, beta1: float, beta2: float,
+                      eps: float, weight_decay: float, step: float, decoupled: bool,
+                      maximize: bool) -> None:
+    """``adam_update`` in place, a cache-sized piece at a time, every temporary in one of
+    ``scratch``'s reused buffers: the textbook form allocates about six parameter-sized
+    arrays per step, and on parameters larger than the cache it waits on memory (float32,
+    one thread: 1.9 ms against 2.1 ms for 384k elements, 24 ms against 53 ms for 4M).
+    Tested equal to ``adam_update`` (tests/test_fast_paths.py)."""
     xp = backend.get_array_module(param)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
@@ -195,4 +229,3 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: Scrat
         xp.divide(m, tmp, out=tmp)
         tmp *= step_size
         p -= tmp
-    # END SOLUTION

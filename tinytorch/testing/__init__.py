@@ -28,7 +28,7 @@ from .. import backend
 from ..tensor import Tensor
 
 __all__ = ["shapes", "broadcastable_shapes", "arrays", "tensors", "tensor_tuples",
-           "noncontiguous", "assert_close", "parameters_replaced"]
+           "noncontiguous", "assert_close", "parameters_replaced", "assert_fast_path_matches"]
 
 Shape = tuple
 
@@ -141,6 +141,36 @@ def assert_close(actual, expected, rtol: float = 1e-7, atol: float = 1e-7,
     if check_dtype and a.dtype != e.dtype:
         raise AssertionError(f"dtypes differ: actual {a.dtype}, expected {e.dtype}")
     np.testing.assert_allclose(a, e, rtol=rtol, atol=atol)
+
+
+def assert_fast_path_matches(fn, *inputs, grad_output=None, rtol: float = 1e-6,
+                             atol: float = 1e-6) -> None:
+    """Assert ``fn(*inputs)`` gives the same output, and the same gradients for every input
+    that requires grad, with the ops' fast paths on and with their textbook formulas
+    (``backend.fast_paths(False)``). ``grad_output`` seeds the backward (default: ones)."""
+    results = []
+    for enabled in (True, False):
+        leaves = [x.detach().requires_grad_(x.requires_grad) if isinstance(x, Tensor) else x
+                  for x in inputs]
+        with backend.fast_paths(enabled):
+            out = fn(*leaves)
+            wanted = [x for x in leaves if isinstance(x, Tensor) and x.requires_grad]
+            grads = []
+            if wanted:
+                seed = grad_output if grad_output is not None else out.detach() * 0 + 1
+                out.backward(seed)
+                grads = [x.grad for x in wanted]
+        results.append((out.detach(), grads))
+    (fast_out, fast_grads), (text_out, text_grads) = results
+    assert_close(fast_out, text_out, rtol=rtol, atol=atol)
+    for i, (fast, text) in enumerate(zip(fast_grads, text_grads)):
+        if (fast is None) != (text is None):
+            raise AssertionError(f"input {i}: one path gave no gradient")
+        if fast is not None:
+            try:
+                assert_close(fast, text, rtol=rtol, atol=atol)
+            except AssertionError as e:
+                raise AssertionError(f"gradient of input {i}: fast path != textbook: {e}") from None
 
 
 @contextlib.contextmanager

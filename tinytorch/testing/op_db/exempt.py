@@ -43,6 +43,7 @@ op_db_exempt: dict[str, str] = {
     "tinytorch.manual_seed": _STATE, "tinytorch.seed": _STATE,
     "tinytorch.get_rng_state": _STATE, "tinytorch.set_rng_state": _STATE,
     "tinytorch.get_default_dtype": _STATE, "tinytorch.set_default_dtype": _STATE,
+    "tinytorch.get_default_device": _STATE, "tinytorch.set_default_device": _STATE,
     "tinytorch.is_grad_enabled": _STATE, "tinytorch.cuda_is_available": _STATE,
     "tinytorch.is_tensor": "a type predicate on any Python object",
     "tinytorch.numel": _METADATA,
