@@ -236,7 +236,7 @@ def _nodes(t):
             continue
         seen.add(id(node))
         found.append(node)
-        stack.extend(node.next_functions)
+        stack.extend(node.parents)
     return found
 
 
