@@ -111,7 +111,7 @@ def test_no_reference_cycles_keep_graph_arrays_alive(device):
         x = leaf(np.ones(3), device)
         h = x * 2.0
         y = (h.exp() * h).sum()
-        saved_ref = weakref.ref(y.grad_fn.next_functions[0].saved_tensors[0])
+        saved_ref = weakref.ref(y.grad_fn.parents[0].saved_tensors[0])
         node_ref = weakref.ref(y.grad_fn)
         del h, y
         assert node_ref() is None
@@ -211,8 +211,16 @@ def test_grad_fn_introspection(device):
     y = x.exp() * 2
     assert x.grad_fn is None
     assert y.grad_fn.name() == "MulBackward"
-    parents = y.grad_fn.next_functions
+    parents = y.grad_fn.parents  # the engine's edges: producing node, leaf or None
     assert parents[0].name() == "ExpBackward" and parents[1] is None
+    assert parents[0].parents[0] is x
+    # PyTorch's form, as its tutorials print it: (node, output index); a leaf's node is an
+    # AccumulateGrad whose .variable is the leaf; a constant is (None, 0)
+    edges = y.grad_fn.next_functions
+    assert edges[0] == (parents[0], 0) and edges[1] == (None, 0)
+    accumulate = edges[0][0].next_functions[0][0]
+    assert accumulate.name() == "AccumulateGrad" and accumulate.variable is x
+    assert accumulate.next_functions == ()
 
 
 @pytest.mark.assignment2

@@ -35,3 +35,16 @@ def test_a_stub_stops_the_milestone_naming_the_assignment(monkeypatch, capsys):
 def test_unknown_milestone_is_refused():
     with pytest.raises(ValueError, match="no milestone 11"):
         milestones.run_milestone(11, None)
+
+
+def test_milestone_10_stops_at_once_while_the_lstm_cell_is_a_stub(monkeypatch, capsys):
+    from tinytorch.ops import rnn
+
+    def stub(*args):
+        raise NotImplementedError("assignment 10: lstm_cell_forward: the gates")
+
+    monkeypatch.setattr(rnn, "lstm_cell_forward", stub)
+    assert milestones.main(10, None, quick=True) == 3
+    captured = capsys.readouterr()
+    assert "needs assignment 10" in captured.err and "grade 10" in captured.err
+    assert "loss" not in captured.out  # it stopped before training

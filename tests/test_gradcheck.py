@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from toy_functions import Square
 
 import tinytorch as tt
 from tinytorch.autograd import Function, GradcheckError, gradcheck
@@ -15,32 +16,15 @@ def leaf(values, device="cpu", dtype=None):
     return tt.tensor(values, dtype=dtype or tt.float64, device=device, requires_grad=True)
 
 
-class Square(Function):
-    """out = x^2;  dx = 2 x g (correct)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return 2 * x * g
-
-
-class SquareWrongFactor(Function):
-    """out = x^2 with the classic slip: dx = x g (missing the 2)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
+class SquareWrongFactor(Square):
+    """out = x^2 (Square's forward) with the classic slip: dx = x g (missing the 2)"""
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return x * g
+
+    tensor_backward = backward
 
 
 class MulWrongSecondInput(Function):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from toy_functions import Square
 
 import tinytorch as tt
 import tinytorch.nn.functional as F
@@ -158,19 +159,7 @@ def test_once_differentiable_op_raises_only_when_differentiated_twice():
 
 
 def test_user_function_with_tensor_backward_is_twice_differentiable():
-    class Square(Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, g):  # arrays or Tensors: the same operators
-            (x,) = ctx.saved_tensors
-            return 2 * g * x
-
-        tensor_backward = backward
-
+    # Square's backward uses only operators arrays and Tensors share: tensor_backward = backward
     x = leaf([0.5, -1.5])
     assert gradgradcheck(lambda t: Square.apply(t).tanh(), (x,))
 
@@ -201,17 +190,7 @@ def test_gradgradcheck_core_ops(name, fn, shapes):
 
 
 def test_gradgradcheck_fails_on_a_wrong_double_backward():
-    class BadSquare(Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return 2 * g * x
-
+    class BadSquare(Square):
         @staticmethod
         def tensor_backward(ctx, g):
             (x,) = ctx.saved_tensors

@@ -369,3 +369,36 @@ def test_sequential_and_module_list_editing_as_pytorch():
         assert len(ml + ml) == 6 and type(ml.pop(-1)).__name__ == "Tanh"
     assert repr(nn.ModuleList([nn.ReLU()] * 3 + [nn.Tanh()])) == repr(
         torch.nn.ModuleList([torch.nn.ReLU()] * 3 + [torch.nn.Tanh()]))
+
+
+PADDINGS = [("ZeroPad1d", ((1, 2),), (2, 3, 4), "constant", {}),
+            ("ZeroPad2d", (1,), (2, 3, 4, 5), "constant", {}),
+            ("ConstantPad1d", ((1, 2), 3.5), (2, 3, 4), "constant", {"constant_values": 3.5}),
+            ("ConstantPad3d", (1, 0.5), (1, 2, 3, 4, 2), "constant", {"constant_values": 0.5}),
+            ("ReflectionPad1d", (2,), (2, 3, 4), "reflect", {}),
+            ("ReflectionPad2d", ((1, 2, 2, 1),), (2, 3, 4, 5), "reflect", {}),
+            ("ReplicationPad1d", (2,), (2, 3, 4), "edge", {}),
+            ("ReplicationPad3d", (1,), (1, 2, 3, 4, 5), "edge", {}),
+            ("CircularPad1d", (1,), (2, 3, 4), "wrap", {}),
+            ("CircularPad2d", ((1, 0, 2, 1),), (2, 3, 4, 5), "wrap", {})]
+
+
+@pytest.mark.parametrize("name,args,shape,np_mode,np_kw", PADDINGS,
+                         ids=[p[0] for p in PADDINGS])
+def test_padding_layers(name, args, shape, np_mode, np_kw):
+    """Each padding layer against np.pad, gradchecked, and against PyTorch when present."""
+    layer = getattr(nn, name)(*args)
+    x = np.random.default_rng(0).standard_normal(shape)
+    n = int(name[-2])
+    pads = layer.padding  # (left_last, right_last, left_prev, ...)
+    widths = [(0, 0)] * (len(shape) - n) + [(pads[2 * i], pads[2 * i + 1])
+                                            for i in reversed(range(n))]
+    np.testing.assert_allclose(layer(tinytorch.tensor(x)).numpy(), np.pad(x, widths, np_mode, **np_kw))
+    assert gradcheck(lambda t: layer(t), [tinytorch.tensor(x, requires_grad=True)])
+    try:
+        import torch
+    except ImportError:
+        return
+    theirs = getattr(torch.nn, name)(*args)
+    np.testing.assert_allclose(layer(tinytorch.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+    assert repr(layer) == repr(theirs)

@@ -287,3 +287,66 @@ def test_multihead_attention_bad_key_features():
     mha = nn.MultiheadAttention(E, H, kdim=3, vdim=5)
     with pytest.raises(RuntimeError, match="expected key features 3 and value features 5"):
         mha(tinytorch.randn(4, 2, E), tinytorch.randn(5, 2, 4), tinytorch.randn(5, 2, 5))
+
+
+MHA_OPTIONS = [dict(), dict(bias_kv=True), dict(zero_attn=True), dict(separate=True),
+               dict(static=True), dict(bias_kv=True, zero_attn=True, separate=True),
+               dict(unbatched=True), dict(mask=True, bias_kv=True)]
+
+
+@pytest.mark.parametrize("opts", MHA_OPTIONS, ids=[",".join(o) or "plain" for o in MHA_OPTIONS])
+def test_functional_multi_head_attention_forward_has_pytorchs_signature(opts):
+    """F.multi_head_attention_forward with PyTorch's 25 arguments, sequence-first; each
+    option checked against the same call in PyTorch, and without PyTorch the plain case
+    against a per-head NumPy computation."""
+    rng = np.random.default_rng(3)
+    L, S, N, E, H = 3, 4, 2, 4, 2
+    shape_q, shape_kv = ((L, E), (S, E)) if opts.get("unbatched") else ((L, N, E), (S, N, E))
+    arrays = dict(q=rng.standard_normal(shape_q), k=rng.standard_normal(shape_kv),
+                  v=rng.standard_normal(shape_kv), w_in=rng.standard_normal((3 * E, E)),
+                  b_in=rng.standard_normal(3 * E), w_out=rng.standard_normal((E, E)),
+                  b_out=rng.standard_normal(E), bias_k=rng.standard_normal((1, 1, E)),
+                  bias_v=rng.standard_normal((1, 1, E)),
+                  wq=rng.standard_normal((E, E)), wk=rng.standard_normal((E, E)),
+                  wv=rng.standard_normal((E, E)),
+                  static_k=rng.standard_normal((N * H, S, E // H)),
+                  static_v=rng.standard_normal((N * H, S, E // H)),
+                  mask=rng.random((L, S)) < 0.3)
+
+    def call(lib):
+        t = {k: lib.tensor(a) for k, a in arrays.items()}
+        return lib.nn.functional.multi_head_attention_forward(
+            t["q"], t["k"], t["v"], E, H, t["w_in"], t["b_in"],
+            t["bias_k"] if opts.get("bias_kv") else None,
+            t["bias_v"] if opts.get("bias_kv") else None, bool(opts.get("zero_attn")), 0.0,
+            t["w_out"], t["b_out"], training=False,
+            attn_mask=t["mask"] if opts.get("mask") else None,
+            use_separate_proj_weight=bool(opts.get("separate")), q_proj_weight=t["wq"],
+            k_proj_weight=t["wk"], v_proj_weight=t["wv"],
+            static_k=t["static_k"] if opts.get("static") else None,
+            static_v=t["static_v"] if opts.get("static") else None,
+            average_attn_weights=False)
+
+    out, weights = call(tinytorch)
+    if not opts:  # per head, by hand: softmax(q_h k_h^T / sqrt(d)) v_h, merged, projected
+        q = arrays["q"] @ arrays["w_in"][:E].T + arrays["b_in"][:E]
+        k = arrays["k"] @ arrays["w_in"][E:2 * E].T + arrays["b_in"][E:2 * E]
+        v = arrays["v"] @ arrays["w_in"][2 * E:].T + arrays["b_in"][2 * E:]
+        merged = np.zeros((L, N, E))
+        for n in range(N):
+            for h in range(H):
+                cols = slice(h * E // H, (h + 1) * E // H)
+                s = q[:, n, cols] @ k[:, n, cols].T / np.sqrt(E // H)
+                p = np.exp(s - s.max(1, keepdims=True))
+                p /= p.sum(1, keepdims=True)
+                np.testing.assert_allclose(weights.numpy()[n, h], p, rtol=1e-10)
+                merged[:, n, cols] = p @ v[:, n, cols]
+        np.testing.assert_allclose(out.numpy(), merged @ arrays["w_out"].T + arrays["b_out"],
+                                   rtol=1e-10)
+    try:
+        import torch
+    except ImportError:
+        return
+    out_t, weights_t = call(torch)
+    np.testing.assert_allclose(out.numpy(), out_t.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(weights.numpy(), weights_t.numpy(), rtol=1e-9, atol=1e-12)

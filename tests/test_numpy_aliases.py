@@ -65,3 +65,32 @@ def test_ranges_and_empty_lists_index_like_sequences():
     y = tt.zeros(3, 4)
     y[range(2), [1, 1]] = 5.0
     assert y.sum().item() == 10.0
+
+
+def test_out_writes_into_the_given_tensor_and_returns_it():
+    a, b = tt.tensor(X[:, :3]), tt.tensor(X[:, :3].T.copy())
+    out = tt.empty(3, 3, dtype=tt.float64)
+    assert tt.matmul(a, b, out=out) is out
+    np.testing.assert_allclose(out.numpy(), X[:, :3] @ X[:, :3].T)
+    m = tt.zeros(3, 3, dtype=tt.float64)
+    assert tt.mul(m, 2.0, out=m) is m  # out may be an input
+    empty = tt.zeros(0)
+    tt.add(tt.ones(2, 2), 1, out=empty)  # an empty out is resized silently
+    assert empty.shape == (2, 2) and empty.sum().item() == 8
+    with pytest.warns(UserWarning, match="resized"):
+        tt.add(tt.ones(2), 1, out=tt.zeros(3))
+    values, indices = tt.zeros(3, dtype=tt.float64), tt.zeros(3, dtype=tt.int64)
+    result = tt.max(tt.tensor(X), 1, out=(values, indices))
+    assert result[0] is values and result.indices is indices
+    np.testing.assert_array_equal(indices.numpy(), X.argmax(1))
+
+
+def test_out_refuses_autograd_and_lossy_casts():
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        tt.exp(tt.ones(2, requires_grad=True), out=tt.zeros(2))
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        tt.add(tt.ones(2), 1.5, out=tt.zeros(2, dtype=tt.int64))
+    with tt.no_grad():
+        out = tt.zeros(2)
+        tt.exp(tt.zeros(2, requires_grad=True), out=out)
+        assert out.tolist() == [1.0, 1.0]

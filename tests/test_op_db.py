@@ -66,6 +66,18 @@ def _grads(inputs: list) -> list:
             for x in inputs]
 
 
+def _assert_same_grads(op: OpInfo, got: list, got_in: list, expected: list, expected_in: list,
+                       device: str, what: str, rtol, atol) -> None:
+    """Backward one set of random cotangents from both ``got`` and ``expected`` (outputs of
+    the same shapes): the gradients of ``got_in`` equal those of ``expected_in``."""
+    cotangents = _cotangents(expected)
+    _backward_with(got, cotangents, device)
+    _backward_with(expected, cotangents, device)
+    for i, (g, e) in enumerate(zip(_grads(got_in), _grads(expected_in))):
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol,
+                                   err_msg=f"{op.name}: gradient of input {i} vs {what}")
+
+
 def _assert_outputs_equal(op: OpInfo, got: list, expected: list, what: str,
                           rtol=None, atol=None) -> None:
     assert len(got) == len(expected), f"{op.name}: {len(got)} outputs vs {what}'s " \
@@ -124,13 +136,8 @@ def test_matches_reference(op: OpInfo, data, device):
                           "the composite reference")
     if not op.differentiable:
         return
-    cotangents = _cotangents(ours)
-    _backward_with(ours, cotangents, device)
-    _backward_with(refs, cotangents, device)
-    for i, (g, e) in enumerate(zip(_grads(ours_in), _grads(ref_in))):
-        np.testing.assert_allclose(g, e, rtol=op.rtol, atol=op.atol,
-                                   err_msg=f"{op.name}: gradient of input {i} vs the "
-                                           f"composite reference")
+    _assert_same_grads(op, ours, ours_in, refs, ref_in, device, "the composite reference",
+                       rtol=op.rtol, atol=op.atol)
 
 
 def _check_against_torch(op: OpInfo, data, device, precision: str, rtol: float,
@@ -205,12 +212,9 @@ def test_noncontiguous_inputs(op: OpInfo, data, device):
                           "contiguous inputs", rtol=1e-12, atol=1e-12)
     if not op.differentiable:
         return
-    cotangents = _cotangents(expected)
-    _backward_with(expected, cotangents, device)
-    _backward_with(got, cotangents, device)
-    for c, v in zip(_grads(contiguous), _grads(views)):
-        # BLAS may sum in another order for another layout: a few ulps apart
-        np.testing.assert_allclose(v, c, rtol=1e-12, atol=1e-12)
+    # BLAS may sum in another order for another layout: a few ulps apart
+    _assert_same_grads(op, got, views, expected, contiguous, device, "contiguous inputs",
+                       rtol=1e-12, atol=1e-12)
 
 
 VARIANTS = [(op, name) for op in op_db for name in op.variants]
@@ -230,11 +234,7 @@ def test_variants_agree(op: OpInfo, variant: str, data, device):
     _assert_outputs_equal(op, [_array(o) for o in b], [_array(o) for o in a], "call",
                           rtol=1e-13, atol=1e-13)
     if op.differentiable:
-        cotangents = _cotangents(a)
-        _backward_with(a, cotangents, device)
-        _backward_with(b, cotangents, device)
-        for x, y in zip(_grads(a_in), _grads(b_in)):
-            np.testing.assert_allclose(y, x, rtol=1e-13, atol=1e-13)
+        _assert_same_grads(op, b, b_in, a, a_in, device, "call", rtol=1e-13, atol=1e-13)
 
 
 # ------------------------------------------------------------------ errors

@@ -124,6 +124,10 @@ def test_install_binds_torch_and_restores_an_imported_pytorch():
         assert torch.__spec__.name == "tinytorch"  # tinytorch's own spec is kept
         with pytest.raises(ModuleNotFoundError, match="torch.hub, which tinytorch does not"):
             import torch.hub  # noqa: F401
+        import torch.onnx  # a tool imported at the top, used behind a flag: imports
+        with pytest.raises(AttributeError, match="torch.onnx.export, which tinytorch does "
+                                                 "not provide \\(no ONNX export\\)"):
+            torch.onnx.export  # noqa: B018
         with pytest.raises(AttributeError, match="torch.nn.functional.nonexistent_op"):
             F.nonexistent_op  # noqa: B018
         assert not hasattr(torch.nn, "nonexistent_layer")
@@ -131,6 +135,7 @@ def test_install_binds_torch_and_restores_an_imported_pytorch():
     assert tinytorch.__spec__.name == "tinytorch"
     with pytest.raises(AttributeError, match="module 'tinytorch' has no attribute 'hub'"):
         tinytorch.hub  # noqa: B018
+    assert not hasattr(tinytorch, "onnx")  # the stand-in is gone with the aliases
     assert "__getattr__" not in vars(tinytorch.nn.functional)
 
 

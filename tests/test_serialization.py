@@ -438,3 +438,58 @@ def test_state_dict_with_extra_metadata_still_loads_in_pytorch(tmp_path):
 
     with safe_open(str(path), framework="np") as f:
         assert f.metadata()["author"] == "course"
+
+
+class TinyNet(nn.Module):
+    """A program's own model class: weights-only loads need it allowlisted."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def test_safe_globals_let_a_weights_only_load_rebuild_a_whole_model(tmp_path):
+    """PyTorch 2.6+'s way (its word_language_model example): torch.load(f) of a pickled
+    model under ``torch.serialization.safe_globals([...])`` naming its classes."""
+    from tinytorch import serialization
+
+    tinytorch.manual_seed(0)
+    model, path = TinyNet(), tmp_path / "model.pt"
+    tinytorch.save(model, path)
+    with pytest.raises(pickle.UnpicklingError, match="TinyNet is not allowed by default"):
+        tinytorch.load(path)
+    allowed = [TinyNet, nn.Sequential, nn.Linear, nn.ReLU]
+    with serialization.safe_globals(allowed):
+        back = tinytorch.load(path)
+    assert serialization.get_safe_globals() == []
+    x = tinytorch.randn(2, 3)
+    assert tinytorch.equal(back(x), model(x))
+    with serialization.safe_globals([TinyNet, nn.Sequential, nn.Linear]):  # ReLU missing
+        with pytest.raises(CheckpointError, match="nn.activation.ReLU"):
+            tinytorch.load(path)
+    serialization.add_safe_globals(allowed)
+    try:
+        assert isinstance(tinytorch.load(path), TinyNet)
+    finally:
+        serialization.clear_safe_globals()
+
+
+def test_layers_are_found_at_pytorchs_module_paths():
+    import importlib
+
+    import tinytorch.nn.modules.rnn  # noqa: F401  (import by path works)
+    from tinytorch.nn.modules import LAYOUT
+
+    assert tinytorch.nn.modules.linear.Linear is nn.Linear
+    assert tinytorch.nn.modules.sparse.Embedding is nn.Embedding
+    assert issubclass(tinytorch.nn.modules.linear.NonDynamicallyQuantizableLinear, nn.Linear)
+    for file, names in LAYOUT.items():
+        module = importlib.import_module(f"tinytorch.nn.modules.{file}")
+        assert all(getattr(module, n) is getattr(nn, n) for n in names)
+    torch = pytest.importorskip("torch")
+    for file, names in LAYOUT.items():  # each sits where PyTorch defines it
+        theirs = importlib.import_module(f"torch.nn.modules.{file}")
+        assert all(hasattr(theirs, n) for n in names), file

@@ -381,12 +381,13 @@ from .tensor import Size, Tensor
 
 default_generator = _default_generator()
 
-# tinytorch.sum(x, axis=1, keepdims=True): NumPy's names, as PyTorch's parser accepts them
+# tinytorch.sum(x, axis=1, keepdims=True), tinytorch.matmul(a, b, out=c): what PyTorch's
+# argument parser accepts beyond each function's parameters (tinytorch/_aliases.py)
 import sys as _sys  # noqa: E402
 
 from . import _aliases  # noqa: E402
 
-_aliases.add_numpy_aliases(_sys.modules[__name__])
+_aliases.add_numpy_aliases(_sys.modules[__name__], out=True)
 
 # process-wide malloc tuning, the one global side effect of importing tinytorch
 # (docs/differences.md lists it; TINYTORCH_KEEP_FREED_MEMORY=0 opts out)

@@ -205,10 +205,16 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
     return _finish(arr, None, device, requires_grad)
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None,
-            requires_grad=False) -> Tensor:
+def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False,
+            low=None, high=None) -> Tensor:
     """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
-    (int64 unless ``dtype`` says otherwise)."""
+    (int64 unless ``dtype`` says otherwise); ``low``/``high`` may be keywords."""
+    if high is not None:
+        if args:
+            raise TypeError("randint(): high given both by position and by keyword")
+        args = (0 if low is None else low, high)
+    elif low is not None:
+        raise TypeError("randint(): low given without high")
     if size is not None:
         args = args + (size,)
     if len(args) == 2:

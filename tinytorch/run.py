@@ -29,7 +29,7 @@ import sys
 import types
 
 __all__ = ["install", "uninstall", "is_installed", "main", "MissingModuleError",
-           "MissingAttributeError", "ABSENT"]
+           "MissingAttributeError", "ABSENT", "IMPORTABLE_ABSENT"]
 
 # Well-known torch names tinytorch leaves out on purpose, with the reason given in the error.
 ABSENT = {
@@ -54,6 +54,10 @@ ABSENT = {
     "xpu": "no Intel GPU backend",
     "library": "no custom-operator registration (write a tinytorch.autograd.Function)",
 }
+# Of those, the tools that scripts import unconditionally and use only behind a flag:
+# ``import torch.onnx`` succeeds and a use fails. A feature module (``torch.fft``) still fails
+# at the import, so that a script's ``try: import ... except ImportError`` fallback runs.
+IMPORTABLE_ABSENT = {"onnx", "profiler", "fx", "export"}
 
 
 class MissingModuleError(ModuleNotFoundError):
@@ -69,6 +73,7 @@ _finder = None
 _stashed: dict[str, types.ModuleType] = {}  # the real torch's modules, put back by uninstall
 _hooked: list[types.ModuleType] = []  # tinytorch modules given a __getattr__ by install
 _pathed: list[types.ModuleType] = []  # modules given __path__ so that submodules resolve
+_absent_bound: list = []  # (tinytorch parent, name) of stand-ins for absent torch modules
 
 
 def _torch_name(tinytorch_name: str) -> str:
@@ -105,6 +110,19 @@ def _hook_missing_attributes(module: types.ModuleType) -> None:
     _hooked.append(module)
 
 
+def _absent_module(torch_name: str) -> types.ModuleType:
+    """A stand-in for ``torch.<name>`` from ``ABSENT``: any use raises the clear error."""
+    module = types.ModuleType(torch_name, f"{torch_name}: not provided by tinytorch")
+
+    def __getattr__(attr):
+        if attr.startswith("__"):
+            raise AttributeError(f"module {torch_name!r} has no attribute {attr!r}")
+        raise MissingAttributeError(_message(f"{torch_name}.{attr}"), name=attr)
+
+    module.__getattr__ = __getattr__
+    return module
+
+
 class _AliasLoader(importlib.abc.Loader):
     """Hands out an already-imported tinytorch module (or raises the clear error)."""
 
@@ -113,7 +131,15 @@ class _AliasLoader(importlib.abc.Loader):
 
     def create_module(self, spec):
         if self.module is None:
-            raise MissingModuleError(_message(self.torch_name), name=None)
+            if self.torch_name.split(".")[1] not in IMPORTABLE_ABSENT:
+                raise MissingModuleError(_message(self.torch_name), name=None)
+            # a tool module scripts import at the top and use only when asked (PyTorch's
+            # word_language_model imports torch.onnx, exporting only with --onnx-export):
+            # the import succeeds and the first use raises the clear error
+            self.module = _absent_module(self.torch_name)
+            parent = sys.modules.get(self.torch_name.rpartition(".")[0])
+            if parent is not None:
+                _absent_bound.append((parent, self.torch_name.rpartition(".")[2]))
         self._own_spec = self.module.__dict__.get("__spec__")
         self._had_path = "__path__" in self.module.__dict__
         return self.module
@@ -203,6 +229,11 @@ def uninstall() -> None:
     for module in _pathed:
         module.__dict__.pop("__path__", None)
     _pathed.clear()
+    # `import torch.onnx` bound a stand-in on its parent (a tinytorch module): unbind it
+    for parent, attr in _absent_bound:
+        if getattr(parent.__dict__.get(attr), "__name__", "").startswith("torch."):
+            del parent.__dict__[attr]
+    _absent_bound.clear()
 
 
 def is_installed() -> bool:

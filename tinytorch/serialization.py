@@ -51,7 +51,8 @@ import numpy as np
 from . import backend
 from .tensor import Tensor
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
+           "safe_globals"]
 
 _FORMAT_KEY = "tinytorch"
 _FORMAT_VERSION = 1
@@ -67,6 +68,10 @@ MAX_NESTING = 64
 
 class CheckpointError(RuntimeError):
     """A file that ``tinytorch.load`` cannot read: not safetensors, truncated or corrupted."""
+
+
+class WeightsOnlyError(CheckpointError, pickle.UnpicklingError):
+    """A weights-only load met a global it may not rebuild (PyTorch raises UnpicklingError)."""
 
 
 # ----------------------------------------------------------------------------- save
@@ -264,8 +269,8 @@ def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) ->
             raise FileNotFoundError(2, "No such file or directory", label)
         with open(label, "rb") as fh:
             data = fh.read()
-    if data[:1] == b"\x80" and weights_only is False:
-        return _unpickle(data, map_location, label)
+    if data[:1] == b"\x80" and not _is_safetensors(data):  # a pickle: whole, or safe globals
+        return _unpickle(data, map_location, label, weights_only is not False)
     header = _read_header(data, label)
     raw = _arrays_of(header, data, label)
     meta = header.get("__metadata__") or {}
@@ -297,11 +302,104 @@ def load(f, map_location=None, *, weights_only: bool | None = None, **kwargs) ->
     return _decode(tree, raw, map_location, label, 0)
 
 
-def _unpickle(data: bytes, map_location, label: str):
-    """A pickle that ``save`` wrote (``weights_only=False``): its tensors, then
-    ``map_location`` applied to each."""
+# ----------------------------------------------------------------------------- safe globals
+# What a weights-only load may rebuild from a pickle, as PyTorch 2.6+: tinytorch's tensors and
+# a few plain containers always; any other class or function (a model's own class, the
+# layers inside it) only once the program allowlists it with ``add_safe_globals([...])`` or
+# ``with safe_globals([...]):``, the way PyTorch's word_language_model example loads its
+# saved model.
+
+_user_safe_globals: list = []
+
+
+def _always_safe() -> list:
+    from collections import OrderedDict as _OrderedDict
+
+    from .nn.parameter import Parameter
+
+    return [rebuild_tensor, Tensor, Parameter, _OrderedDict, set, frozenset, slice, complex,
+            backend.dtype, backend.device]
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Allow these classes and functions in weights-only loads (``torch.load`` default)."""
+    _user_safe_globals.extend(safe_globals)
+
+
+def get_safe_globals() -> list:
+    """The classes and functions the program allowed with ``add_safe_globals``."""
+    return list(_user_safe_globals)
+
+
+def clear_safe_globals() -> None:
+    _user_safe_globals.clear()
+
+
+class safe_globals:
+    """``with safe_globals([MyModel, nn.Linear]): torch.load(path)``: allowed in the block."""
+
+    def __init__(self, safe_globals: list):
+        self.safe_globals = list(safe_globals)
+
+    def __enter__(self):
+        self.mark = len(_user_safe_globals)
+        _user_safe_globals.extend(self.safe_globals)
+
+    def __exit__(self, *exc_info):
+        del _user_safe_globals[self.mark:]
+
+
+def _global_name(obj) -> str:
+    entry = obj[0] if isinstance(obj, tuple) else obj  # PyTorch also takes (obj, "name")
+    return f"{entry.__module__}.{entry.__qualname__}"
+
+
+class _WeightsOnlyUnpickler(pickle.Unpickler):
+    """Rebuilds only allowed globals: looked up by name in the allowlist, never imported."""
+
+    def __init__(self, file, label: str):
+        super().__init__(file)
+        self.label = label
+        self.allowed = {_global_name(g): (g[0] if isinstance(g, tuple) else g)
+                        for g in _always_safe() + _user_safe_globals}
+
+    def find_class(self, module, name):
+        found = self.allowed.get(f"{module}.{name}")
+        if found is None:
+            raise WeightsOnlyError(
+                f"load: weights only load of {self.label!r} failed: unsupported global "
+                f"{module}.{name} is not allowed by default. If you trust this file, allow it "
+                f"with tinytorch.serialization.add_safe_globals([{name}]) or the "
+                f"safe_globals([{name}]) context manager, or load with weights_only=False "
+                f"(which can run arbitrary code)")
+        return found
+
+    def persistent_load(self, pid):
+        raise WeightsOnlyError(f"load: {self.label!r} holds a persistent id; tinytorch "
+                                     f"never writes one")
+
+
+def _is_safetensors(data: bytes) -> bool:
+    """A safetensors file: an 8-byte header length that fits, then a JSON object. (Its first
+    byte, the length's low byte, can be 0x80, a pickle's first byte.)"""
+    if len(data) < 9:
+        return False
+    (n,) = struct.unpack("<Q", data[:8])
+    return 8 + n <= len(data) and data[8:9] == b"{"
+
+
+def _unpickle(data: bytes, map_location, label: str, weights_only: bool):
+    """A pickle that ``save`` wrote: every global allowed (``weights_only=False``) or only
+    the safe ones; then ``map_location`` applied to each tensor."""
+    import io
+
     try:
-        obj = pickle.loads(data)
+        if weights_only:
+            obj = _WeightsOnlyUnpickler(io.BytesIO(data), label).load()
+        else:
+            obj = pickle.loads(data)
+    except WeightsOnlyError:
+        raise
     except Exception as e:
         raise CheckpointError(f"load: {label!r} could not be unpickled ({type(e).__name__}: "
                               f"{e})") from e
@@ -325,8 +423,14 @@ def _move_pickled_tensors(obj, map_location, label, seen):
         _move_pickled_tensors(child, map_location, label, seen)
 
 
-def rebuild_tensor(cls, array: np.ndarray, device: str, requires_grad: bool):
-    """Unpickling a Tensor (``Tensor.__reduce_ex__``): its values on its device."""
+def rebuild_tensor(cls, data: bytes, dtype: str, shape: tuple, device: str,
+                   requires_grad: bool):
+    """Unpickling a Tensor (``Tensor.__reduce_ex__``): its values on its device. The values
+    travel as bytes, a NumPy dtype string and a shape, so a pickle of tensors names no NumPy
+    function and the weights-only unpickler has nothing of NumPy's to allow."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise pickle.UnpicklingError(f"rebuild_tensor: {cls!r} is not a Tensor class")
+    array = np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape).copy()
     t = cls.__new__(cls)
     Tensor.__init__(t, backend.move(array, backend.to_device(device)),
                     dtype=backend.dtype_of(array))
@@ -376,12 +480,6 @@ def _read_header(data: bytes, label: str) -> dict:
     try:
         return _parse_header(data, label)
     except CheckpointError:
-        if data[:1] == b"\x80":
-            raise CheckpointError(
-                f"load: {label!r} is a pickle (save() writes one for whole objects such as "
-                f"modules), and weights_only=True (the default, as in PyTorch 2.6+) refuses "
-                f"pickles: unpickling can run arbitrary code. If you trust the file, "
-                f"load({label!r}, weights_only=False) reads it.") from None
         if data[:2] == b"PK":
             raise CheckpointError(
                 f"load: {label!r} is not a safetensors file; it looks like a zip checkpoint "

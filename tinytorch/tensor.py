@@ -7,6 +7,7 @@ this file only checks arguments and translates PyTorch's signatures.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import weakref
 
@@ -80,6 +81,21 @@ def _inplace_of(name: str):
     method.__name__ = name + "_"
     method.__doc__ = f"In-place ``{name}``: writes the result into this tensor."
     return method
+
+
+def _written_into_self(method):
+    """The in-place form ``name_`` of an indexing method ``name`` (scatter, index_add, put,
+    ...), with the same arguments: the result of ``method`` is written into this tensor's
+    storage, which takes over its history (``functions_indexing._write_inplace``)."""
+
+    @functools.wraps(method)
+    def inplace(self, *args, **kwargs):
+        return FI._write_inplace(self, method(self, *args, **kwargs))
+
+    inplace.__name__ = method.__name__ + "_"
+    inplace.__qualname__ = method.__qualname__ + "_"
+    inplace.__doc__ = f"In-place ``{method.__name__}``: writes the result into this tensor."
+    return inplace
 
 
 def _scaled_sum(base, beta, product, alpha):
@@ -1689,93 +1705,8 @@ class Tensor:
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
 
-    # in-place forms of the math above
-    expm1_ = _inplace_of("expm1")
-    log1p_ = _inplace_of("log1p")
-    log2_ = _inplace_of("log2")
-    log10_ = _inplace_of("log10")
-    exp2_ = _inplace_of("exp2")
-    rsqrt_ = _inplace_of("rsqrt")
-    reciprocal_ = _inplace_of("reciprocal")
-    tan_ = _inplace_of("tan")
-    sinh_ = _inplace_of("sinh")
-    cosh_ = _inplace_of("cosh")
-    asin_ = arcsin_ = _inplace_of("asin")
-    acos_ = arccos_ = _inplace_of("acos")
-    atan_ = arctan_ = _inplace_of("atan")
-    asinh_ = arcsinh_ = _inplace_of("asinh")
-    acosh_ = arccosh_ = _inplace_of("acosh")
-    atanh_ = arctanh_ = _inplace_of("atanh")
-    sinc_ = _inplace_of("sinc")
-    frac_ = _inplace_of("frac")
-    floor_ = _inplace_of("floor")
-    ceil_ = _inplace_of("ceil")
-    trunc_ = fix_ = _inplace_of("trunc")
-    round_ = _inplace_of("round")
-    sign_ = sgn_ = _inplace_of("sign")
-    erf_ = _inplace_of("erf")
-    erfc_ = _inplace_of("erfc")
-    erfinv_ = _inplace_of("erfinv")
-    lgamma_ = _inplace_of("lgamma")
-    digamma_ = _inplace_of("digamma")
-    logit_ = _inplace_of("logit")
-    deg2rad_ = _inplace_of("deg2rad")
-    rad2deg_ = _inplace_of("rad2deg")
-    neg_ = negative_ = _inplace_of("neg")
-    abs_ = absolute_ = _inplace_of("abs")
-    exp_ = _inplace_of("exp")
-    log_ = _inplace_of("log")
-    sqrt_ = _inplace_of("sqrt")
-    sin_ = _inplace_of("sin")
-    cos_ = _inplace_of("cos")
-    tanh_ = _inplace_of("tanh")
-    sigmoid_ = _inplace_of("sigmoid")
-    relu_ = _inplace_of("relu")
-    square_ = _inplace_of("square")
-    pow_ = _inplace_of("pow")
-    nan_to_num_ = _inplace_of("nan_to_num")
-    atan2_ = arctan2_ = _inplace_of("atan2")
-    hypot_ = _inplace_of("hypot")
-    copysign_ = _inplace_of("copysign")
-    xlogy_ = _inplace_of("xlogy")
-    fmod_ = _inplace_of("fmod")
-    remainder_ = _inplace_of("remainder")
-    floor_divide_ = _inplace_of("floor_divide")
-    true_divide_ = divide_ = _inplace_of("div")
-    multiply_ = _inplace_of("multiply")
-    subtract_ = _inplace_of("subtract")
-    float_power_ = _inplace_of("float_power")
-    heaviside_ = _inplace_of("heaviside")
-    lerp_ = _inplace_of("lerp")
-    addcmul_ = _inplace_of("addcmul")
-    addcdiv_ = _inplace_of("addcdiv")
-    clamp_min_ = _inplace_of("clamp_min")
-    clamp_max_ = _inplace_of("clamp_max")
-    clip_ = _inplace_of("clamp")
-    logical_and_ = _inplace_of("logical_and")
-    logical_or_ = _inplace_of("logical_or")
-    logical_xor_ = _inplace_of("logical_xor")
-    logical_not_ = _inplace_of("logical_not")
-    bitwise_and_ = _inplace_of("bitwise_and")
-    bitwise_or_ = _inplace_of("bitwise_or")
-    bitwise_xor_ = _inplace_of("bitwise_xor")
-    bitwise_not_ = _inplace_of("bitwise_not")
-    bitwise_left_shift_ = __ilshift__ = _inplace_of("bitwise_left_shift")
-    bitwise_right_shift_ = __irshift__ = _inplace_of("bitwise_right_shift")
-    cumsum_ = _inplace_of("cumsum")
-    cumprod_ = _inplace_of("cumprod")
-    renorm_ = _inplace_of("renorm")
-    addmm_ = _inplace_of("addmm")
-    addbmm_ = _inplace_of("addbmm")
-    baddbmm_ = _inplace_of("baddbmm")
-    addmv_ = _inplace_of("addmv")
-    addr_ = _inplace_of("addr")
-    eq_ = _inplace_of("eq")
-    ne_ = _inplace_of("ne")
-    lt_ = _inplace_of("lt")
-    le_ = _inplace_of("le")
-    gt_ = _inplace_of("gt")
-    ge_ = _inplace_of("ge")
+    # the in-place forms of the math above (expm1_, asin_ and arcsin_, ...) are set from the
+    # table _INPLACE_OPS after the class
 
     # --- end of issue 11b section ---------------------------------------------------
 
@@ -1834,21 +1765,17 @@ class Tensor:
     def scatter(self, dim, index, src=None, reduce=None, *, value=None):
         return FI.scatter(self, dim, index, src, reduce, value=value)
 
-    def scatter_(self, dim, index, src=None, reduce=None, *, value=None):
-        return FI._write_inplace(self, FI.scatter(self, dim, index, src, reduce, value=value))
+    scatter_ = _written_into_self(scatter)
 
     def scatter_add(self, dim, index, src):
         return FI.scatter_add(self, dim, index, src)
 
-    def scatter_add_(self, dim, index, src):
-        return FI._write_inplace(self, FI.scatter_add(self, dim, index, src))
+    scatter_add_ = _written_into_self(scatter_add)
 
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
         return FI.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
-    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
-        return FI._write_inplace(self, FI.scatter_reduce(self, dim, index, src, reduce,
-                                                         include_self=include_self))
+    scatter_reduce_ = _written_into_self(scatter_reduce)
 
     def index_select(self, dim, index):
         return FI.index_select(self, dim, index)
@@ -1856,26 +1783,22 @@ class Tensor:
     def index_add(self, dim, index, source, *, alpha=1):
         return FI.index_add(self, dim, index, source, alpha=alpha)
 
-    def index_add_(self, dim, index, source, *, alpha=1):
-        return FI._write_inplace(self, FI.index_add(self, dim, index, source, alpha=alpha))
+    index_add_ = _written_into_self(index_add)
 
     def index_copy(self, dim, index, source):
         return FI.index_copy(self, dim, index, source)
 
-    def index_copy_(self, dim, index, source):
-        return FI._write_inplace(self, FI.index_copy(self, dim, index, source))
+    index_copy_ = _written_into_self(index_copy)
 
     def index_fill(self, dim, index, value):
         return FI.index_fill(self, dim, index, value)
 
-    def index_fill_(self, dim, index, value):
-        return FI._write_inplace(self, FI.index_fill(self, dim, index, value))
+    index_fill_ = _written_into_self(index_fill)
 
     def index_put(self, indices, values, accumulate=False):
         return FI.index_put(self, indices, values, accumulate)
 
-    def index_put_(self, indices, values, accumulate=False):
-        return FI._write_inplace(self, FI.index_put(self, indices, values, accumulate))
+    index_put_ = _written_into_self(index_put)
 
     def take(self, index):
         return FI.take(self, index)
@@ -1886,14 +1809,12 @@ class Tensor:
     def masked_scatter(self, mask, source):
         return FI.masked_scatter(self, mask, source)
 
-    def masked_scatter_(self, mask, source):
-        return FI._write_inplace(self, FI.masked_scatter(self, mask, source))
+    masked_scatter_ = _written_into_self(masked_scatter)
 
     def put(self, index, source, accumulate=False):
         return FI.put(self, index, source, accumulate)
 
-    def put_(self, index, source, accumulate=False):
-        return FI._write_inplace(self, FI.put(self, index, source, accumulate))
+    put_ = _written_into_self(put)
 
     def select_scatter(self, src, dim, index):
         return FI.select_scatter(self, src, dim, index)
@@ -1982,8 +1903,9 @@ class Tensor:
         # requires_grad; the graph is not saved, as in PyTorch
         from .serialization import rebuild_tensor
 
-        return (rebuild_tensor, (type(self), backend.to_numpy(self._data), str(self.device),
-                                 self.requires_grad))
+        values = np.ascontiguousarray(backend.to_numpy(self._data))
+        return (rebuild_tensor, (type(self), values.tobytes(), values.dtype.str, values.shape,
+                                 str(self.device), self.requires_grad))
 
     def __deepcopy__(self, memo):
         # copy.deepcopy(module) copies leaf tensors as PyTorch does; pickling stays off
@@ -1999,6 +1921,34 @@ class Tensor:
         new._output_nr = 0
         new._version_counter = None
         return new
+
+
+# The in-place forms of the math methods: ``name_`` computes ``self.name(...)`` and writes
+# the result into this tensor (``_inplace_of``); the aliases name another op's form.
+_INPLACE_OPS = (
+    "expm1", "log1p", "log2", "log10", "exp2", "rsqrt", "reciprocal", "tan", "sinh", "cosh",
+    "asin", "acos", "atan", "asinh", "acosh", "atanh", "sinc", "frac", "floor", "ceil",
+    "trunc", "round", "sign", "erf", "erfc", "erfinv", "lgamma", "digamma", "logit",
+    "deg2rad", "rad2deg", "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
+    "relu", "square", "pow", "nan_to_num", "atan2", "hypot", "copysign", "xlogy", "fmod",
+    "remainder", "floor_divide", "multiply", "subtract", "float_power", "heaviside", "lerp",
+    "addcmul", "addcdiv", "clamp_min", "clamp_max", "logical_and", "logical_or",
+    "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "bitwise_left_shift", "bitwise_right_shift", "cumsum", "cumprod", "renorm", "addmm",
+    "addbmm", "baddbmm", "addmv", "addr", "eq", "ne", "lt", "le", "gt", "ge",
+)
+_INPLACE_ALIASES = {  # method name: the op it computes
+    "arcsin_": "asin", "arccos_": "acos", "arctan_": "atan", "arcsinh_": "asinh",
+    "arccosh_": "acosh", "arctanh_": "atanh", "fix_": "trunc", "sgn_": "sign",
+    "negative_": "neg", "absolute_": "abs", "arctan2_": "atan2", "true_divide_": "div",
+    "divide_": "div", "clip_": "clamp", "__ilshift__": "bitwise_left_shift",
+    "__irshift__": "bitwise_right_shift",
+}
+for _op in _INPLACE_OPS:
+    setattr(Tensor, _op + "_", _inplace_of(_op))
+for _name, _op in _INPLACE_ALIASES.items():
+    setattr(Tensor, _name, _inplace_of(_op))
+del _op, _name
 
 
 # Function.apply and the engine wrap their result arrays in this class

@@ -33,7 +33,7 @@ from typing import Iterable
 import numpy as np
 
 from . import backend
-from .autograd.function import Context
+from .autograd.function import AccumulateGrad, Context
 from .tensor import Tensor
 
 __all__ = ["make_dot", "graph_structure", "GraphStructure", "DotSource", "attention_heatmap",
@@ -94,9 +94,13 @@ class DotSource(str):
 def _parents(node: Context) -> list:
     """The producing nodes or leaf tensors of a node's inputs (None for constants)."""
     out = []
-    for parent in getattr(node, "next_functions", ()):
-        if isinstance(parent, tuple):  # PyTorch's (node, output index) form
-            parent = parent[0]
+    edges = getattr(node, "parents", None)  # tinytorch's own: nodes, leaf tensors or None
+    if edges is None:  # PyTorch's (node, output index) form, leaves as AccumulateGrad
+        edges = [edge[0] if isinstance(edge, tuple) else edge
+                 for edge in getattr(node, "next_functions", ())]
+    for parent in edges:
+        if isinstance(parent, AccumulateGrad):  # PyTorch's node for a leaf: the leaf itself
+            parent = parent.variable
         if parent is not None:
             out.append(parent)
     return out

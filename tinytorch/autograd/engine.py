@@ -46,7 +46,7 @@ def _topological_counts(roots):
     stack = list(roots)
     pop, push = stack.pop, stack.append
     while stack:
-        for parent in pop().next_functions:
+        for parent in pop().parents:
             if parent.__class__ is Context:
                 seen = counts.get(parent)
                 if seen is None:
@@ -71,15 +71,14 @@ def run_backward(tensors, grad_tensors, retain_graph=False, inputs=None, create_
     non-leaves that called ``retain_grad``). With ``inputs`` (``autograd.grad``) nothing is
     accumulated and the gradients of those tensors are returned instead.
 
-    With ``create_graph`` (or under ``detect_anomaly``) the walk is ``_run_backward_graph``,
-    on Tensors; this one works on raw arrays and records nothing.
+    With ``create_graph`` (or under ``detect_anomaly``) the walk runs on Tensors; otherwise
+    on raw arrays, recording nothing (see ``_run_backward_walk``).
     """
     watched = _watch_non_leaves(inputs) if inputs is not None else None
     try:
-        if create_graph or grad_mode._anomaly_enabled:
-            return _run_backward_graph(tensors, grad_tensors, retain_graph, inputs,
-                                       create_graph)
-        return _run_backward_arrays(tensors, grad_tensors, retain_graph, inputs)
+        on_tensors = bool(create_graph or grad_mode._anomaly_enabled)
+        return _run_backward_walk(tensors, grad_tensors, retain_graph, inputs, on_tensors,
+                                  create_graph)
     finally:
         if watched:
             for node, entry in watched:
@@ -101,21 +100,37 @@ def _watch_non_leaves(inputs):
     return added
 
 
-def _run_backward_arrays(tensors, grad_tensors, retain_graph, inputs):
-    """The walk on raw arrays (no graph recorded): the hot path of every ``backward()``."""
+def _run_backward_walk(tensors, grad_tensors, retain_graph, inputs, on_tensors,
+                       create_graph=False):
+    """The backward walk: run each node's backward once every consumer has sent its gradient.
+
+    On raw arrays (``on_tensors`` false), the hot path of every ``backward()``: grad mode is
+    off, each node's array ``backward`` runs directly and nothing is recorded. On Tensors
+    (``on_tensors``: ``create_graph`` or ``detect_anomaly``): each node's backward runs
+    through ``_node_backward`` with grad mode set to ``create_graph``, so that the gradients
+    are themselves differentiable, with anomaly mode's NaN checks and forward tracebacks.
+    The order, the buffers and the count-down are the same for both.
+    """
     Tensor = function.Tensor
     capture = None
     if inputs is not None:
         capture = {id(t): None for t in inputs}
+    if on_tensors:
+        deliver, deliver_hooked = _deliver_graph, _deliver_hooked_graph
+    else:
+        deliver, deliver_hooked = _deliver, _deliver_hooked
     buffers = {}  # node -> list of grads, one per output
     roots = []
-    handed = set()  # ids of arrays stored as-is somewhere: reuse needs a copy
+    handed = set()  # arrays walk: ids of arrays stored as-is somewhere: reuse needs a copy
     hooked = {}  # leaves with hooks: id -> [leaf, summed gradient], delivered at the end
     for t, g in zip(tensors, grad_tensors):
-        handed.add(id(g))
+        if on_tensors:
+            g = _as_tensor(g, Tensor)
+        else:
+            handed.add(id(g))
         if t.grad_fn is None:
             # the root is a leaf itself: its gradient is the seed
-            _deliver(t, g, capture, handed, hooked)
+            deliver(t, g, capture, handed, hooked)
             continue
         node = t.grad_fn
         if node._released:
@@ -130,7 +145,7 @@ def _run_backward_arrays(tensors, grad_tensors, retain_graph, inputs):
     counts = _topological_counts(roots)
     ready = [n for n in roots if counts.get(n, 0) == 0]
     pop_ready, push_ready = ready.pop, ready.append
-    with grad_mode.no_grad():
+    with grad_mode.set_grad_enabled(create_graph):  # create_graph implies on_tensors
         while ready:
             node = pop_ready()
             grads = buffers.pop(node)
@@ -142,26 +157,40 @@ def _run_backward_arrays(tensors, grad_tensors, retain_graph, inputs):
                 _retain_output_grads(node, grads, capture)
             if node.num_outputs > 1 and any(g is None for g in grads):
                 grads = _fill_zeros(node, grads)
-            in_grads = node.fn.backward(node, *grads)
-            if in_grads.__class__ is not tuple:
-                in_grads = (in_grads,)
-            parents = node.next_functions
+                if on_tensors:
+                    grads = [_as_tensor(g, Tensor) for g in grads]
+            if on_tensors:
+                try:
+                    in_grads = _node_backward(node, grads, create_graph, Tensor)
+                except Exception:
+                    _print_forward_trace(node)
+                    raise
+            else:
+                in_grads = node.fn.backward(node, *grads)
+                if in_grads.__class__ is not tuple:
+                    in_grads = (in_grads,)
+            parents = node.parents
             if len(in_grads) < len(parents):
                 raise RuntimeError(
                     f"{node.fn.__name__}.backward returned {len(in_grads)} gradients, "
                     f"expected {len(parents)} (one per forward input)")
+            if on_tensors and grad_mode._anomaly_enabled and grad_mode._anomaly_check_nan:
+                _check_nan(node, in_grads)
             if not retain_graph:
                 node.release()
             for parent, g, meta in zip(parents, in_grads, node.input_meta):
                 if parent is None or g is None:
                     continue
-                if isinstance(g, Tensor):
-                    g = g._data
                 shape, dtype, nr = meta
-                if g.shape != shape:
-                    g = sum_to_shape(g, shape)
-                if g.dtype is not dtype and g.dtype != dtype:
-                    g = g.astype(dtype)
+                if on_tensors:
+                    g = _input_grad_tensor(g, shape, dtype, Tensor)
+                else:
+                    if isinstance(g, Tensor):
+                        g = g._data
+                    if g.shape != shape:
+                        g = sum_to_shape(g, shape)
+                    if g.dtype is not dtype and g.dtype != dtype:
+                        g = g.astype(dtype)
                 if parent.__class__ is Context:
                     # BEGIN SOLUTION assignment=2 "run_backward: count down, queue when ready"
                     slot = buffers.get(parent)
@@ -175,9 +204,9 @@ def _run_backward_arrays(tensors, grad_tensors, retain_graph, inputs):
                         push_ready(parent)
                     # END SOLUTION
                 else:
-                    _deliver(parent, g, capture, handed, hooked)
+                    deliver(parent, g, capture, handed, hooked)
         if hooked:
-            _deliver_hooked(hooked, capture, Tensor)
+            deliver_hooked(hooked, capture, Tensor)
     if capture is not None:
         return [capture[id(t)] for t in inputs]
     return None
@@ -220,13 +249,8 @@ def _retain_output_grads(node, grads, capture):
 
 def _deliver(leaf, g, capture, handed, hooked):
     """Accumulate a gradient into a leaf (or capture it for ``autograd.grad``)."""
-    # a leaf with hooks sees its whole gradient once, summed over every path, as PyTorch's
     if getattr(leaf, "_backward_hooks", None) or getattr(leaf, "_post_accumulate_hooks", None):
-        entry = hooked.get(id(leaf))
-        if entry is None:
-            hooked[id(leaf)] = [leaf, g]
-        else:
-            entry[1] = entry[1] + g
+        _hold_for_hooks(leaf, g, hooked)
         return
     # BEGIN SOLUTION assignment=2 "_deliver: accumulate into leaf.grad or capture"
     if capture is not None:
@@ -245,6 +269,24 @@ def _deliver(leaf, g, capture, handed, hooked):
     # END SOLUTION
 
 
+def _capture(capture, leaf, g):
+    """``autograd.grad``: sum ``g`` into the gradient returned for ``leaf``, if it is one of
+    the ``inputs`` (the gradients of the others are dropped)."""
+    if id(leaf) in capture:
+        prev = capture[id(leaf)]
+        capture[id(leaf)] = g if prev is None else prev + g
+
+
+def _hold_for_hooks(leaf, g, hooked):
+    """A leaf with hooks sees its whole gradient once, summed over every path, as PyTorch's:
+    sum ``g`` into ``hooked`` (delivered at the end of the walk by ``_deliver_hooked``)."""
+    entry = hooked.get(id(leaf))
+    if entry is None:
+        hooked[id(leaf)] = [leaf, g]
+    else:
+        entry[1] = entry[1] + g
+
+
 def _deliver_hooked(hooked, capture, Tensor):
     """Leaves with hooks: run ``register_hook`` hooks on the summed gradient, accumulate
     (or capture), then run ``register_post_accumulate_grad_hook`` hooks."""
@@ -254,9 +296,7 @@ def _deliver_hooked(hooked, capture, Tensor):
             if replaced is not None:
                 g = replaced._data
         if capture is not None:
-            if id(leaf) in capture:
-                prev = capture[id(leaf)]
-                capture[id(leaf)] = g if prev is None else prev + g
+            _capture(capture, leaf, g)
             continue
         if leaf.grad is None:
             leaf.grad = Tensor._make(g.copy())
@@ -318,7 +358,7 @@ class TensorContext:
         for k, source, _counter, _version in node._saved_versions:
             arr = saved[k]
             if source >= 0:
-                parent = node.next_functions[source]
+                parent = node.parents[source]
                 if parent is None:
                     t = Tensor._make(arr)
                 elif parent.__class__ is Context:
@@ -343,94 +383,31 @@ def _graph_tensor(Tensor, arr, node, output_nr):
     return t
 
 
-def _run_backward_graph(tensors, grad_tensors, retain_graph, inputs, create_graph):
-    """The backward walk on Tensors: with ``create_graph`` each node's ``tensor_backward``
-    runs with grad recording on, so the gradients are themselves differentiable. Also the
-    walk of ``detect_anomaly`` (NaN checks, forward tracebacks). Same order as
-    ``run_backward``; gradients and buffers are Tensors here."""
-    Tensor = function.Tensor
-    capture = None if inputs is None else {id(t): None for t in inputs}
+def _as_tensor(g, Tensor):
+    return g if isinstance(g, Tensor) else Tensor._make(g)
 
-    def as_tensor(g):
-        return g if isinstance(g, Tensor) else Tensor._make(g)
 
-    buffers = {}
-    roots = []
-    hooked = {}
-    for t, g in zip(tensors, grad_tensors):
-        g = as_tensor(g)
-        if t.grad_fn is None:
-            _deliver_graph(t, g, capture, hooked)
-            continue
-        node = t.grad_fn
-        if node._released:
-            raise RuntimeError(_SECOND_BACKWARD)
-        slot = buffers.get(node)
-        if slot is None:
-            slot = buffers[node] = [None] * node.num_outputs
-            roots.append(node)
-        i = t._output_nr
-        slot[i] = g if slot[i] is None else slot[i] + g
+def _input_grad_tensor(g, shape, dtype, Tensor):
+    """A gradient on its way to an input, on Tensors: summed over broadcast axes and cast to
+    the input's dtype, both recorded (the array walk does the same inline)."""
+    g = _as_tensor(g, Tensor)
+    if g._data.shape != shape:
+        g = sum_to_shape_tensor(g, shape)
+    if g._data.dtype != dtype:
+        g = g.to(backend_dtype(dtype))
+    return g
 
-    counts = _topological_counts(roots)
-    ready = [n for n in roots if counts.get(n, 0) == 0]
-    with grad_mode.set_grad_enabled(create_graph):
-        while ready:
-            node = ready.pop()
-            grads = buffers.pop(node)
-            if node._released:
-                raise RuntimeError(_SECOND_BACKWARD)
-            if node.hooks:
-                grads = _run_tensor_hooks(node, grads, Tensor)
-            if node.retained:
-                _retain_output_grads(node, grads, capture)
-            if node.num_outputs > 1 and any(g is None for g in grads):
-                grads = [as_tensor(g) for g in _fill_zeros(node, grads)]
-            try:
-                in_grads = _node_backward(node, grads, create_graph, Tensor)
-            except Exception:
-                _print_forward_trace(node)
-                raise
-            parents = node.next_functions
-            if len(in_grads) < len(parents):
-                raise RuntimeError(
-                    f"{node.fn.__name__}.backward returned {len(in_grads)} gradients, "
-                    f"expected {len(parents)} (one per forward input)")
-            if grad_mode._anomaly_enabled and grad_mode._anomaly_check_nan:
-                _check_nan(node, in_grads)
-            if not retain_graph:
-                node.release()
-            for parent, g, meta in zip(parents, in_grads, node.input_meta):
-                if parent is None or g is None:
-                    continue
-                g = as_tensor(g)
-                shape, dtype, nr = meta
-                if g._data.shape != shape:
-                    g = sum_to_shape_tensor(g, shape)
-                if g._data.dtype != dtype:
-                    g = g.to(backend_dtype(dtype))
-                if parent.__class__ is Context:
-                    slot = buffers.get(parent)
-                    if slot is None:
-                        slot = buffers[parent] = [None] * parent.num_outputs
-                    slot[nr] = g if slot[nr] is None else slot[nr] + g
-                    left = counts[parent] - 1
-                    counts[parent] = left
-                    if left == 0:
-                        ready.append(parent)
-                else:
-                    _deliver_graph(parent, g, capture, hooked)
-        for leaf, g in hooked.values():
-            for hook in tuple((getattr(leaf, "_backward_hooks", None) or {}).values()):
-                replaced = hook(g)
-                if replaced is not None:
-                    g = replaced
-            _deliver_graph(leaf, g, capture, None)
-            for hook in tuple((getattr(leaf, "_post_accumulate_hooks", None) or {}).values()):
-                hook(leaf)
-    if capture is not None:
-        return [capture[id(t)] for t in inputs]
-    return None
+
+def _deliver_hooked_graph(hooked, capture, Tensor):
+    """``_deliver_hooked`` on Tensors."""
+    for leaf, g in hooked.values():
+        for hook in tuple((getattr(leaf, "_backward_hooks", None) or {}).values()):
+            replaced = hook(g)
+            if replaced is not None:
+                g = replaced
+        _deliver_graph(leaf, g, capture, None, None)
+        for hook in tuple((getattr(leaf, "_post_accumulate_hooks", None) or {}).values()):
+            hook(leaf)
 
 
 def backend_dtype(np_dtype):
@@ -462,20 +439,15 @@ def _node_backward(node, grads, create_graph, Tensor):
     return out
 
 
-def _deliver_graph(leaf, g, capture, hooked):
-    """``_deliver`` on Tensors: ``leaf.grad`` is set out of place (a graph may hold it)."""
+def _deliver_graph(leaf, g, capture, handed, hooked):
+    """``_deliver`` on Tensors: ``leaf.grad`` is set out of place (a graph may hold it).
+    ``handed`` is unused (only the array walk shares arrays)."""
     if hooked is not None and (getattr(leaf, "_backward_hooks", None)
                                or getattr(leaf, "_post_accumulate_hooks", None)):
-        entry = hooked.get(id(leaf))
-        if entry is None:
-            hooked[id(leaf)] = [leaf, g]
-        else:
-            entry[1] = entry[1] + g
+        _hold_for_hooks(leaf, g, hooked)
         return
     if capture is not None:
-        if id(leaf) in capture:
-            prev = capture[id(leaf)]
-            capture[id(leaf)] = g if prev is None else prev + g
+        _capture(capture, leaf, g)
         return
     if g.requires_grad:  # create_graph: .grad is part of a graph, set out of place
         leaf.grad = g if leaf.grad is None else leaf.grad + g

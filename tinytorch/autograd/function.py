@@ -46,20 +46,21 @@ def tensor_class():
 class Context:
     """The ``ctx`` of one call: saved arrays, user attributes and the links of the graph.
 
-    It doubles as the graph node (``tensor.grad_fn``): ``next_functions`` holds, per forward
-    input, the producing node, the leaf Tensor that accumulates the gradient, or None.
+    It doubles as the graph node (``tensor.grad_fn``): ``parents`` holds, per forward input,
+    the producing node, the leaf Tensor that accumulates the gradient, or None (what the
+    engine walks); ``next_functions`` shows the same edges in PyTorch's form.
     """
 
     # the engine's fields are slots (fast to set on every op); "__dict__" holds the user's
     # attributes (ctx.dim = 1, ctx.mask = m), cleared with the saved arrays after backward
-    __slots__ = ("fn", "needs_input_grad", "next_functions", "input_meta", "num_outputs",
+    __slots__ = ("fn", "needs_input_grad", "parents", "input_meta", "num_outputs",
                  "output_meta", "retained", "_saved", "_released", "_non_differentiable",
                  "_saved_versions", "hooks", "__dict__", "__weakref__")
 
     def __init__(self, fn, needs_input_grad):
         self.fn = fn
         self.needs_input_grad = needs_input_grad
-        self.next_functions = ()
+        self.parents = ()
         self.input_meta = ()
         self.num_outputs = 1
         self.output_meta = None  # (shape, dtype, xp) per output, for multi-output ops
@@ -106,8 +107,47 @@ class Context:
     def name(self) -> str:
         return f"{self.fn.__name__}Backward"
 
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the edges: per forward input, ``(node, output index)``, a leaf
+        as ``(AccumulateGrad, 0)`` (its ``.variable`` is the leaf), a constant as
+        ``(None, 0)``."""
+        edges = []
+        for parent, meta in zip(self.parents, self.input_meta):
+            if parent is None:
+                edges.append((None, 0))
+            elif parent.__class__ is Context:
+                edges.append((parent, meta[2]))
+            else:
+                edges.append((AccumulateGrad(parent), 0))
+        return tuple(edges)
+
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The graph node PyTorch shows for a leaf that requires grad: its gradient is
+    accumulated into ``variable.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    next_functions = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
 _RELEASED_MSG = ("Trying to backward through the graph a second time (or to read saved "
@@ -248,18 +288,18 @@ def once_differentiable(backward):
 def _link(ctx, args, needs):
     """Record the graph edges: per input, its producing node (or the leaf itself) and the
     shape, dtype and output slot its gradient must have."""
-    next_functions = []
+    parents = []
     input_meta = []
     for a, n in zip(args, needs):
         if n:
             node = a.grad_fn
-            next_functions.append(a if node is None else node)
+            parents.append(a if node is None else node)
             data = a._data
             input_meta.append((data.shape, data.dtype, a._output_nr))
         else:
-            next_functions.append(None)
+            parents.append(None)
             input_meta.append(None)
-    ctx.next_functions = tuple(next_functions)
+    ctx.parents = tuple(parents)
     ctx.input_meta = tuple(input_meta)
 
 
@@ -377,7 +417,7 @@ def check_saved_versions(ctx) -> None:
             if source < 0:
                 origin = f", which is output {-1 - source} of {ctx.name()},"
             else:
-                parent = ctx.next_functions[source]
+                parent = ctx.parents[source]
                 origin = (f", which is output {ctx.input_meta[source][2]} of {parent.name()},"
                           if parent.__class__ is Context else "")
             raise RuntimeError(

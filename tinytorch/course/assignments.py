@@ -35,4 +35,5 @@ ASSIGNMENTS: dict[int, Assignment] = {a.number: a for a in (
     Assignment(7, "the GPT block and generation", "docs/course/07-gpt.md"),
     Assignment(8, "the encoder-decoder and beam search", "docs/course/08-transformer.md"),
     Assignment(9, "convolutions and pooling", "docs/course/09-conv.md"),
+    Assignment(10, "recurrent networks: the LSTM cell", "docs/course/10-rnn.md"),
 )}

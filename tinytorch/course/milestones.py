@@ -14,7 +14,8 @@ installed, saves a picture to ``--out`` (default ``out/milestones``):
 6. SGD, Adam and AdamW with a warm-up and cosine schedule on the same problem (curves);
 7. a small GPT trains on the built-in corpus and writes a sample;
 8. the encoder-decoder learns to reverse strings, decoded greedily;
-9. a small CNN (convolution, ReLU, max-pooling, linear) reads digits drawn in code.
+9. a small CNN (convolution, ReLU, max-pooling, linear) reads digits drawn in code;
+10. a character-level LSTM trains on the built-in corpus, and your LSTMCell writes a sample.
 
 Before an assignment is done its code is a stub: the milestone stops at once and says
 which assignment it needs. ``--quick`` runs a few steps only (the tests use it).
@@ -46,6 +47,7 @@ MILESTONES = {
     7: "the GPT: a small character GPT trains and samples",
     8: "the encoder-decoder: string reversal, decoded greedily",
     9: "convolutions: a small CNN reads handwritten-looking digits",
+    10: "recurrent networks: a character LSTM trains, your LSTMCell samples",
 }
 
 
@@ -493,9 +495,77 @@ def _digit_grid(plt, images, predicted, truth, rows=4, cols=8):
     return fig
 
 
+# ------------------------------------------------------------------ 10: a character LSTM
+
+def milestone_10(out: Path | None, quick: bool) -> dict:
+    """Embedding -> nn.LSTM -> Linear on the built-in corpus; an LSTMCell sharing the
+    layer's weights then writes text one character at a time."""
+    from ..data import CharTokenizer, default_corpus, get_batch
+
+    torch.manual_seed(0)
+    width, hidden, block = 32, 128, 32
+    lstm = nn.LSTM(width, hidden, batch_first=True)
+    cell = nn.LSTMCell(width, hidden)
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        setattr(cell, name, getattr(lstm, f"{name}_l0"))  # the same Parameters
+    # your cell first, on one step: it must agree with the layer (this stops at once while
+    # assignment 10 is not written)
+    probe = torch.randn(4, 1, width)
+    with torch.no_grad():
+        first, _ = lstm(probe)
+        h, _ = cell(probe[:, 0])
+    gap = float(np.abs(first[:, 0].numpy() - h.numpy()).max())
+    if gap > 1e-5:
+        raise AssertionError(f"LSTMCell and nn.LSTM differ by {gap:.3g} on one step")
+    print(f"your LSTMCell and nn.LSTM agree on one step to {gap:.1e}")
+
+    text = default_corpus()[: 50_000 if quick else 300_000]
+    tokenizer = CharTokenizer.from_text(text)
+    ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
+    vocab = tokenizer.vocab_size
+    embed, head = nn.Embedding(vocab, width), nn.Linear(hidden, vocab)
+    model = nn.ModuleList([embed, lstm, head])
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    steps = 5 if quick else 500
+    losses = []
+    for _ in range(steps):
+        xb, yb = get_batch(ids, block, 16)
+        out_seq, _ = lstm(embed(xb))
+        loss = F.cross_entropy(head(out_seq).reshape(-1, vocab), yb.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(loss.item())
+
+    rng = np.random.default_rng(0)
+    chars, state = tokenizer.encode(text[0]), None
+    with torch.no_grad():
+        for _ in range(20 if quick else 300):
+            state = cell(embed(torch.tensor(chars[-1:])), state)
+            z = head(state[0])[0].numpy().astype(np.float64) / 0.8  # temperature 0.8
+            p = np.exp(z - z.max())
+            chars.append(int(rng.choice(vocab, p=p / p.sum())))
+    sample = tokenizer.decode(chars)
+
+    def draw(plt):
+        from .. import viz
+
+        return viz.loss_curves({"train": losses}, title="character LSTM")
+
+    note = _plot(out and out / "milestone10.png", draw)
+    last = float(np.mean(losses[-20:]))
+    print(f"LSTM with {sum(p.numel() for p in model.parameters()):,} parameters: loss "
+          f"{losses[0]:.2f} -> {last:.2f} after {steps} steps (uniform guessing: "
+          f"{math.log(vocab):.2f}){note}")
+    print("sample, written by your LSTMCell:\n" + sample)
+    return {"cell_gap": gap, "first_loss": losses[0], "last_loss": last, "sample": sample}
+
+
 RUNNERS = {1: milestone_1, 2: lambda o, q: milestone_mlp(o, q, 2),
            3: lambda o, q: milestone_mlp(o, q, 3), 4: milestone_4, 5: milestone_5,
-           6: milestone_6, 7: milestone_7, 8: milestone_8, 9: milestone_9}
+           6: milestone_6, 7: milestone_7, 8: milestone_8, 9: milestone_9,
+           10: milestone_10}
 
 
 def run_milestone(number: int, out: str | Path | None = "out/milestones",

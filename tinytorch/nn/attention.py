@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
-from .. import backend, creation
-from ..ops import nn as nn_ops
+from .. import creation
 from . import functional as F
 from . import init
 from .linear import Linear
@@ -117,67 +114,25 @@ class MultiheadAttention(Module):
             raise RuntimeError(f"MultiheadAttention: key {tuple(key.shape)} and value "
                                f"{tuple(value.shape)} must have the same batch and length, "
                                f"and the batch of the query {tuple(query.shape)}")
-        if self._qkv_same_embed_dim and self.bias_k is None and not self.add_zero_attn:
-            out, weights = F.multi_head_attention_forward(
-                query, key, value, self.num_heads, self.in_proj_weight, self.in_proj_bias,
-                self.out_proj.weight, self.out_proj.bias, dropout_p=self.dropout,
-                training=self.training, key_padding_mask=key_padding_mask,
-                need_weights=need_weights, attn_mask=attn_mask,
-                average_attn_weights=average_attn_weights, is_causal=is_causal)
-        else:
-            out, weights = self._attend_extended(query, key, value, key_padding_mask,
-                                                 need_weights, attn_mask,
-                                                 average_attn_weights, is_causal)
+        separate = not self._qkv_same_embed_dim
+        attend = F._multi_head_attention_extended if (
+            separate or self.bias_k is not None or self.add_zero_attn) \
+            else F._multi_head_attention
+        extra = {} if attend is F._multi_head_attention else dict(
+            bias_k=self.bias_k, bias_v=self.bias_v, add_zero_attn=self.add_zero_attn,
+            q_proj_weight=self.q_proj_weight if separate else None,
+            k_proj_weight=self.k_proj_weight if separate else None,
+            v_proj_weight=self.v_proj_weight if separate else None)
+        out, weights = attend(query, key, value, self.num_heads, self.in_proj_weight,
+                              self.in_proj_bias, self.out_proj.weight, self.out_proj.bias,
+                              self.dropout, self.training, key_padding_mask, need_weights,
+                              attn_mask, average_attn_weights, is_causal, **extra)
         if unbatched:
             out = out.squeeze(0)
             weights = weights.squeeze(0) if weights is not None else None
         elif not self.batch_first:
             out = out.transpose(0, 1)
         return out, weights
-
-    def _attend_extended(self, query, key, value, key_padding_mask, need_weights, attn_mask,
-                         average_attn_weights, is_causal):
-        """Batch-first attention with separate projections, ``bias_k``/``bias_v`` and zero
-        attention: the extra key positions are appended after projecting, and every mask
-        gets a column that lets them be attended."""
-        e, heads, d = self.embed_dim, self.num_heads, self.head_dim
-        if self._qkv_same_embed_dim:
-            wq, wk, wv = self.in_proj_weight.split(e)
-        else:
-            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        bq, bk, bv = (None,) * 3 if self.in_proj_bias is None else self.in_proj_bias.split(e)
-        q, k, v = F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
-        n, n_q, n_k = q.shape[0], q.shape[1], k.shape[1]
-        if is_causal and attn_mask is None:
-            attn_mask = creation.ones(n_q, n_k, dtype=backend.bool_,
-                                      device=query.device).triu(1)
-        extra = [self.bias_k, self.bias_v] if self.bias_k is not None else None
-        if extra is not None:
-            k = creation.cat([k, extra[0].expand(n, 1, e)], 1)
-            v = creation.cat([v, extra[1].expand(n, 1, e)], 1)
-        if self.add_zero_attn:
-            zero = creation.zeros(n, 1, e, dtype=k.dtype, device=k.device)
-            k, v = creation.cat([k, zero], 1), creation.cat([v, zero], 1)
-        added = k.shape[1] - n_k
-        if added:
-            attn_mask = F.pad(attn_mask, (0, added)) if attn_mask is not None else None
-            key_padding_mask = F.pad(key_padding_mask, (0, added)) \
-                if key_padding_mask is not None else None
-        n_k = k.shape[1]
-        q = q.reshape(n, n_q, heads, d).transpose(1, 2)  # (N, H, L, D)
-        k = k.reshape(n, n_k, heads, d).transpose(1, 2)  # (N, H, S, D)
-        v = v.reshape(n, n_k, heads, d).transpose(1, 2)
-        mask = F._merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, query)
-        p = self.dropout if self.training else 0.0
-        out = nn_ops.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
-                                                1 / math.sqrt(d), need_weights)
-        weights = None
-        if need_weights:
-            out, weights = out
-            if average_attn_weights:
-                weights = weights.mean(dim=1)
-        out = out.transpose(1, 2).reshape(n, n_q, e)
-        return F.linear(out, self.out_proj.weight, self.out_proj.bias), weights
 
     def extra_repr(self) -> str:
         return ""

@@ -34,15 +34,10 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
+        self.weight = _table_weight("Embedding", num_embeddings, embedding_dim, _weight,
+                                    not _freeze, device, dtype)
         if _weight is None:
-            self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, dtype=dtype,
-                                                   device=device), requires_grad=not _freeze)
             self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight has shape {tuple(_weight.shape)}, "
-                                 f"expected {(num_embeddings, embedding_dim)}")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
@@ -71,6 +66,19 @@ class Embedding(Module):
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
         return s + _lookup_options_repr(self)
+
+
+def _table_weight(module: str, num_embeddings: int, embedding_dim: int, _weight,
+                  requires_grad: bool, device, dtype) -> Parameter:
+    """The ``(num_embeddings, embedding_dim)`` weight of Embedding and EmbeddingBag: a new
+    one (its values drawn by ``reset_parameters``) or the given ``_weight``, shape checked."""
+    if _weight is None:
+        return Parameter(creation.empty(num_embeddings, embedding_dim, dtype=dtype,
+                                        device=device), requires_grad=requires_grad)
+    if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+        raise ValueError(f"{module}: _weight has shape {tuple(_weight.shape)}, "
+                         f"expected {(num_embeddings, embedding_dim)}")
+    return Parameter(_weight, requires_grad=requires_grad)
 
 
 def _lookup_options_repr(m) -> str:
@@ -113,21 +121,12 @@ class EmbeddingBag(Module):
         self.sparse = sparse
         self.include_last_offset = include_last_offset
         self.padding_idx = padding_idx
+        self.weight = _table_weight("EmbeddingBag", num_embeddings, embedding_dim, _weight,
+                                    True, device, dtype)
         if _weight is None:
-            self.weight = Parameter(creation.empty(num_embeddings, embedding_dim, dtype=dtype,
-                                                   device=device))
             self.reset_parameters()
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"EmbeddingBag: _weight has shape {tuple(_weight.shape)}, "
-                                 f"expected {(num_embeddings, embedding_dim)}")
-            self.weight = Parameter(_weight)
 
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with grad_mode.no_grad():
-                self.weight._data[self.padding_idx] = 0
+    reset_parameters = Embedding.reset_parameters  # N(0, 1), the padding_idx row zero
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,

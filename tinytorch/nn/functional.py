@@ -360,14 +360,69 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                              bool(is_causal), scale, False)
 
 
-def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, num_heads: int,
-                                 in_proj_weight: Tensor, in_proj_bias: Tensor | None,
-                                 out_proj_weight: Tensor, out_proj_bias: Tensor | None,
-                                 dropout_p: float = 0.0, training: bool = True,
-                                 key_padding_mask: Tensor | None = None,
-                                 need_weights: bool = True, attn_mask: Tensor | None = None,
-                                 average_attn_weights: bool = True, is_causal: bool = False):
-    """Multi-head attention on batch-first (N, L, E) query and (N, S, E) key/value.
+def multi_head_attention_forward(
+        query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+        in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+        bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor,
+        out_proj_bias: Tensor | None, training: bool = True,
+        key_padding_mask: Tensor | None = None, need_weights: bool = True,
+        attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False,
+        q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+        v_proj_weight: Tensor | None = None, static_k: Tensor | None = None,
+        static_v: Tensor | None = None, average_attn_weights: bool = True,
+        is_causal: bool = False):
+    """PyTorch's functional multi-head attention: query (L, N, E), key/value (S, N, E), or
+    unbatched (L, E) / (S, E); returns (output (L, N, E), weights (N, L, S) averaged over
+    heads, (N, H, L, S) with ``average_attn_weights=False``, or None).
+
+    ``bias_k``/``bias_v`` (1, 1, E) append one learned key/value position, ``add_zero_attn``
+    one of zeros; ``static_k``/``static_v`` (N * H, S, E / H) replace the projected keys and
+    values. Masks as ``nn.MultiheadAttention``'s: True (or -inf) = may NOT attend.
+    """
+    unbatched = query.ndim == 2
+    if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+        raise RuntimeError(f"multi_head_attention_forward: query, key and value must all be "
+                           f"2-D (unbatched) or 3-D (L, N, E), got {tuple(query.shape)}, "
+                           f"{tuple(key.shape)} and {tuple(value.shape)}")
+    if query.shape[-1] != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
+                             f"got {query.shape[-1]}")
+    same = query is key and key is value
+    # to the batch-first layout the attention below works in: (N, L, E)
+    if unbatched:
+        query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    else:
+        query, key, value = query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)
+    if same:
+        key = value = query
+    plain = (not use_separate_proj_weight and bias_k is None and bias_v is None
+             and not add_zero_attn and static_k is None and static_v is None)
+    attend = _multi_head_attention if plain else _multi_head_attention_extended
+    extra = {} if plain else dict(
+        bias_k=bias_k, bias_v=bias_v, add_zero_attn=add_zero_attn, static_k=static_k,
+        static_v=static_v, q_proj_weight=q_proj_weight if use_separate_proj_weight else None,
+        k_proj_weight=k_proj_weight if use_separate_proj_weight else None,
+        v_proj_weight=v_proj_weight if use_separate_proj_weight else None)
+    out, weights = attend(query, key, value, num_heads, in_proj_weight, in_proj_bias,
+                          out_proj_weight, out_proj_bias, dropout_p, training,
+                          key_padding_mask, need_weights, attn_mask, average_attn_weights,
+                          is_causal, **extra)
+    if unbatched:
+        return out.squeeze(0), (weights.squeeze(0) if weights is not None else None)
+    return out.transpose(0, 1), weights
+
+
+def _multi_head_attention(query: Tensor, key: Tensor, value: Tensor, num_heads: int,
+                          in_proj_weight: Tensor, in_proj_bias: Tensor | None,
+                          out_proj_weight: Tensor, out_proj_bias: Tensor | None,
+                          dropout_p: float = 0.0, training: bool = True,
+                          key_padding_mask: Tensor | None = None, need_weights: bool = True,
+                          attn_mask: Tensor | None = None, average_attn_weights: bool = True,
+                          is_causal: bool = False):
+    """Multi-head attention on batch-first (N, L, E) query and (N, S, E) key/value, with the
+    packed ``in_proj_weight`` (3E, E): the common case, and the course's.
 
     Masks use PyTorch's MultiheadAttention convention (the opposite of SDPA's bool mask):
     ``key_padding_mask`` (N, S) and a bool ``attn_mask`` (L, S) or (N * H, L, S) mark with
@@ -409,6 +464,60 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, num_
     out = out.transpose(1, 2).reshape(n, n_q, e)
     return linear(out, out_proj_weight, out_proj_bias), weights
     # END SOLUTION
+
+
+def _multi_head_attention_extended(query, key, value, num_heads, in_proj_weight, in_proj_bias,
+                                   out_proj_weight, out_proj_bias, dropout_p, training,
+                                   key_padding_mask, need_weights, attn_mask,
+                                   average_attn_weights, is_causal, *, bias_k=None, bias_v=None,
+                                   add_zero_attn=False, static_k=None, static_v=None,
+                                   q_proj_weight=None, k_proj_weight=None, v_proj_weight=None):
+    """``_multi_head_attention`` with separate projections (``q/k/v_proj_weight``), learned
+    ``bias_k``/``bias_v``, zero attention and static keys/values: the extra key positions
+    are appended after projecting, and every mask gets columns that let them be attended."""
+    e = query.shape[-1]
+    if q_proj_weight is not None:
+        wq, wk, wv = q_proj_weight, k_proj_weight, v_proj_weight
+    else:
+        wq, wk, wv = in_proj_weight.split(e)
+    bq, bk, bv = (None,) * 3 if in_proj_bias is None else in_proj_bias.split(e)
+    heads, d = num_heads, e // num_heads
+    q, k, v = linear(query, wq, bq), linear(key, wk, bk), linear(value, wv, bv)
+    n, n_q, n_k = q.shape[0], q.shape[1], k.shape[1]
+    if is_causal and attn_mask is None:
+        attn_mask = _C.ones(n_q, n_k, dtype=backend.bool_, device=query.device).triu(1)
+    if (bias_k is None) != (bias_v is None):
+        raise RuntimeError("multi_head_attention_forward: bias_k and bias_v come together")
+    if bias_k is not None:
+        k = _C.cat([k, bias_k.reshape(1, 1, e).expand(n, 1, e)], 1)
+        v = _C.cat([v, bias_v.reshape(1, 1, e).expand(n, 1, e)], 1)
+    q = q.reshape(n, n_q, heads, d).transpose(1, 2)  # (N, H, L, D)
+    k = k.reshape(n, k.shape[1], heads, d).transpose(1, 2)  # (N, H, S, D)
+    v = v.reshape(n, v.shape[1], heads, d).transpose(1, 2)
+    if static_k is not None:
+        k = static_k.reshape(n, heads, static_k.shape[1], d)
+    if static_v is not None:
+        v = static_v.reshape(n, heads, static_v.shape[1], d)
+    if add_zero_attn:
+        zero = _C.zeros(n, heads, 1, d, dtype=k.dtype, device=k.device)
+        k, v = _C.cat([k, zero], 2), _C.cat([v, zero], 2)
+    added = k.shape[2] - n_k
+    if added > 0:
+        attn_mask = pad(attn_mask, (0, added)) if attn_mask is not None else None
+        key_padding_mask = pad(key_padding_mask, (0, added)) \
+            if key_padding_mask is not None else None
+    n_k = k.shape[2]
+    mask = _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, query)
+    p = dropout_p if training else 0.0
+    out = nn_ops.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
+                                                 1 / math.sqrt(d), need_weights)
+    weights = None
+    if need_weights:
+        out, weights = out
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+    out = out.transpose(1, 2).reshape(n, n_q, e)
+    return linear(out, out_proj_weight, out_proj_bias), weights
 
 
 def _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, like):

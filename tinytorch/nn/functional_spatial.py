@@ -77,14 +77,21 @@ def _conv_padding(padding, spatial, kernel, dilation, stride, op):
     return tuple((p, p) for p in pads)
 
 
-def _conv(op, spatial, input, weight, bias, stride, padding, dilation, groups, module=None):
-    name = module or op
+def _conv_operands(op, name, spatial, input, weight):
+    """The checks every convolution starts with: ``input`` and a ``(spatial + 2)``-D
+    ``weight`` are Tensors; returns ``_as_image(input)``: the input as ``(N, C, H, W)`` and
+    the function that puts a result back in the input's layout."""
     _check_tensor(input, op)
     _check_tensor(weight, op, "weight")
     if weight.ndim != spatial + 2:
         raise RuntimeError(f"{name}: expected a {spatial + 2}-D weight, got weight of shape "
                            f"{tuple(weight.shape)}")
-    x, restore = _as_image(input, spatial, name)
+    return _as_image(input, spatial, name)
+
+
+def _conv(op, spatial, input, weight, bias, stride, padding, dilation, groups, module=None):
+    name = module or op
+    x, restore = _conv_operands(op, name, spatial, input, weight)
     groups = int(groups)
     if groups <= 0 or weight.shape[0] % groups:
         raise RuntimeError(f"{name}: groups={groups} must be positive and divide the "
@@ -130,12 +137,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 def _conv_transpose(op, spatial, input, weight, bias, stride, padding, output_padding,
                     groups, dilation, module=None):
     name = module or op
-    _check_tensor(input, op)
-    _check_tensor(weight, op, "weight")
-    if weight.ndim != spatial + 2:
-        raise RuntimeError(f"{name}: expected a {spatial + 2}-D weight, got weight of shape "
-                           f"{tuple(weight.shape)}")
-    x, restore = _as_image(input, spatial, name)
+    x, restore = _conv_operands(op, name, spatial, input, weight)
     groups = int(groups)
     if x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
         raise RuntimeError(f"{name}: expected input with {weight.shape[0]} channels, got "

@@ -2,9 +2,11 @@
 names (``weight_ih_l0``, ``weight_hh_l0_reverse``, ``bias_ih_l1``, ``weight_hr_l0``, ...),
 gate orders, shapes and initialisation (every parameter ~ U(-1/sqrt(H), 1/sqrt(H))).
 
-Each layer and direction runs as one fused Function over the whole sequence
-(``tinytorch.ops.rnn``). Inputs are ``(L, N, H_in)`` (``(N, L, H_in)`` with
-``batch_first``), unbatched ``(L, H_in)``, or a ``PackedSequence``.
+Each layer and direction runs as one Function over the whole sequence
+(``tinytorch.ops.rnn``), fused for speed; ``LSTMCell``, and ``LSTM`` when
+``backend.use_fast_path(10)`` is False, step the textbook cell of course assignment 10.
+Inputs are ``(L, N, H_in)`` (``(N, L, H_in)`` with ``batch_first``), unbatched
+``(L, H_in)``, or a ``PackedSequence``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
-def _run_layer(mode, x, h0, c0, w, mask, reverse):
-    """One direction of one layer: returns (output, h_n, c_n or None)."""
+def _run_layer(mode, x, h0, c0, w, mask, reverse, textbook=False):
+    """One direction of one layer: returns (output, h_n, c_n or None). ``textbook`` runs an
+    LSTM through the textbook cell (``ops.rnn.LSTMLayer``) whatever the fast-path switch."""
     w_ih, w_hh, b_ih, b_hh, w_hr = w
     if mode == "LSTM":
-        return R.LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mask, reverse)
+        layer = R.LSTMLayer.apply if textbook else R.lstm_layer
+        return layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mask, reverse)
     fn = R.GRULayer if mode == "GRU" else R.RNNLayer
     extra = None if mode == "GRU" else ("tanh" if mode == "RNN_TANH" else "relu")
     out, h = fn.apply(x, h0, extra, w_ih, w_hh, b_ih, b_hh, None, mask, reverse)
@@ -326,7 +330,9 @@ class RNNCellBase(Module):
             raise RuntimeError(f"{name}: expected hidden of size "
                                f"{(x.shape[0], self.hidden_size)}, got {tuple(h0.shape)}")
         w = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, None)
-        _, h, c = _run_layer(self._mode, x.unsqueeze(0), h0, c0, w, None, False)
+        # one step: an LSTMCell always runs the textbook cell (there is nothing to fuse)
+        _, h, c = _run_layer(self._mode, x.unsqueeze(0), h0, c0, w, None, False,
+                             textbook=True)
         if unbatched:
             h = h.squeeze(0)
             c = c.squeeze(0) if c is not None else None

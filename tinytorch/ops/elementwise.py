@@ -776,20 +776,14 @@ class Fmax(Function):
         return g * take_a, g * ~take_a
 
 
-class Fmin(Function):
-    """out = min(a, b) ignoring nan;  the gradient goes to the chosen input"""
+class Fmin(Fmax):
+    """out = min(a, b) ignoring nan;  the gradient goes to the chosen input (Fmax's backward)"""
 
     @staticmethod
     def forward(ctx, a, b):
         out = promote(array_module(a).fmin(a, b), a, b)
         ctx.save_for_backward(a, b, out)
         return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b, out = ctx.saved_tensors
-        take_a = (a == out) | array_module(g).isnan(b)
-        return g * take_a, g * ~take_a
 
 
 class Logaddexp(Function):

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import backend
-from ._single import advance, check_options, step_counter, update_grad, zeros_like
+from ._single import check_options, params_to_update, update_grad, zeros_like
 from .optimizer import Optimizer
 
 __all__ = ["Adadelta"]
@@ -39,18 +39,8 @@ class Adadelta(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             rho, eps = group["rho"], group["eps"]
-            for p in group["params"]:
-                grad = self._grad_of(p)
-                if grad is None:
-                    continue
-                param = p._data
+            for param, grad, state, _ in params_to_update(self, group, _init_state):
                 xp = backend.get_array_module(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = step_counter()
-                    state["square_avg"] = zeros_like(param)
-                    state["acc_delta"] = zeros_like(param)
-                advance(state)
                 g = update_grad(param, grad, group["weight_decay"], group["maximize"])
                 square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
                 square_avg *= rho
@@ -60,3 +50,8 @@ class Adadelta(Optimizer):
                 acc_delta += (1 - rho) * delta * delta
                 param -= group["lr"] * delta
         return loss
+
+
+def _init_state(state: dict, param, group: dict) -> None:
+    state["square_avg"] = zeros_like(param)
+    state["acc_delta"] = zeros_like(param)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import backend
 from ..tensor import Tensor
-from ._single import advance, check_options, step_counter, update_grad
+from ._single import check_options, params_to_update, step_counter, update_grad
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]
@@ -39,33 +39,29 @@ class Adagrad(Optimizer):
         # PyTorch fills every sum with the constructor's value, whatever a group says
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, initial_accumulator_value)
-
-    def _init_state(self, p, initial_value: float) -> None:
-        state = self.state[p]
-        if not state:
-            xp = backend.get_array_module(p._data)
-            state["step"] = step_counter()
-            state["sum"] = Tensor._make(xp.full(p._data.shape, initial_value,
-                                                dtype=p._data.dtype))
+                state = self.state[p]
+                state["step"] = step_counter()
+                _init_sum(state, p._data, initial_accumulator_value)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One Adagrad update of every parameter that has a gradient."""
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
-            for p in group["params"]:
-                grad = self._grad_of(p)
-                if grad is None:
-                    continue
-                param = p._data
+            # a group added later starts its state here, from its own initial value
+            for param, grad, state, step in params_to_update(self, group, _init_state):
                 xp = backend.get_array_module(param)
-                # a group added later starts here, from its own initial value
-                self._init_state(p, group["initial_accumulator_value"])
-                state = self.state[p]
-                step = advance(state)
                 g = update_grad(param, grad, group["weight_decay"], group["maximize"])
                 clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
                 total = state["sum"]._data
                 total += g * g
                 param -= clr * (g / (xp.sqrt(total) + group["eps"]))
         return loss
+
+
+def _init_sum(state: dict, param, initial_value: float) -> None:
+    xp = backend.get_array_module(param)
+    state["sum"] = Tensor._make(xp.full(param.shape, initial_value, dtype=param.dtype))
+
+
+def _init_state(state: dict, param, group: dict) -> None:
+    _init_sum(state, param, group["initial_accumulator_value"])

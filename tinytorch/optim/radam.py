@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import backend
-from ._single import advance, check_options, step_counter, update_grad, zeros_like
+from ._single import check_options, decayed_grad, params_to_update, zeros_like
 from .optimizer import Optimizer
 
 __all__ = ["RAdam"]
@@ -43,25 +43,11 @@ class RAdam(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            lr, wd = group["lr"], group["weight_decay"]
+            lr = group["lr"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                grad = self._grad_of(p)
-                if grad is None:
-                    continue
-                param = p._data
+            for param, grad, state, step in params_to_update(self, group, _init_state):
                 xp = backend.get_array_module(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = step_counter()
-                    state["exp_avg"] = zeros_like(param)
-                    state["exp_avg_sq"] = zeros_like(param)
-                step = advance(state)
-                if wd != 0 and group["decoupled_weight_decay"]:
-                    param *= 1 - lr * wd
-                    g = update_grad(param, grad, 0.0, group["maximize"])
-                else:
-                    g = update_grad(param, grad, wd, group["maximize"])
+                g = decayed_grad(param, grad, group)
                 exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 exp_avg += (1 - beta1) * (g - exp_avg)
                 exp_avg_sq *= beta2
@@ -78,3 +64,8 @@ class RAdam(Optimizer):
                 else:
                     param -= corrected * lr
         return loss
+
+
+def _init_state(state: dict, param, group: dict) -> None:
+    state["exp_avg"] = zeros_like(param)
+    state["exp_avg_sq"] = zeros_like(param)

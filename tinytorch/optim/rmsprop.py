@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import backend
-from ._single import advance, check_options, step_counter, update_grad, zeros_like
+from ._single import check_options, params_to_update, update_grad, zeros_like
 from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]
@@ -41,21 +41,8 @@ class RMSprop(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             alpha, momentum = group["alpha"], group["momentum"]
-            for p in group["params"]:
-                grad = self._grad_of(p)
-                if grad is None:
-                    continue
-                param = p._data
+            for param, grad, state, _ in params_to_update(self, group, _init_state):
                 xp = backend.get_array_module(param)
-                state = self.state[p]
-                if not state:
-                    state["step"] = step_counter()
-                    state["square_avg"] = zeros_like(param)
-                    if momentum > 0:
-                        state["momentum_buffer"] = zeros_like(param)
-                    if group["centered"]:
-                        state["grad_avg"] = zeros_like(param)
-                advance(state)
                 g = update_grad(param, grad, group["weight_decay"], group["maximize"])
                 square_avg = state["square_avg"]._data
                 square_avg *= alpha
@@ -75,3 +62,11 @@ class RMSprop(Optimizer):
                 else:
                     param -= group["lr"] * (g / avg)
         return loss
+
+
+def _init_state(state: dict, param, group: dict) -> None:
+    state["square_avg"] = zeros_like(param)
+    if group["momentum"] > 0:
+        state["momentum_buffer"] = zeros_like(param)
+    if group["centered"]:
+        state["grad_avg"] = zeros_like(param)

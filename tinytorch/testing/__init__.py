@@ -170,7 +170,7 @@ def assert_fast_path_matches(fn, *inputs, grad_output=None, rtol: float = 1e-6,
             try:
                 assert_close(fast, text, rtol=rtol, atol=atol)
             except AssertionError as e:
-                raise AssertionError(f"gradient of input {i}: fast path != textbook: {e}")
+                raise AssertionError(f"gradient of input {i}: fast path != textbook: {e}") from None
 
 
 @contextlib.contextmanager

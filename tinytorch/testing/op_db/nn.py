@@ -145,6 +145,19 @@ def mha_composite(lib, q, k, v, w_in, b_in, w_out, b_out, num_heads=2):
     return _linear_composite(lib, out, w_out, b_out), weights.mean(1)
 
 
+def _sequence_first(sample):
+    """mha_inputs' batch-first query, key and value as PyTorch's functional form takes them:
+    (L, N, E)."""
+    arrays_, kwargs = sample
+    return tuple(np.swapaxes(a, 0, 1) for a in arrays_[:3]) + tuple(arrays_[3:]), kwargs
+
+
+def _mha_sequence_first_composite(lib, q, k, v, w_in, b_in, w_out, b_out):
+    out, weights = mha_composite(lib, *(t.transpose(0, 1) for t in (q, k, v)), w_in, b_in,
+                                 w_out, b_out)
+    return out.transpose(0, 1), weights
+
+
 @st.composite
 def mha_inputs(draw):
     """Batch-first query (N, L, 4), key and value (N, S, 4) and the projection parameters
@@ -488,11 +501,9 @@ F_ROWS = [
            ref=sdpa_composite, ref_kind=COMPOSITE, assignment=5),
     OpInfo("F.multi_head_attention_forward",
            lambda lib, q, k, v, w_in, b_in, w_out, b_out: _F(lib).multi_head_attention_forward(
-               q, k, v, 2, w_in, b_in, w_out, b_out), mha_inputs(), ref=mha_composite,
-           ref_kind=COMPOSITE, covers=("F.multi_head_attention_forward",),
-           torch_reason="tinytorch's multi_head_attention_forward is batch-first with a short "
-                        "signature, not PyTorch's (nn.MultiheadAttention is compared in "
-                        "tests/test_nn_layers.py)", assignment=5),
+               q, k, v, 4, 2, w_in, b_in, None, None, False, 0.0, w_out, b_out),
+           mha_inputs().map(_sequence_first), ref=_mha_sequence_first_composite,
+           ref_kind=COMPOSITE, covers=("F.multi_head_attention_forward",), assignment=5),
     OpInfo("F.pad", lambda lib, x, pad, value: _F(lib).pad(x, pad, value=value), pad_inputs(),
            ref=_pad_ref, covers=("F.pad",),
            errors=(ErrorInput(lambda lib, d: _F(lib).pad(lib.ones(2, 2, device=d), (1,)),

@@ -112,14 +112,17 @@ def _unique_inputs(consecutive=False):
                      st.tuples(st.booleans(), st.booleans()), st.booleans()).map(build)
 
 
-def _call_unique(lib, x, **kw):
-    out = lib.unique(x, sorted=True, **kw)
+def _as_tuple(out):
+    """unique's result as a tuple: a lone tensor without ``return_inverse``/``return_counts``."""
     return out if isinstance(out, tuple) else (out,)
+
+
+def _call_unique(lib, x, **kw):
+    return _as_tuple(lib.unique(x, sorted=True, **kw))
 
 
 def _call_unique_consecutive(lib, x, **kw):
-    out = lib.unique_consecutive(x, **kw)
-    return out if isinstance(out, tuple) else (out,)
+    return _as_tuple(lib.unique_consecutive(x, **kw))
 
 
 def _search_inputs():
@@ -288,8 +291,7 @@ op_db = [
         call=_call_unique,
         inputs=_unique_inputs(),
         ref=_unique_ref,
-        variants={"method": lambda lib, x, **kw: (
-            lambda o: o if isinstance(o, tuple) else (o,))(x.unique(**kw))},
+        variants={"method": lambda lib, x, **kw: _as_tuple(x.unique(**kw))},
         covers=("Tensor.unique", T + "unique"),
         differentiable=False,
     ),
@@ -298,8 +300,7 @@ op_db = [
         call=_call_unique_consecutive,
         inputs=_unique_inputs(consecutive=True),
         ref=_unique_consecutive_ref,
-        variants={"method": lambda lib, x, **kw: (
-            lambda o: o if isinstance(o, tuple) else (o,))(x.unique_consecutive(**kw))},
+        variants={"method": lambda lib, x, **kw: _as_tuple(x.unique_consecutive(**kw))},
         covers=("Tensor.unique_consecutive", T + "unique_consecutive"),
         differentiable=False,
     ),

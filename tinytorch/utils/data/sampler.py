@@ -70,14 +70,23 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        from ... import creation, int64
+        from ...random import Generator
+
         n = len(self.data_source)
-        rng = numpy_generator(self.generator)
-        if self.replacement:
-            yield from rng.integers(0, n, size=self.num_samples).tolist()
+        generator = self.generator
+        if generator is None:  # as PyTorch: a fresh generator seeded from the global one
+            generator = Generator()
+            generator.manual_seed(int(creation.empty((), dtype=int64).random_().item()))
+        if self.replacement:  # drawn 32 at a time, so num_samples may be huge (minGPT: 1e10)
+            for _ in range(self.num_samples // 32):
+                yield from creation.randint(high=n, size=(32,), generator=generator).tolist()
+            yield from creation.randint(high=n, size=(self.num_samples % 32,),
+                                        generator=generator).tolist()
             return
         for _ in range(self.num_samples // n):
-            yield from rng.permutation(n).tolist()
-        yield from rng.permutation(n).tolist()[:self.num_samples % n]
+            yield from creation.randperm(n, generator=generator).tolist()
+        yield from creation.randperm(n, generator=generator).tolist()[:self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
