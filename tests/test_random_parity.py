@@ -311,3 +311,25 @@ def test_bigram_lecture_flow_matches_torch(torch):
 
     for ours, theirs in zip(run(tt), run(torch)):
         _same(ours, theirs)
+
+
+def test_dataloader_shuffle_matches_torch(torch):
+    """DataLoader(shuffle=True): a base seed per pass, then RandomSampler's randperm."""
+    from torch.utils.data import DataLoader as TorchLoader
+
+    from tinytorch.utils.data import DataLoader
+
+    for seed in [0, 7]:
+        _both(torch, seed)
+        for _ in range(2):  # two epochs
+            ours = [b.tolist() for b in DataLoader(tt.arange(10), batch_size=4, shuffle=True)]
+            theirs = [b.tolist() for b in TorchLoader(torch.arange(10), batch_size=4,
+                                                      shuffle=True)]
+            assert ours == theirs
+        g, tg = tt.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
+        ours = [b.tolist() for b in DataLoader(tt.arange(7), batch_size=2, shuffle=True,
+                                               generator=g)]
+        theirs = [b.tolist() for b in TorchLoader(torch.arange(7), batch_size=2, shuffle=True,
+                                                  generator=tg)]
+        assert ours == theirs
+        _same(tt.rand(2), torch.rand(2))

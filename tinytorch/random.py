@@ -133,13 +133,31 @@ def default_generator() -> Generator:
     return _default
 
 
-def get_generator(generator=None) -> Generator:
-    """``generator``, or the global one when None."""
+class _NumpySource:
+    """A NumPy ``Generator`` used as the word source (data utilities accept one): PyTorch's
+    transforms applied to its uniform 32- and 64-bit integers."""
+
+    def __init__(self, rng: np.random.Generator):
+        self._np = rng
+        self._normal = None
+
+    def _u32(self, n: int) -> np.ndarray:
+        return self._np.integers(0, 2 ** 32, size=int(n), dtype=np.uint64)
+
+    def _u64(self, n: int) -> np.ndarray:
+        return self._np.integers(0, 2 ** 64 - 1, size=int(n), dtype=np.uint64, endpoint=True)
+
+
+def get_generator(generator=None):
+    """``generator``, or the global one when None (a NumPy Generator is wrapped)."""
     if generator is None:
         return _default
     if isinstance(generator, Generator):
         return generator
-    raise TypeError(f"generator must be a tinytorch.Generator, got {type(generator).__name__}")
+    if isinstance(generator, np.random.Generator):
+        return _NumpySource(generator)
+    raise TypeError(f"generator must be a tinytorch.Generator (or a NumPy Generator), got "
+                    f"{type(generator).__name__}")
 
 
 def numpy_rng(generator=None) -> np.random.Generator:

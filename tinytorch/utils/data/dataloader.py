@@ -13,9 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from ... import random as _random
 from ._collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, numpy_generator
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info", "WorkerInfo"]
 
@@ -137,6 +140,12 @@ class DataLoader:
 
     def __iter__(self):
         global _worker_info, _warned_in_process
+        # as PyTorch, each pass first draws a 64-bit base seed (worker k's seed is base + k),
+        # so the shuffled order that follows is PyTorch's too
+        if isinstance(self.generator, np.random.Generator):
+            base_seed = int(self.generator.integers(0, 2 ** 63 - 1))
+        else:
+            base_seed = int(_random.random_bits(self.generator, 1, np.int64)[0])
         if self.num_workers > 0:
             if not _warned_in_process:
                 warnings.warn(f"DataLoader(num_workers={self.num_workers}): tinytorch loads "
@@ -144,8 +153,7 @@ class DataLoader:
                               f"result is the same, only not in parallel", UserWarning,
                               stacklevel=2)
                 _warned_in_process = True
-            seed = int(numpy_generator(self.generator).integers(0, 2 ** 63 - 1))
-            info = WorkerInfo(id=0, num_workers=1, seed=seed, dataset=self.dataset)
+            info = WorkerInfo(id=0, num_workers=1, seed=base_seed, dataset=self.dataset)
         else:
             info = None
         previous = _worker_info
