@@ -268,6 +268,8 @@ def test_in_place_distributions_match_torch(torch):
         _same(tt.empty(n, dtype=tt.float64).log_normal_(),
               torch.empty(n, dtype=torch.float64).log_normal_())
         _same(tt.bernoulli(tt.full((n,), 0.3)), torch.bernoulli(torch.full((n,), 0.3)))
+        rates = [0.5, 3.0, 9.9, 10.0, 25.0, 100.0, 0.0, 1e4] * (n // 8 + 1)
+        _same(tt.poisson(tt.tensor(rates)), torch.poisson(torch.tensor(rates)))
         _same(tt.bernoulli(tt.full((n,), 0.3, dtype=tt.float64)),
               torch.bernoulli(torch.full((n,), 0.3, dtype=torch.float64)))
         _same(tt.rand(2), torch.rand(2))

@@ -314,7 +314,7 @@ def poisson(input: Tensor, generator=None) -> Tensor:
     rates = backend.to_numpy(input._data)
     if (rates < 0).any():
         raise RuntimeError("poisson: all rates must be non-negative")
-    draws = _random.numpy_rng(generator).poisson(rates.astype(np.float64))
+    draws = _random.poisson(generator, np.ascontiguousarray(rates).ravel()).reshape(rates.shape)
     return _finish(draws.astype(input._data.dtype), None, input.device, False)
 
 

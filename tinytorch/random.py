@@ -442,3 +442,43 @@ def log_normal(generator, n, mean=1.0, std=2.0) -> np.ndarray:
     """exp of scalar-path normals (PyTorch's ``lognormal_distribution<double>``)."""
     g = get_generator(generator)
     return np.exp(np.array([_scalar_normal(g, mean, std) for _ in range(n)], dtype=np.float64))
+
+
+def poisson(generator, rates: np.ndarray) -> np.ndarray:
+    """Poisson(rate) per element of ``rates`` (flat, C order), as PyTorch's CPU sampler:
+    for rate >= 10 Hoermann's transformed rejection (PTRS), else multiply uniforms until
+    the product falls to exp(-rate). One element at a time (a Python loop)."""
+    g = get_generator(generator)
+
+    def u() -> float:
+        return float(_uniform_double(g, 1)[0])
+
+    def one(lam: float) -> int:
+        if lam >= 10:
+            slam, loglam = math.sqrt(lam), math.log(lam)
+            b = 0.931 + 2.53 * slam
+            a = -0.059 + 0.02483 * b
+            invalpha = 1.1239 + 1.1328 / (b - 3.4)
+            vr = 0.9277 - 3.6224 / (b - 2)
+            while True:
+                U = u() - 0.5
+                V = u()
+                us = 0.5 - abs(U)
+                k = math.floor((2 * a / us + b) * U + lam + 0.43)
+                if us >= 0.07 and V <= vr:
+                    return k
+                if k < 0 or (us < 0.013 and V > us):
+                    continue
+                if (math.log(V) + math.log(invalpha) - math.log(a / (us * us) + b)) <= \
+                        (-lam + k * loglam - math.lgamma(k + 1.0)):
+                    return k
+        if lam == 0:
+            return 0
+        enlam, x, prod = math.exp(-lam), 0, 1.0
+        while True:
+            prod *= u()
+            if prod <= enlam:
+                return x
+            x += 1
+
+    return np.array([one(float(r)) for r in rates], dtype=np.float64)
