@@ -20,7 +20,10 @@ each distribution turns its 32-bit words into numbers exactly as PyTorch's CPU k
 * normal, fewer than 16 values: float64 Box-Muller per element, ``u1, u2`` from two 64-bit
   draws, ``r = sqrt(-2 log1p(-u2))``, value ``r cos(2 pi u1)``, and ``r sin(2 pi u1)``
   cached in the generator for the next scalar draw;
-* exponential, bernoulli(p), geometric, cauchy, log-normal: one float64 uniform each.
+* exponential, bernoulli(p), geometric, cauchy: one float64 uniform each; log-normal: the
+  scalar normal; poisson: PyTorch's rejection samplers on float64 uniforms;
+* randperm: Fisher-Yates, slot i swapped with i + w % (n - i); multinomial with
+  replacement: inverse CDF with float64 uniforms, else the k largest p / Exp(1).
 
 The MT19937 words come from NumPy's ``MT19937`` bit generator (``random_raw``), whose
 stream is the same recurrence, so large draws stay vectorised. Numbers are drawn on the
