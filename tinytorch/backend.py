@@ -67,13 +67,39 @@ def map_rows(ufunc, array):
     return out
 
 
-def split_rows(kernel, *arrays) -> None:
+# A fused op makes many passes (ufunc calls) over its arrays. Walked in blocks of rows
+# that stay in the core's cache, every pass after the first reads cache, not memory: the
+# exact GELU's 27 passes over (12, 64, 512) float32 took X ms whole and Y ms in blocks of
+# 16K elements (one thread, CPU time). Smaller blocks pay ~1 us of call overhead per pass.
+CACHE_BLOCK_ELEMENTS = 1 << 18
+
+
+def in_blocks(kernel, *arrays, block: int = CACHE_BLOCK_ELEMENTS) -> None:
+    """Run ``kernel(*chunks)`` on consecutive row blocks of ``arrays`` (equal leading dims)
+    of about ``block`` elements of the first array each (at least one row), in this thread."""
+    first = arrays[0]
+    rows = first.shape[0] if first.ndim else 0
+    step = max(1, block // max(1, first.size // rows)) if rows else 0
+    if not rows or step >= rows or not isinstance(first, np.ndarray):
+        kernel(*arrays)
+        return
+    for lo in range(0, rows, step):
+        kernel(*(a[lo:lo + step] for a in arrays))
+
+
+def split_rows(kernel, *arrays, blocked: bool = False) -> None:
     """Run ``kernel(*chunks)`` on row blocks of ``arrays`` (equal leading dims), in parallel.
 
     ``kernel`` must write its results through ``out=`` into the chunks it is given (they
     are views); it is called once on the whole arrays when threading is off, the arrays
-    are small, on the GPU, or the leading dim cannot be split.
+    are small, on the GPU, or the leading dim cannot be split. ``blocked``: each thread
+    walks its rows in cache-sized blocks (``in_blocks``).
     """
+    if blocked:
+        inner = kernel
+
+        def kernel(*parts):
+            in_blocks(inner, *parts)
     if not worth_splitting(arrays[0]):
         kernel(*arrays)
         return
