@@ -86,14 +86,16 @@ def _softmax_reference(a):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 def test_softmax_block_shift_keeps_every_row_exact(dtype):
-    """The forward shifts a block of rows by one number (none when its max is in [0, 64])
-    and redoes with their own max the rows that sit far below it."""
+    """The forward computes exp(a) unshifted and redoes with their own max the rows whose
+    sum overflows or underflows (or shifts the whole block first when they are many)."""
     rng = np.random.default_rng(3)
     rows = [rng.standard_normal(9) * 3 + offset
             for offset in (0.0, 60.0, -20.0, -300.0, 500.0, 1e30 if dtype is
                            tinytorch.float64 else 1e20, 10.0)]
     a = np.stack(rows)
-    for block in (a, a[[0, 2, 6]], a[[2, 3]]):  # max in [0, 64], above it, below 0
+    ordinary = rng.standard_normal((14, 9)) * 3
+    # many far rows: the block is shifted by its max; two of sixteen: those rows are redone
+    for block in (a, a[[0, 2, 6]], a[[2, 3]], np.vstack([ordinary, a[[3, 4]]])):
         x = tinytorch.tensor(block, dtype=dtype)
         p, log_p = _softmax_reference(block.astype(x.numpy().dtype).astype(np.float64))
         tol = {"rtol": 2e-6, "atol": 1e-30} if dtype is tinytorch.float32 else \
