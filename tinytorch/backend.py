@@ -76,9 +76,11 @@ def map_rows(ufunc, array):
 CACHE_BLOCK_ELEMENTS = 1 << 18
 
 
-def in_blocks(kernel, *arrays, block: int = CACHE_BLOCK_ELEMENTS) -> None:
+def in_blocks(kernel, *arrays, block: int = 0) -> None:
     """Run ``kernel(*chunks)`` on consecutive row blocks of ``arrays`` (equal leading dims)
-    of about ``block`` elements of the first array each (at least one row), in this thread."""
+    of about ``block`` elements of the first array each (at least one row; default
+    ``CACHE_BLOCK_ELEMENTS``), in this thread."""
+    block = block or CACHE_BLOCK_ELEMENTS
     first = arrays[0]
     rows = first.shape[0] if first.ndim else 0
     step = max(1, block // max(1, first.size // rows)) if rows else 0
