@@ -262,3 +262,20 @@ def test_textbook_regions_run_when_fast_paths_are_off(monkeypatch):
     assert sorted(called) == sorted(["softmax_backward", "log_softmax_backward",
                                      "layer_norm_forward", "layer_norm_backward",
                                      "embedding_backward"])
+
+
+@pytest.mark.parametrize("rows,width,block", [(10, 3, 6), (7, 1, 2), (5, 4, 100), (0, 3, 2)])
+def test_in_blocks_covers_every_row_once(rows, width, block):
+    a = np.arange(rows * width, dtype=np.float64).reshape(rows, width)
+    out = np.zeros_like(a)
+    seen = []
+
+    def kernel(x, y):
+        seen.append(x.shape[0])
+        np.multiply(x, 2, out=y)
+
+    backend.in_blocks(kernel, a, out, block=block)
+    np.testing.assert_array_equal(out, 2 * a)
+    assert sum(seen) == rows
+    if a.size >= 2 * block:  # blocked: about ``block`` elements each, at least one row
+        assert max(seen) == max(1, block // width)
