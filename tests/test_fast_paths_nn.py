@@ -61,7 +61,7 @@ def test_softmax_fast_path_matches_the_textbook(op, shape, dtype):
     fn = getattr(F, op)
     x = _leaf(shape, dtype, scale=3)
     for dim in (-1, 0):
-        assert_fast_path_matches(lambda t: fn(t, dim), x,
+        assert_fast_path_matches(lambda t, dim=dim: fn(t, dim), x,
                                  grad_output=_grad_output(shape, dtype), **_tol(dtype))
 
 
@@ -170,7 +170,7 @@ def test_gelu_on_a_non_contiguous_input():
     np.testing.assert_array_equal(F.gelu(x).detach().numpy(),
                                   F.gelu(x.contiguous()).detach().numpy())
     for approximate in ("none", "tanh"):
-        assert gradcheck(lambda t: F.gelu(t, approximate=approximate), (x,))
+        assert gradcheck(lambda t, a=approximate: F.gelu(t, approximate=a), (x,))
 
 
 def test_exact_gelu_float32_normal_cdf_is_within_float32_rounding():
@@ -197,8 +197,8 @@ def test_embedding_fast_path_matches_the_textbook(vocab, idx_shape, dtype):
     idx = tinytorch.tensor(rng.integers(0, vocab, idx_shape))
     g = _grad_output(idx_shape + (6,), dtype)
     for padding_idx in (None, 3):
-        assert_fast_path_matches(lambda t: F.embedding(idx, t, padding_idx=padding_idx), w,
-                                 grad_output=g, **_tol(dtype))
+        assert_fast_path_matches(lambda t, p=padding_idx: F.embedding(idx, t, padding_idx=p),
+                                 w, grad_output=g, **_tol(dtype))
 
 
 def test_embedding_fast_path_on_non_contiguous_gradients():
@@ -222,8 +222,8 @@ def test_textbook_formulas_gradcheck_in_float64():
     with backend.fast_paths(False):
         assert not backend.use_fast_path(4)
         for dim in (-1, 1):
-            assert gradcheck(lambda t: F.softmax(t, dim), (x,))
-            assert gradcheck(lambda t: F.log_softmax(t, dim), (x,))
+            assert gradcheck(lambda t, dim=dim: F.softmax(t, dim), (x,))
+            assert gradcheck(lambda t, dim=dim: F.log_softmax(t, dim), (x,))
         assert gradcheck(lambda t, p, q: F.layer_norm(t, (5,), p, q), (x, w, b))
         assert gradcheck(lambda t: F.layer_norm(t, (4, 5)), (x,))
         emb = leaf(4, 3)

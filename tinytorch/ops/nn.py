@@ -300,10 +300,10 @@ def _layer_norm_forward_fast(x2, weight, bias, eps):
 
 def _layer_norm_backward_fast(g, x_hat, rstd, weight, needs=(True, True, True)):
     """``layer_norm_backward`` for ``g`` of the input's shape (``weight``: of the normalized
-    shape, or None): dw as an einsum and db as a
-    matrix-vector product (each only when ``needs`` it), dx built in place in one array of
-    the input's shape that owns its memory, so that the engine hands it on without a copy
-    (a reshaped view would be copied: 16 us of the small layer_norm's 0.5 ms)."""
+    shape, or None): dw as an einsum and db as a matrix-vector product (each only when
+    ``needs`` it), dx built in place in one array of the input's shape that owns its
+    memory, so that the engine hands it on without a copy (a reshaped view would be
+    copied: 16 us of the small layer_norm's 0.5 ms)."""
     xp = array_module(g)
     g2 = g.reshape(x_hat.shape)
     dw = xp.einsum("ij,ij->j", g2, x_hat) if needs[1] else None

@@ -338,8 +338,8 @@ def softmax_backward(y, g, dim):
 
 
 def _softmax_backward_fast(y, g, dim):
-    """``softmax_backward`` in three passes over row blocks (last axis) or two ufunc passes
-    and an einsum (other axes)."""
+    """``softmax_backward`` in three passes over blocks of rows (last axis; the row dot
+    products as ``row_dots``), or in place on one output array (other axes)."""
     xp = array_module(y)
     if g.shape != y.shape:
         g = xp.broadcast_to(g, y.shape)
