@@ -15,8 +15,8 @@ import numpy as np
 from .. import backend
 from .. import random as _random
 from ..autograd.function import Function, array_module
-from .reduce import finite_max, row_sums
-from .special import Erf, erf, normal_cdf  # noqa: F401  (erf: re-exported for callers)
+from .reduce import finite_max, row_dots, row_sums
+from .special import Erf, erf, normal_cdf, normal_cdf_f32  # noqa: F401  (erf: re-exported)
 
 # ----------------------------------------------------------------------------- linear
 
@@ -249,15 +249,50 @@ def layer_norm_simple(x, normalized_shape, weight=None, bias=None, eps: float = 
     return y + bias if bias is not None else y
 
 
+def layer_norm_forward(x2, weight, bias, eps):
+    """The course's LayerNorm forward on rows (rows, N): returns y, x_hat, rstd (rows, 1).
+    ``weight`` and ``bias`` are (N,) or None."""
+    # BEGIN SOLUTION assignment=4 "layer_norm_forward: normalise rows, scale, shift"
+    xp = array_module(x2)
+    mean = x2.mean(axis=-1, keepdims=True)
+    var = ((x2 - mean) ** 2).mean(axis=-1, keepdims=True)  # biased variance
+    rstd = 1 / xp.sqrt(var + eps)
+    x_hat = (x2 - mean) * rstd
+    y = x_hat if weight is None else x_hat * weight
+    if bias is not None:
+        y = y + bias
+    return y, x_hat, rstd
+    # END SOLUTION
+
+
+def layer_norm_backward(g2, x_hat, rstd, weight):
+    """The course's LayerNorm backward on rows: returns dx, dw, db (dw, db: (N,))."""
+    # BEGIN SOLUTION assignment=4 "layer_norm_backward: dx, dw, db"
+    d = g2 if weight is None else g2 * weight
+    dx = rstd * (d - d.mean(axis=-1, keepdims=True)
+                 - x_hat * (d * x_hat).mean(axis=-1, keepdims=True))
+    dw = (g2 * x_hat).sum(axis=0)
+    db = g2.sum(axis=0)
+    return dx, dw, db
+    # END SOLUTION
+
+
+# The fast path: row means and column sums as matrix-vector products (BLAS reads the rows
+# once, 2-4x faster than ndarray.mean/sum), row dot products as batched (1, N) @ (N, 1)
+# products (0.10 ms on (2048, 384) float32 where einsum took 0.19 ms and a product plus
+# a sum 0.20 ms; ``row_dots``), in-place passes, on blocks of rows split across threads,
+# each thread walking its rows in cache-sized blocks: forward + backward of (8, 256, 384)
+# float32 took 4.24 ms whole, 2.99 ms in blocks of 256K elements, 4.34 ms in 64K blocks.
+
+
 def _layer_norm_block(x2, x_hat, rstd, y, weight, bias, eps):
     """x_hat = (x - mean) rstd, rstd = 1 / sqrt(var + eps), y = x_hat w + b; a block of rows."""
-    # BEGIN SOLUTION assignment=4 "_layer_norm_block: normalise one block of rows, scale, shift"
     xp = array_module(x2)
     width = max(x2.shape[1], 1)  # a 0-size normalized shape: empty rows, nothing to divide
     averager = xp.full(x2.shape[1], 1 / width, dtype=x2.dtype)
     with np.errstate(invalid="ignore"):  # inf in a row gives NaN, silently as in PyTorch
         xp.subtract(x2, (x2 @ averager)[:, None], out=x_hat)
-        var = xp.einsum("ij,ij->i", x_hat, x_hat)
+        var = row_dots(x_hat, x_hat)
         var *= 1 / width
         var += eps
         xp.sqrt(var, out=var)
@@ -269,76 +304,93 @@ def _layer_norm_block(x2, x_hat, rstd, y, weight, bias, eps):
         xp.multiply(x_hat, weight, out=y)
     if bias is not None:
         y += bias
-    # END SOLUTION
 
 
 def _layer_norm_backward_block(d2, x_hat, rstd):
     """d2 <- rstd (d2 - mean(d2) - x_hat mean(d2 x_hat)) in place, d2 = g w; a block of rows."""
-    # BEGIN SOLUTION assignment=4 "_layer_norm_backward_block: dx of one block of rows"
     xp = array_module(d2)
     width = max(d2.shape[1], 1)
     averager = xp.full(d2.shape[1], 1 / width, dtype=d2.dtype)
     mean_d = (d2 @ averager)[:, None]
-    mean_dx = xp.einsum("ij,ij->i", d2, x_hat)[:, None]
+    mean_dx = row_dots(d2, x_hat)[:, None]
     mean_dx *= 1 / width
     correction = x_hat * mean_dx
     correction += mean_d
     d2 -= correction
     d2 *= rstd
-    # END SOLUTION
+
+
+def _layer_norm_forward_fast(x2, weight, bias, eps):
+    """``layer_norm_forward`` in six passes per block of rows."""
+    xp = array_module(x2)
+    x_hat, y = xp.empty(x2.shape, dtype=x2.dtype), xp.empty(x2.shape, dtype=x2.dtype)
+    rstd = xp.empty((x2.shape[0], 1), dtype=x2.dtype)
+    backend.split_rows(lambda *blocks: _layer_norm_block(*blocks, weight, bias, eps),
+                       x2, x_hat, rstd, y, blocked=True)
+    return y, x_hat, rstd
+
+
+def _layer_norm_backward_fast(g, x_hat, rstd, weight, needs=(True, True, True)):
+    """``layer_norm_backward`` for ``g`` of the input's shape (``weight``: of the normalized
+    shape, or None): dw as an einsum and db as a matrix-vector product (each only when
+    ``needs`` it), dx built in place in one array of the input's shape that owns its
+    memory, so that the engine hands it on without a copy (a reshaped view would be
+    copied: 16 us of the small layer_norm's 0.5 ms)."""
+    xp = array_module(g)
+    g2 = g.reshape(x_hat.shape)
+    dw = xp.einsum("ij,ij->j", g2, x_hat) if needs[1] else None
+    db = xp.ones(g2.shape[0], dtype=g2.dtype) @ g2 if needs[2] else None
+    if not needs[0]:
+        return None, dw, db
+    dx = g * weight if weight is not None else g.copy()
+    if not dx.flags.c_contiguous:
+        dx = xp.ascontiguousarray(dx)
+    backend.split_rows(_layer_norm_backward_block, dx.reshape(x_hat.shape), x_hat, rstd,
+                       blocked=True)
+    return dx, dw, db
+
+
+def _shaped(a, shape):
+    """``a`` itself when it has ``shape`` (an array that owns its memory stays so), else a
+    reshaped view."""
+    return a if a is None or a.shape == tuple(shape) else a.reshape(shape)
 
 
 class LayerNorm(Function):
     """y = (x - mean) / sqrt(var + eps) * w + b over the last k dims (x_hat before w, b);
     dx = rstd * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)),  dx_hat = g * w;
-    dw = sum_rows g * x_hat,  db = sum_rows g.   Simple form: ``layer_norm_simple``."""
-
-    # Row means and column sums are matrix-vector products (BLAS reads the rows once, 2-4x
-    # faster than ndarray.mean/sum); row dot products are einsums (no temporary). The row
-    # passes run on blocks of rows split across threads (``backend.split_rows``).
+    dw = sum_rows g * x_hat,  db = sum_rows g.   Simple form: ``layer_norm_simple``; the
+    course's formulas ``layer_norm_forward`` and ``layer_norm_backward``, or their fast
+    paths."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, n_norm, eps):
-        # BEGIN SOLUTION assignment=4 "LayerNorm.forward: normalise rows, scale, shift"
-        xp = array_module(x)
         width = int(np.prod(x.shape[x.ndim - n_norm:])) if n_norm else 1
         rows = int(np.prod(x.shape[:x.ndim - n_norm]))  # explicit: width may be 0
         x2 = x.reshape(rows, width)
-        x_hat = xp.empty((rows, width), dtype=x.dtype)
-        rstd = xp.empty((rows, 1), dtype=x.dtype)
-        y = xp.empty((rows, width), dtype=x.dtype)
         w = None if weight is None else weight.reshape(-1)
         b = None if bias is None else bias.reshape(-1)
-        backend.split_rows(lambda *blocks: _layer_norm_block(*blocks, w, b, eps),
-                           x2, x_hat, rstd, y)
+        # an empty normalized shape has no mean: the fast path's empty rows need none
+        fast = backend.use_fast_path(4) or width == 0
+        y, x_hat, rstd = (_layer_norm_forward_fast if fast else layer_norm_forward)(
+            x2, w, b, eps)
         ctx.save_for_backward(x_hat, rstd, weight, x)  # x: for double backward
         ctx.shape, ctx.eps, ctx.norm_shape = x.shape, eps, x.shape[x.ndim - n_norm:]
         return y.reshape(x.shape)
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx, g):
-        # BEGIN SOLUTION assignment=4 "LayerNorm.backward: dx, dw, db"
         x_hat, rstd, weight, _ = ctx.saved_tensors
-        nx, nw, nb = ctx.needs_input_grad[:3]
-        xp = array_module(g)
         rows, width = x_hat.shape
-        g2 = g.reshape(rows, width)
-        dw = db = dx = None
-        if nw:
-            dw = xp.einsum("ij,ij->j", g2, x_hat).reshape(ctx.norm_shape)
-        if nb:
-            db = (xp.ones(rows, dtype=g.dtype) @ g2).reshape(ctx.norm_shape)
-        if nx:
-            # dx is built in place in one array of the input's shape that owns its memory,
-            # so the engine can hand it on without a copy; d2 is its (rows, width) view
-            dx = g * weight if weight is not None else g.copy()
-            if not dx.flags.c_contiguous:
-                dx = xp.ascontiguousarray(dx)
-            backend.split_rows(_layer_norm_backward_block, dx.reshape(rows, width), x_hat,
-                               rstd)
-        return dx, dw, db, None, None
-        # END SOLUTION
+        w = None if weight is None else weight.reshape(-1)
+        nx, nw, nb = ctx.needs_input_grad[:3]
+        if backend.use_fast_path(4) or width == 0:  # weight of normalized_shape: g * weight
+            dx, dw, db = _layer_norm_backward_fast(g, x_hat, rstd, weight, (nx, nw, nb))
+        else:
+            dx, dw, db = layer_norm_backward(g.reshape(rows, width), x_hat, rstd, w)
+        return (_shaped(dx, ctx.shape) if nx else None,
+                _shaped(dw, ctx.norm_shape) if nw else None,
+                _shaped(db, ctx.norm_shape) if nb else None, None, None)
 
 
 # ----------------------------------------------------------------------------- gelu
@@ -392,19 +444,26 @@ def _gelu_tanh_backward(x, h, g, d):
     d *= g
 
 
-def _gelu_exact_forward(x, y, cdf):
-    """cdf = Phi(x) and y = x Phi(x), on one block of rows."""
-    cdf[...] = normal_cdf(x)
-    array_module(x).multiply(x, cdf, out=y)
-
-
-def _gelu_exact_backward(x, cdf, g, d):
-    """d = g (Phi(x) + x phi(x)),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi)."""
+def _gelu_exact_forward(x, y, cdf, gauss):
+    """cdf = Phi(x), gauss = exp(-x^2 / 2) (phi(x) sqrt(2 pi), kept for the backward) and
+    y = x Phi(x), on one block. float32 runs ``normal_cdf_f32`` (one exp, 1.4e-7 absolute);
+    float64 the accurate erf (1e-16, PyTorch's float64 results)."""
     xp = array_module(x)
-    xp.multiply(x, x, out=d)
-    d *= -0.5
-    xp.exp(d, out=d)
-    d *= x
+    if x.dtype == np.float32:
+        normal_cdf_f32(x, cdf, gauss, y)  # y: scratch until the last line
+    else:
+        cdf[...] = normal_cdf(x)
+        xp.multiply(x, x, out=gauss)
+        gauss *= -0.5
+        xp.exp(gauss, out=gauss)
+    with np.errstate(invalid="ignore"):  # -inf * 0 = NaN, as PyTorch
+        xp.multiply(x, cdf, out=y)
+
+
+def _gelu_exact_backward(x, cdf, gauss, g, d):
+    """d = g (Phi(x) + x phi(x)),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi) = gauss / sqrt(2 pi)."""
+    xp = array_module(x)
+    xp.multiply(x, gauss, out=d)
     d *= _INV_SQRT_2PI
     d += cdf
     d *= g
@@ -414,64 +473,78 @@ class Gelu(Function):
     """exact: y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dy = Phi(x) + x phi(x)
     tanh:  y = x (1 + t) / 2, t = tanh(k (x + 0.044715 x^3)), k = sqrt(2 / pi);
            dy = (1 + t) / 2 + x (1 - t^2) k (1 + 3 * 0.044715 x^2) / 2
-    Simple form: ``gelu_simple``. The passes run on row blocks split across threads
-    (``backend.split_rows``)."""
+    Simple form: ``gelu_simple``. The passes run on the flattened input, in cache-sized
+    blocks split across threads (``backend.split_rows``)."""
 
     @staticmethod
     def forward(ctx, x, approximate):
         xp = array_module(x)
-        if x.ndim == 0:  # the kernels work on rows: a 0-d input runs as one element
-            ctx.scalar_input = True
-            y = Gelu.forward(ctx, x.reshape(1), approximate).reshape(())
-            # save the input itself (not its reshaped view): double backward finds it by identity
-            ctx.save_for_backward(x, ctx.saved_tensors[1].reshape(()))
-            return y
-        y = xp.empty_like(x)
-        saved = xp.empty_like(x)  # (1 + t) / 2 for tanh, Phi(x) for the exact form
+        flat = x.reshape(-1)  # elementwise: one flat run (a copy only if x is strided)
+        y = xp.empty_like(flat)
+        # tanh: h = (1 + t) / 2; exact: Phi(x) and exp(-x^2 / 2)
+        saved = [xp.empty_like(flat) for _ in range(1 if approximate == "tanh" else 2)]
         kernel = _gelu_tanh_forward if approximate == "tanh" else _gelu_exact_forward
-        backend.split_rows(kernel, x, y, saved)
-        ctx.save_for_backward(x, saved)
+        backend.split_rows(kernel, flat, y, *saved, blocked=True)
+        # save the input itself (not a view): double backward finds it by identity
+        ctx.save_for_backward(x, *saved)
         ctx.approximate = approximate
-        return y
+        return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        x, saved = ctx.saved_tensors
-        if x.ndim == 0:
-            x, saved = x.reshape(1), saved.reshape(1)
-        d = array_module(x).empty_like(x)
-        if g.shape != x.shape:
-            g = array_module(g).broadcast_to(g, x.shape)
+        x, *saved = ctx.saved_tensors
+        xp = array_module(x)
+        flat = x.reshape(-1)
+        g = (g if g.shape == x.shape else xp.broadcast_to(g, x.shape)).reshape(-1)
+        d = xp.empty(x.shape, dtype=x.dtype)  # owns its memory: the engine keeps it uncopied
         kernel = _gelu_tanh_backward if ctx.approximate == "tanh" else _gelu_exact_backward
-        backend.split_rows(kernel, x, saved, g, d)
-        return (d.reshape(()) if ctx.__dict__.get("scalar_input") else d), None
+        backend.split_rows(kernel, flat, *saved, g, d.reshape(-1), blocked=True)
+        return d, None
 
 
 # ----------------------------------------------------------------------------- embedding
 
-# How to sum the rows: measured with benchmarks/bench_nn.py (float32, one thread, process
-# CPU time, median ms over 5 alternating rounds):
-#   V=65    n=768  d=128: np.add.at 0.87, one-hot product 0.15, sort + reduceat 0.13
-#   V=65    n=2048 d=384: np.add.at 6.8,  one-hot product 1.31, sort + reduceat 1.12
-#   V=2048  n=2048 d=384: np.add.at 7.1,  one-hot product 33.1, sort + reduceat 4.9
-#   V=50304 n=512  d=256: np.add.at 2.0,  one-hot product 140,  sort + reduceat 1.49
-# sort + np.add.reduceat is the fastest at every size (the one-hot product ties it only
-# for tiny vocabularies and loses up to 90x beyond), so the CPU path always uses it.
-
-
 def embedding_backward(indices, g, num_embeddings, padding_idx):
-    """dW = sum of the output gradient rows g[j] over the positions j that read row i."""
+    """dW = sum of the output gradient rows g[j] over the positions j that read row i, as
+    the course writes it (``dW[idx] += g`` would add a repeated index only once)."""
     # BEGIN SOLUTION assignment=4 "embedding_backward: sum g rows per index"
+    xp = array_module(g)
+    dim = g.shape[-1]
+    dw = xp.zeros((num_embeddings, dim), dtype=g.dtype)
+    backend.scatter_add(xp, dw, indices.reshape(-1), g.reshape(-1, dim))  # np.add.at
+    if padding_idx is not None:
+        dw[padding_idx] = 0
+    return dw
+    # END SOLUTION
+
+
+# The fast path. How to sum the rows, measured with benchmarks/bench_nn.py (float32, median
+# ms, quiet machine; the "embedding backward strategies" lines):
+#   V=65    n=768  d=128: np.add.at 1.77, one-hot product 0.15, sort + reduceat 0.29
+#   V=65    n=2048 d=384: np.add.at 13.8, one-hot product 1.23, sort + reduceat 2.52
+#   V=2048  n=2048 d=384: np.add.at 9.7,  one-hot product 22.6, sort + reduceat 6.95
+#   V=50304 n=512  d=256: np.add.at 3.0,  one-hot product 97.5, sort + reduceat 3.37
+# The one-hot product (onehot(idx) g, one BLAS call) is twice as fast for a character
+# vocabulary and its cost grows with V; sort + np.add.reduceat wins from about 200 rows up
+# (V=256 n=2048 d=384, one thread under load: one-hot 4.7 ms, sort + reduceat 3.8 ms).
+# np.add.at (the textbook's) is the slowest at every size but the largest.
+ONE_HOT_MAX_ROWS = 128
+
+
+def _embedding_backward_fast(indices, g, num_embeddings, padding_idx):
+    """``embedding_backward`` by a one-hot product (small V) or sort + reduceat."""
     xp = array_module(g)
     dim = g.shape[-1]
     flat = indices.reshape(-1)
     g2 = g.reshape(-1, dim)
     n = flat.shape[0]
-    if xp is not np:
+    if xp is not np or n == 0:
         dw = xp.zeros((num_embeddings, dim), dtype=g.dtype)
-        backend.scatter_add(xp, dw, flat, g2)
-    elif n == 0:
-        dw = np.zeros((num_embeddings, dim), dtype=g.dtype)
+        backend.scatter_add(xp, dw, flat, g2)  # CuPy's scatter kernel; nothing when n = 0
+    elif num_embeddings <= ONE_HOT_MAX_ROWS:
+        one_hot = np.zeros((num_embeddings, n), dtype=g.dtype)
+        one_hot[flat, np.arange(n)] = 1
+        dw = one_hot @ g2
     else:
         order = np.argsort(flat, kind="stable")
         sorted_idx = flat[order]
@@ -481,7 +554,12 @@ def embedding_backward(indices, g, num_embeddings, padding_idx):
     if padding_idx is not None:
         dw[padding_idx] = 0
     return dw
-    # END SOLUTION
+
+
+def _embedding_backward(indices, g, num_embeddings, padding_idx):
+    """The fast path or the course's formula (``backend.use_fast_path``)."""
+    backward = _embedding_backward_fast if backend.use_fast_path(4) else embedding_backward
+    return backward(indices, g, num_embeddings, padding_idx)
 
 
 def embedding_simple(weight, indices):
@@ -513,7 +591,7 @@ class Embedding(Function):
     @staticmethod
     def backward(ctx, g):
         (indices,) = ctx.saved_tensors
-        return embedding_backward(indices, g, ctx.num, ctx.padding_idx), None, None
+        return _embedding_backward(indices, g, ctx.num, ctx.padding_idx), None, None
 
 
 # ----------------------------------------------------------------------------- dropout
@@ -940,7 +1018,7 @@ class GeluDerivative(Function):
 
 
 def _gelu_tensor_backward(ctx, g):
-    x, _ = ctx.saved_tensors
+    x = ctx.saved_tensors[0]
     return g * GeluDerivative.apply(x, ctx.approximate), None
 
 
@@ -951,7 +1029,7 @@ class EmbeddingGrad(Function):
     def forward(ctx, g, indices, num, padding_idx):
         ctx.save_for_backward(indices)
         ctx.padding_idx = padding_idx
-        return embedding_backward(indices, g, num, padding_idx)
+        return _embedding_backward(indices, g, num, padding_idx)
 
     @staticmethod
     def backward(ctx, gg):
