@@ -43,6 +43,13 @@ def unary_sample(low=-2.0, high=2.0, band=0.0, min_dims=0, max_dims=3, kinks=(),
     return draw()
 
 
+def _off_half_integers(sample):
+    """Move entries within 0.05 of a half-integer (where ``round`` jumps) 0.1 away."""
+    (x,), kwargs = sample
+    near = np.abs(x - 0.5 - np.round(x - 0.5)) < 0.05
+    return (np.where(near, x + 0.1, x),), kwargs
+
+
 def binary_sample(low=-2.0, high=2.0, b_low=None, b_high=None, b_band=0.0, into_first=True,
                   apart=0.0, a_band=0.0):
     """Two broadcastable float64 arrays (``into_first``: b broadcasts to a's shape)."""
@@ -208,7 +215,8 @@ op_db += [
     OpInfo(name="signbit", call=_fn("signbit"), inputs=unary_sample(),
            ref=lambda np, x: np.signbit(x), variants={"method": _method("signbit")},
            covers=("tinytorch.signbit", "Tensor.signbit"), differentiable=False),
-    OpInfo(name="round", call=_fn("round"), inputs=unary_sample(-50.0, 50.0, kinks=()),
+    OpInfo(name="round", call=_fn("round"), inputs=unary_sample(-50.0, 50.0).map(
+               _off_half_integers),  # round jumps at every k + 1/2
            ref=lambda np, x: np.round(x), variants=spellings("round")[0],
            covers=spellings("round")[1]),
     OpInfo(name="round_decimals", call=lambda lib, x: lib.round(x, decimals=2),
