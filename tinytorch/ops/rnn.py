@@ -57,15 +57,22 @@ def _input_grads(ctx, dgates_in, x, w_ih, dgates_h, h_prev):
     return dx, dw_ih, dw_hh, db_ih, db_hh
 
 
-def _lstm_output(out, t, mask, h_new, c_new, h, c):
-    """Write step t's output ``out[t]`` and return the state carried to the next step: the
-    new one, except where ``mask`` is 0 (a finished sequence keeps its state, outputs 0)."""
+def _masked_output(out, t, mask, h_new, h):
+    """Write step t's output ``out[t]`` and return the hidden state carried to the next
+    step: the new one, except where ``mask`` is 0 (a finished sequence keeps its state and
+    outputs 0)."""
     if mask is None:
         out[t] = h_new
-        return h_new, c_new
+        return h_new
     m = mask[t]
     out[t] = h_new * m
-    return m * h_new + (1 - m) * h, m * c_new + (1 - m) * c
+    return m * h_new + (1 - m) * h
+
+
+def _lstm_output(out, t, mask, h_new, c_new, h, c):
+    """``_masked_output`` for an LSTM step: the cell state is carried the same way."""
+    carried = _masked_output(out, t, mask, h_new, h)
+    return carried, (c_new if mask is None else mask[t] * c_new + (1 - mask[t]) * c)
 
 
 def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):
@@ -297,14 +304,7 @@ class GRULayer(Function):
             rzn[t, :, :2 * hid] = rz
             rzn[t, :, 2 * hid:] = cand
             z = rz[:, hid:]
-            h_new = cand + z * (h - cand)
-            if mask is not None:
-                m = mask[t]
-                out[t] = h_new * m
-                h_new = m * h_new + (1 - m) * h
-            else:
-                out[t] = h_new
-            h = h_new
+            h = _masked_output(out, t, mask, cand + z * (h - cand), h)
         ctx.save_for_backward(x, w_ih, w_hh, rzn, hn, h_prev, mask)
         ctx.reverse = reverse
         return out, h
@@ -355,13 +355,7 @@ class RNNLayer(Function):
             h_prev[t] = h
             a = gates_x[t] + h @ w_hh.T
             h_new = xp.tanh(a) if nonlinearity == "tanh" else xp.maximum(a, 0)
-            if mask is not None:
-                m = mask[t]
-                out[t] = h_new * m
-                h_new = m * h_new + (1 - m) * h
-            else:
-                out[t] = h_new
-            h = h_new
+            h = _masked_output(out, t, mask, h_new, h)
         ctx.save_for_backward(x, w_ih, w_hh, out, h_prev, mask)
         ctx.reverse, ctx.nonlinearity = reverse, nonlinearity
         return out, h
