@@ -163,3 +163,19 @@ def test_test_run_without_torch_ends_with_one_line_on_the_skipped_comparisons(tm
     assert result.returncode == 0, result.stdout
     assert ("1 comparisons with PyTorch were skipped because torch is not installed; "
             "to run them: pip install torch") in result.stdout
+
+
+def test_under_run_reprs_name_torch_as_the_script_does(tmp_path):
+    """A script's print(x.shape) or print(x.dtype) reads as under PyTorch; outside the run,
+    reprs name tinytorch again."""
+    script = tmp_path / "shapes.py"
+    script.write_text("import torch\nx = torch.zeros(2, 3, dtype=torch.float64)\n"
+                      "print(x.shape, x.dtype, x.type(), repr(x.float().dtype))\n")
+    result = _run(script, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["torch.Size([2,", "3])", "torch.float64",
+                                     "torch.DoubleTensor", "torch.float32"]
+    with tt_run.install():
+        assert repr(tinytorch.Size([2])) == "torch.Size([2])"
+    assert repr(tinytorch.Size([2])) == "tinytorch.Size([2])"
+    assert repr(tinytorch.float32) == "tinytorch.float32"

@@ -21,6 +21,12 @@ except Exception:  # ImportError, or CuPy present without a usable GPU
 
 
 
+# The module name that reprs print: ``tinytorch.float32``, ``tinytorch.Size([2, 3])``.
+# ``tinytorch.run`` sets it to "torch" while a PyTorch script runs, so that the script prints
+# what it prints under PyTorch (``print(x.shape)``: ``torch.Size([2, 3])``).
+repr_module = "tinytorch"
+
+
 # ----------------------------------------------------------------------------- threads
 # NumPy runs each ufunc on one core but releases the GIL inside it, so two Python threads
 # working on two halves of a large array run in parallel: tanh, multiply and exp with
@@ -231,7 +237,7 @@ class dtype:
         self.itemsize = self.np.itemsize
 
     def __repr__(self) -> str:
-        return f"tinytorch.{self.name}"
+        return f"{repr_module}.{self.name}"
 
     def __reduce__(self):
         return (to_dtype, (self.name,))

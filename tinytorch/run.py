@@ -28,6 +28,8 @@ import runpy
 import sys
 import types
 
+from . import backend
+
 __all__ = ["install", "uninstall", "is_installed", "main", "MissingModuleError",
            "MissingAttributeError", "ABSENT", "IMPORTABLE_ABSENT"]
 
@@ -202,6 +204,7 @@ def install() -> _Installation:
             _stashed[name] = sys.modules.pop(name)
         _finder = _TorchFinder()
         sys.meta_path.insert(0, _finder)
+        backend.repr_module = "torch"  # the script prints torch.Size, torch.float32
         for name, module in list(sys.modules.items()):
             if name.startswith("tinytorch") and isinstance(module, types.ModuleType):
                 _hook_missing_attributes(module)
@@ -218,6 +221,7 @@ def uninstall() -> None:
         return
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
+    backend.repr_module = "tinytorch"
     _finder = None
     for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
         del sys.modules[name]

@@ -58,7 +58,7 @@ class Size(tuple):
     __rmul__ = __mul__
 
     def __repr__(self) -> str:
-        return f"tinytorch.Size({list(self)})"
+        return f"{backend.repr_module}.Size({list(self)})"
 
 
 def _inplace_of(name: str):
@@ -1658,7 +1658,7 @@ class Tensor:
         """With no argument the type's name (``'tinytorch.FloatTensor'``); with a dtype, a
         type name or a legacy type (``LongTensor``) the converted tensor."""
         if dtype is None:
-            return f"tinytorch.{_LEGACY_TYPE_NAMES[self.dtype.name]}"
+            return f"{backend.repr_module}.{_LEGACY_TYPE_NAMES[self.dtype.name]}"
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             name = dtype.rsplit(".", 1)[-1]
             names = {v: k for k, v in _LEGACY_TYPE_NAMES.items()}
