@@ -1,4 +1,5 @@
-"""``tinytorch.utils``: ``data`` (datasets, samplers, ``DataLoader``) and ``checkpoint``.
+"""``tinytorch.utils``: ``data`` (datasets, samplers, ``DataLoader``), ``checkpoint`` and
+``tensorboard`` (``SummaryWriter``).
 
 Submodules are imported on first use, so ``tinytorch.utils.checkpoint`` works after a bare
 ``import tinytorch`` as ``torch.utils.data`` does after ``import torch``.
@@ -6,7 +7,7 @@ Submodules are imported on first use, so ``tinytorch.utils.checkpoint`` works af
 
 import importlib
 
-_SUBMODULES = ("data", "checkpoint")
+_SUBMODULES = ("data", "checkpoint", "tensorboard")
 
 
 def __getattr__(name):
