@@ -37,8 +37,10 @@ def _max_column_is_unique(sample) -> bool:
 
 
 def _well(lib, a):
-    """A shifted well away from singular: a + 3 I."""
-    return a + 3 * lib.eye(a.shape[-2], a.shape[-1], dtype=a.dtype)
+    """A shifted well away from singular: a + 4 I. Entries in [-1, 1] and n <= 3 make it
+    strictly diagonally dominant (|diagonal| >= 3 > 2 >= the rest of a row), so never
+    singular (a + 3 I was: all entries -1 gives eigenvalue 0)."""
+    return a + 4 * lib.eye(a.shape[-2], a.shape[-1], dtype=a.dtype)
 
 
 def _spd(lib, a):
@@ -47,7 +49,7 @@ def _spd(lib, a):
 
 
 def _np_well(a):
-    return a + 3 * np.eye(a.shape[-2], a.shape[-1])
+    return a + 4 * np.eye(a.shape[-2], a.shape[-1])
 
 
 def _np_spd(a):
