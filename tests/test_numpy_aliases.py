@@ -94,3 +94,17 @@ def test_out_refuses_autograd_and_lossy_casts():
         out = tt.zeros(2)
         tt.exp(tt.zeros(2, requires_grad=True), out=out)
         assert out.tolist() == [1.0, 1.0]
+
+
+def test_randint_takes_low_and_high_by_keyword_or_low_by_position():
+    tt.manual_seed(0)
+    a = tt.randint(2, high=10, size=(50,))
+    tt.manual_seed(0)
+    b = tt.randint(low=2, high=10, size=(50,))
+    tt.manual_seed(0)
+    c = tt.randint(2, 10, (50,))
+    assert a.tolist() == b.tolist() == c.tolist() and 2 <= a.min() and a.max() < 10
+    with pytest.raises(TypeError, match="high given both"):
+        tt.randint(5, 2, high=10, size=(3,))
+    with pytest.raises(TypeError, match="low given without high"):
+        tt.randint(low=2, size=(3,))

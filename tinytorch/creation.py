@@ -210,6 +210,8 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
     (int64 unless ``dtype`` says otherwise); ``low``/``high`` may be keywords."""
     if high is not None:
+        if len(args) == 1 and low is None:  # randint(2, high=10, size=...): low by position
+            low, args = args[0], ()
         if args:
             raise TypeError("randint(): high given both by position and by keyword")
         args = (0 if low is None else low, high)
