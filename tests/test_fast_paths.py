@@ -223,7 +223,7 @@ def test_causal_attention_in_row_blocks_matches_the_formula(dtype, length):
     from tinytorch.ops import nn as nn_ops
 
     q, k, v = (_seeded((2, 2, length, 8), dtype, seed) for seed in (30, 31, 32))
-    assert nn_ops._causal_blocks(q._data, k._data, None, 0.0, True, False)
+    assert nn_ops._causal_blocks(q._data, k._data, v._data, None, 0.0, True, False)
     assert_fast_path_matches(lambda *t: F.scaled_dot_product_attention(*t, is_causal=True),
                              q, k, v, **_tol(dtype))
 

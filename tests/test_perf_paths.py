@@ -107,9 +107,12 @@ def test_embedding_matches_its_simple_form():
 
 
 @pytest.mark.parametrize("causal", [True, False])
-def test_attention_matches_its_simple_form(causal):
+@pytest.mark.parametrize("shape", [(2, 3, 5, 4), (3, 130, 2), (5, 4)], ids=str)
+def test_attention_matches_its_simple_form(threads, causal, shape):
+    """The heads split across threads (a (3, 130, 2) batch: the causal row blocks too, an
+    odd head count), or whole; 2-D q, k, v have no heads to split."""
     rng = np.random.default_rng(5)
-    q, k, v = (_leaf(rng, (2, 3, 5, 4)) for _ in range(3))
+    q, k, v = (_leaf(rng, shape) for _ in range(3))
     _agree(lambda *t: F.scaled_dot_product_attention(*t, is_causal=causal),
            lambda *t: attention_simple(*t, is_causal=causal), [q, k, v], rng)
 

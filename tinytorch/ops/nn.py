@@ -733,16 +733,25 @@ def _sdpa_forward_fast(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_w
     batched products' operands made row-major. Saves, after the textbook's six arrays, the
     scaled q and row-major v its backward reads. Forward and backward together, causal,
     float32, one thread: 33 ms against 39 ms for (4, 4, 256, 32) heads, about even at
-    (12, 6, 64, 64)."""
+    (12, 6, 64, 64). Without a mask, dropout or returned weights (a GPT's attention) the
+    heads are split across threads (``_split_heads``)."""
     xp = array_module(q)
     dtype = q.dtype
     scale = dtype.type(scale)
-    qs = q * scale
+    qs = xp.multiply(q, scale, out=xp.empty(q.shape, dtype=dtype))  # row-major
     kt = xp.ascontiguousarray(xp.swapaxes(k, -1, -2))
     v_rows = _contiguous(xp, v)
-    blocks = _causal_blocks(q, k, mask, dropout_p, is_causal, return_weights)
+    blocks = _causal_blocks(q, k, v, mask, dropout_p, is_causal, return_weights)
     if blocks:
         return _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale)
+    if _heads_apart(q, k, v) and mask is None and dropout_p == 0 and not return_weights:
+        probs = np.empty(q.shape[:-1] + (k.shape[-2],), dtype=dtype)
+        out = np.empty(q.shape[:-1] + (v.shape[-1],), dtype=dtype)
+        _split_heads(lambda *heads: _attention_heads_forward(*heads, is_causal),
+                     qs, kt, v_rows, probs, out)
+        ctx.save_for_backward(q, k, v, probs, None, None, qs, v_rows)
+        ctx.scale, ctx.is_causal = scale, is_causal
+        return out
     scores = qs @ kt  # (..., L, S), a fresh array: masked and normalised in place
     if is_causal:
         scores += causal_bias(xp, scores.shape[-2], scores.shape[-1], dtype)
@@ -783,6 +792,13 @@ def _sdpa_backward_fast(ctx, g, g_weights=None):
     g = _contiguous(xp, g)
     if getattr(ctx, "blocks", None) and not nm:
         return _sdpa_backward_causal_blocks(ctx, g, k, qs, v, nq, nk, nv)
+    if nq and nk and nv and not nm and drop is None and g_weights is None \
+            and _heads_apart(qs, k, v) and g.shape == qs.shape[:-1] + v.shape[-1:]:
+        dq, dk, dv = (np.empty(a.shape, dtype=g.dtype) for a in (qs, k, v))
+        vt = np.ascontiguousarray(np.swapaxes(v, -1, -2))
+        _split_heads(lambda *heads: _attention_heads_backward(*heads, ctx.scale),
+                     g, probs, vt, _contiguous(xp, k), qs, dq, dk, dv)
+        return dq, dk, dv, None, None, None, None, None
     dv = None
     if nv:
         dropped = probs if drop is None else probs * drop
@@ -808,22 +824,66 @@ def _sdpa_backward_fast(ctx, g, g_weights=None):
     return dq, dk, dv, dm, None, None, None, None
 
 
+# The heads of attention are independent: split across threads, each thread runs every
+# product and pass of the fast path on its own heads (NumPy's batched matmul calls BLAS
+# once per head, each call too small for BLAS to thread, and the softmax passes are plain
+# ufuncs: whole, all of it ran on one core). Forward and backward of causal (12, 4, 64, 32)
+# float32 heads, 2 threads, wall time: see benchmarks/RESULTS.md.
+
+
+def _heads_apart(q, k, v) -> bool:
+    """Whether attention may split q, k, v (..., L, E) by heads: NumPy arrays with the same
+    batch dims (no broadcasting between them), none of them empty."""
+    return array_module(q) is np and q.ndim >= 3 and q.shape[:-2] == k.shape[:-2] \
+        == v.shape[:-2] and q.size > 0 and k.size > 0 and v.size > 0
+
+
+def _split_heads(kernel, *arrays) -> None:
+    """``backend.split_rows(kernel, ...)`` over the heads: each array (..., X, Y), its
+    batch dims flattened into one leading axis (views: the arrays are row-major)."""
+    backend.split_rows(kernel, *(a.reshape((-1,) + a.shape[-2:]) for a in arrays))
+
+
+def _attention_heads_forward(qs, kt, v, probs, out, is_causal):
+    """probs = softmax(qs kt + causal), out = probs v, on a slice of heads (written in place)."""
+    np.matmul(qs, kt, out=probs)
+    if is_causal:
+        probs += causal_bias(np, probs.shape[-2], probs.shape[-1], probs.dtype)
+    probs -= finite_max(probs, -1)
+    np.exp(probs, out=probs)
+    total = row_sums(probs)
+    total[total == 0] = 1  # a row with no key: probs stay 0
+    probs *= 1 / total
+    np.matmul(probs, v, out=out)
+
+
+def _attention_heads_backward(g, probs, vt, k, qs, dq, dk, dv, scale):
+    """dv = P^T g, dS = P (g vt - rowsum(g vt P)), dq = s dS k, dk = dS^T qs; a slice of heads."""
+    np.matmul(np.swapaxes(probs, -1, -2), g, out=dv)
+    d_scores = g @ vt
+    d_scores -= np.einsum("...ij,...ij->...i", d_scores, probs)[..., None]
+    d_scores *= probs
+    np.matmul(d_scores, k, out=dq)
+    dq *= scale
+    np.matmul(np.swapaxes(d_scores, -1, -2), qs, out=dk)
+
+
 # Causal attention in blocks of query rows: the queries of rows [r0, r1) see only keys
 # [0, r1), so each block multiplies by that prefix of k and v alone and the products above
 # the diagonal, all masked to zero, are never computed: with 4 blocks 10/16 of the work of
 # the full products (PyTorch's CPU kernel skips them the same way). Each block's
 # probabilities are kept as their own row-major array for the backward (the double
 # backward recomputes them from q, k, v). Forward and backward, float32, one thread, CPU
-# time: see benchmarks/RESULTS.md.
+# time: see benchmarks/RESULTS.md. The heads are split across threads as above.
 CAUSAL_BLOCK_ROWS = 64
 
 
-def _causal_blocks(q, k, mask, dropout_p, is_causal, return_weights):
+def _causal_blocks(q, k, v, mask, dropout_p, is_causal, return_weights):
     """Row blocks ``[(r0, r1), ...]`` when causal attention may skip the masked products
     (square, no other mask, no dropout, no weights returned, NumPy, long enough)."""
     n = q.shape[-2]
     if not is_causal or mask is not None or dropout_p > 0 or return_weights \
-            or k.shape[-2] != n or n < 2 * CAUSAL_BLOCK_ROWS or array_module(q) is not np:
+            or k.shape[-2] != n or n < 2 * CAUSAL_BLOCK_ROWS or not _heads_apart(q, k, v):
         return None
     count = min(n // CAUSAL_BLOCK_ROWS, 8)
     bounds = [n * i // count for i in range(count + 1)]
@@ -836,15 +896,18 @@ def _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale):
     n = q.shape[-2]
     out = np.empty(q.shape[:-1] + (v.shape[-1],), dtype=q.dtype)
     bias = causal_bias(np, n, n, q.dtype)
-    block_probs = []
-    for r0, r1 in blocks:
-        p = qs[..., r0:r1, :] @ kt[..., :, :r1]  # (..., r1 - r0, r1), row-major
-        p += bias[r0:r1, :r1]
-        p -= p.max(axis=-1, keepdims=True)  # every causal row has a finite score
-        np.exp(p, out=p)
-        p *= 1 / row_sums(p)
-        np.matmul(p, v_rows[..., :r1, :], out=out[..., r0:r1, :])
-        block_probs.append(p)
+    block_probs = [np.empty(q.shape[:-2] + (r1 - r0, r1), dtype=q.dtype) for r0, r1 in blocks]
+
+    def forward_heads(qs, kt, v_rows, out, *probs):
+        for (r0, r1), p in zip(blocks, probs):
+            np.matmul(qs[..., r0:r1, :], kt[..., :, :r1], out=p)
+            p += bias[r0:r1, :r1]
+            p -= p.max(axis=-1, keepdims=True)  # every causal row has a finite score
+            np.exp(p, out=p)
+            p *= 1 / row_sums(p)
+            np.matmul(p, v_rows[..., :r1, :], out=out[..., r0:r1, :])
+
+    _split_heads(forward_heads, qs, kt, v_rows, out, *block_probs)
     ctx.save_for_backward(q, k, v, None, None, None, qs, v_rows)
     ctx.scale, ctx.is_causal, ctx.blocks, ctx.block_probs = scale, True, blocks, block_probs
     return out
@@ -853,24 +916,25 @@ def _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale):
 def _sdpa_backward_causal_blocks(ctx, g, k, qs, v, nq, nk, nv):
     """The causal backward block by block: dv[:r1] += P_b^T g_b, dP_b = g_b v[:r1]^T,
     dS_b = P_b (dP_b - rowsum(dP_b P_b)), dq_b = s dS_b k[:r1], dk[:r1] += dS_b^T qs_b."""
-    dq = np.empty(qs.shape, dtype=g.dtype) if nq else None
-    dk = np.zeros(k.shape, dtype=g.dtype) if nk else None
-    dv = np.zeros(v.shape, dtype=g.dtype) if nv else None
+    dq = np.empty(qs.shape, dtype=g.dtype)
+    dk = np.zeros(k.shape, dtype=g.dtype)
+    dv = np.zeros(v.shape, dtype=g.dtype)
     vt = np.ascontiguousarray(np.swapaxes(v, -1, -2))
-    for (r0, r1), p in zip(ctx.blocks, ctx.block_probs):
-        g_b = g[..., r0:r1, :]
-        if nv:
+
+    def backward_heads(g, k, qs, vt, dq, dk, dv, *probs):
+        for (r0, r1), p in zip(ctx.blocks, probs):
+            g_b = g[..., r0:r1, :]
             dv[..., :r1, :] += np.swapaxes(p, -1, -2) @ g_b
-        d_scores = g_b @ vt[..., :, :r1]
-        d_scores -= np.einsum("...ij,...ij->...i", d_scores, p)[..., None]
-        d_scores *= p
-        if nq:
+            d_scores = g_b @ vt[..., :, :r1]
+            d_scores -= np.einsum("...ij,...ij->...i", d_scores, p)[..., None]
+            d_scores *= p
             np.matmul(d_scores, k[..., :r1, :], out=dq[..., r0:r1, :])
-        if nk:
             dk[..., :r1, :] += np.swapaxes(d_scores, -1, -2) @ qs[..., r0:r1, :]
-    if nq:
         dq *= ctx.scale
-    return dq, dk, dv, None, None, None, None, None
+
+    _split_heads(backward_heads, g, _contiguous(np, k), qs, vt, dq, dk, dv, *ctx.block_probs)
+    return (dq if nq else None, dk if nk else None, dv if nv else None,
+            None, None, None, None, None)
 
 
 # ----------------------------------------------------------------------------- padding
