@@ -136,9 +136,51 @@ def tinytorch_worker(dims, weights: str, steps: int, profile: bool = False) -> d
         for x, y in data[1:]:
             step(x, y)
         profiler.disable()
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("tottime").print_stats(30)
+        print_families(stats, opt)
         return {}
     return timed_steps(step, data[1:], first_loss)
+
+
+# op families of the profile's summary: a Function class's forward and backward (with all
+# they call) count for its family; the optimizer's step for "AdamW"; the rest of the step
+# (the autograd engine, tensor bookkeeping, views, adds) is "engine and small ops"
+FAMILIES = {"Linear": "linear", "MatMul": "linear", "ScaledDotProductAttention": "attention",
+            "Gelu": "GELU", "LayerNorm": "layer_norm", "CrossEntropy": "cross-entropy",
+            "Embedding": "embedding"}
+
+
+def print_families(stats, optimizer) -> None:
+    """Share of the profiled time by op family (the cumulative time of each family's
+    Function.forward/backward and of the optimizer's step)."""
+    from tinytorch.autograd.function import Function
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    where = {}  # (file, first line, name) of a method -> family
+    for cls in subclasses(Function):
+        family = FAMILIES.get(cls.__name__)
+        for method in ("forward", "backward"):
+            code = getattr(cls.__dict__.get(method), "__func__", None)
+            code = getattr(code, "__code__", None)
+            if family and code is not None:
+                where[(code.co_filename, code.co_firstlineno, code.co_name)] = family
+    step = type(optimizer).step
+    step = getattr(step, "__wrapped__", step).__code__
+    where[(step.co_filename, step.co_firstlineno, step.co_name)] = "AdamW"
+    shares = {}
+    for key, (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():
+        if key in where:
+            shares[where[key]] = shares.get(where[key], 0.0) + cumulative
+    total = stats.total_tt
+    shares["engine and small ops"] = total - sum(shares.values())
+    print("\nshare of the profiled steps by op family", file=sys.stderr)
+    for family, seconds in sorted(shares.items(), key=lambda item: -item[1]):
+        print(f"  {family:22s} {100 * seconds / total:5.1f}%", file=sys.stderr)
 
 
 def tinytorch_generation_worker(dims, weights: str, tokens: int) -> dict:
