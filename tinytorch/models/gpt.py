@@ -79,35 +79,31 @@ class KVCache:
         place and return all of them, (B, nh, past + T, hs) each: ``torch.cat`` without
         the copy of the prefix. Writes into buffers, so only for tensors outside a graph
         (generation runs under ``no_grad``)."""
+        k_new, v_new = k._data, v._data
+        B, nh, T, hs = k_new.shape
         cached = self.layers[layer]
-        past = self.length(layer)
-        if cached is not None and (cached[0].shape[:2] != k.shape[:2]
-                                   or cached[0].shape[3] != k.shape[3]):
+        past = 0 if cached is None else cached[0]._data.shape[2]
+        if cached is not None and cached[0]._data.shape != (B, nh, past, hs):
             raise RuntimeError(f"KVCache.append: layer {layer} caches keys of shape "
                                f"{tuple(cached[0].shape)}, cannot append keys of shape "
                                f"{tuple(k.shape)}")
-        end = past + k.size(2)
+        end = past + T
         buffers = self._buffers[layer]
-        if buffers is None or buffers[0].size(2) < end or \
-                buffers[0].shape[:2] != k.shape[:2] or buffers[0].shape[3] != k.shape[3] or \
-                buffers[0].dtype != k.dtype or buffers[0].device != k.device:
-            old = 0 if buffers is None else buffers[0].size(2)
-            shape = (k.size(0), k.size(1), max(self.capacity or 0, end, 2 * old), k.size(3))
-            buffers = tuple(torch.empty(shape, dtype=k.dtype, device=k.device)
+        kb = None if buffers is None else buffers[0]._data
+        if kb is None or kb.shape[2] < end or kb.shape[:2] != (B, nh) or kb.shape[3] != hs \
+                or kb.dtype != k_new.dtype or buffers[0].device != k.device:
+            size = max(self.capacity or 0, end, 0 if kb is None else 2 * kb.shape[2])
+            buffers = tuple(torch.empty(B, nh, size, hs, dtype=k.dtype, device=k.device)
                             for _ in range(2))
             self._buffers[layer] = buffers
-            if cached is not None:
-                cached = tuple(t._data for t in cached)  # copied into the new buffers below
-        elif cached is not None and cached is not self._appended[layer]:
-            cached = tuple(t._data for t in cached)  # stored by torch.cat: copy it in
-        else:
-            cached = None  # already in the buffers
+        elif cached is self._appended[layer]:
+            cached = None  # its positions are in the buffers already
         kb, vb = buffers[0]._data, buffers[1]._data
-        if cached is not None:
-            kb[:, :, :past] = cached[0]
-            vb[:, :, :past] = cached[1]
-        kb[:, :, past:end] = k._data
-        vb[:, :, past:end] = v._data
+        if cached is not None:  # kept in old buffers, or made by torch.cat: copy it over
+            kb[:, :, :past] = cached[0]._data
+            vb[:, :, :past] = cached[1]._data
+        kb[:, :, past:end] = k_new
+        vb[:, :, past:end] = v_new
         entry = (Tensor._make(kb[:, :, :end]), Tensor._make(vb[:, :, :end]))
         self.layers[layer] = self._appended[layer] = entry
         return entry
