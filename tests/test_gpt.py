@@ -274,6 +274,7 @@ def test_kv_cache_buffers_grow_and_are_kept_by_clear():
         again = _fill(model, idx, cache, [4, 4])
     np.testing.assert_allclose(again.numpy(), full.numpy(), rtol=0, atol=1e-12)
     assert all(a is b for a, b in zip(cache._buffers, buffers))  # the same memory reused
+    assert len(KVCache(0)) == 0  # a model without blocks caches nothing
 
 
 def test_kv_cache_mixes_the_graph_and_no_grad_forms():

@@ -62,7 +62,7 @@ class KVCache:
 
     def __len__(self) -> int:
         """The number of cached positions."""
-        return self.length(0)
+        return self.length(0) if self.layers else 0
 
     def length(self, layer: int) -> int:
         """The number of positions cached for ``layer``."""
