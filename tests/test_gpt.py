@@ -229,6 +229,14 @@ def test_top_k_samples_only_among_the_k_likeliest():
     assert seen <= allowed and len(seen) > 1
 
 
+def _model_and_logits(seed: int, shape=(2, 8), device: str = "cpu"):
+    """A tiny model, token ids of ``shape`` and their logits without a cache."""
+    model = tiny_gpt(device=device)
+    idx = tokens(np.random.default_rng(seed), shape, 11, device)
+    with torch.no_grad():
+        return model, idx, model(idx)[0]
+
+
 def _fill(model, idx, cache, chunks):
     """Logits of ``idx`` run through ``model`` with ``cache`` in chunks of these lengths."""
     out, at = [], 0
@@ -242,10 +250,8 @@ def _fill(model, idx, cache, chunks):
 def test_fast_cached_attention_matches_the_course_form(chunks, device):
     # the fast path (heads as array views, keys and values written in place into the
     # cache's buffers) against the graded region's cat form, and both against no cache
-    model = tiny_gpt(device=device)
-    idx = tokens(np.random.default_rng(13), (2, 8), 11, device)
+    model, idx, full = _model_and_logits(13, device=device)
     with torch.no_grad():
-        full, _ = model(idx)
         fast_cache, textbook_cache = KVCache(TINY.n_layer), KVCache(TINY.n_layer, 8)
         fast = _fill(model, idx, fast_cache, chunks)
         with backend.fast_paths(False):
@@ -260,11 +266,9 @@ def test_fast_cached_attention_matches_the_course_form(chunks, device):
 
 
 def test_kv_cache_buffers_grow_and_are_kept_by_clear():
-    model = tiny_gpt()
-    idx = tokens(np.random.default_rng(14), (1, 8), 11)
+    model, idx, full = _model_and_logits(14, (1, 8))
     cache = KVCache(TINY.n_layer, capacity=2)
     with torch.no_grad():
-        full, _ = model(idx)
         out = _fill(model, idx, cache, [1, 1, 3, 1, 2])  # outgrows a buffer of 2, then 5
         np.testing.assert_allclose(out.numpy(), full.numpy(), rtol=0, atol=1e-12)
         buffers = list(cache._buffers)
@@ -281,10 +285,7 @@ def test_kv_cache_mixes_the_graph_and_no_grad_forms():
     # with grad enabled the cache grows by torch.cat (a graph through the prefix); a
     # no_grad step after it copies that prefix into the buffers, and a graph step after
     # a no_grad one concatenates onto the buffer's view
-    model = tiny_gpt()
-    idx = tokens(np.random.default_rng(15), (2, 8), 11)
-    with torch.no_grad():
-        full, _ = model(idx)
+    model, idx, full = _model_and_logits(15)
     cache = KVCache(TINY.n_layer)
     first, _ = model(idx[:, :3], cache=cache)
     assert first.requires_grad

@@ -173,13 +173,11 @@ class CausalSelfAttention(nn.Module):
         past = cache.length(layer)
         k, v = cache.append(layer, k, v)  # (B, nh, past + T, hs)
         dropout_p = self.dropout if self.training else 0.0
-        if past == 0:
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=True)
-        elif T == 1:
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
-        else:
+        if T > 1 and past > 0:  # query i sits at position past + i and sees keys <= it
             mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(past)
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
+        else:  # no prefix: causal; one query after a prefix: it sees every key
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=T > 1)
         y = Tensor._make(y._data.transpose(0, 2, 1, 3).reshape(B, T, C))  # heads side by side
         return self.resid_dropout(self.c_proj(y))
 
