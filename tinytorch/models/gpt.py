@@ -363,7 +363,9 @@ class GPT(nn.Module):
             raise ValueError(f"top_p must be in (0, 1], got {top_p}")
         was_training = self.training
         self.eval()
-        cache = KVCache(self.config.n_layer, self.config.block_size) if use_cache else None
+        # buffers for as many positions as the window will hold: allocated once
+        capacity = min(self.config.block_size, idx.size(1) + max_new_tokens)
+        cache = KVCache(self.config.n_layer, capacity) if use_cache else None
         with torch.no_grad():
             # BEGIN SOLUTION assignment=7 "generate: sample one token at a time"
             for _ in range(max_new_tokens):
