@@ -4,6 +4,7 @@
     python benchmarks/bench_gpt.py --configs S --rounds 2 --no-generation
     python benchmarks/bench_gpt.py --profile S            # cProfile of the tinytorch step
     python benchmarks/bench_gpt.py --threads 1 --cpu-time # on a busy shared machine
+    python benchmarks/bench_gpt.py --no-training --rounds 1  # generation alone
 
 A training step is forward, backward, AdamW and zero_grad. A third column times the
 hand-written NumPy step of ``numpy_gpt.py`` (no framework). The PyTorch twin below is the
@@ -409,6 +410,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5, help="timed steps per process")
     parser.add_argument("--tokens", type=int, default=500, help="tokens to generate")
     parser.add_argument("--no-generation", action="store_true")
+    parser.add_argument("--no-training", action="store_true", help="time generation alone")
     parser.add_argument("--profile", metavar="CONFIG", help="cProfile the tinytorch step")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS / PyTorch threads in every process (default: theirs)")
@@ -462,7 +464,8 @@ def main() -> None:
         timing = ("process CPU time" if args.cpu_time else "wall time") + \
             (f", {args.threads} thread(s)" if args.threads else ", default threads")
         print(f"timing: {timing}")
-        bench_training(names, args.rounds, args.steps, workdir, options)
+        if not args.no_training:
+            bench_training(names, args.rounds, args.steps, workdir, options)
         if not args.no_generation:
             bench_generation(args.rounds, args.tokens, workdir, options)
 

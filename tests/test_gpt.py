@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import tinytorch as torch
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
+from tinytorch import backend
 from tinytorch.autograd import gradcheck
 from tinytorch.models.gpt import GPT, GPTConfig, KVCache
 from tinytorch.testing import parameters_replaced
@@ -226,6 +227,94 @@ def test_top_k_samples_only_among_the_k_likeliest():
     torch.manual_seed(0)
     seen = {model.generate(idx, 1, top_k=3, temperature=5.0)[0, -1].item() for _ in range(60)}
     assert seen <= allowed and len(seen) > 1
+
+
+def _model_and_logits(seed: int, shape=(2, 8), device: str = "cpu"):
+    """A tiny model, token ids of ``shape`` and their logits without a cache."""
+    model = tiny_gpt(device=device)
+    idx = tokens(np.random.default_rng(seed), shape, 11, device)
+    with torch.no_grad():
+        return model, idx, model(idx)[0]
+
+
+def _fill(model, idx, cache, chunks):
+    """Logits of ``idx`` run through ``model`` with ``cache`` in chunks of these lengths."""
+    out, at = [], 0
+    for n in chunks:
+        out.append(model(idx[:, at:at + n], cache=cache)[0])
+        at += n
+    return torch.cat(out, dim=1)
+
+
+@pytest.mark.parametrize("chunks", [[1] * 8, [3, 1, 4], [8], [2, 2, 1, 3]], ids=str)
+def test_fast_cached_attention_matches_the_course_form(chunks, device):
+    # the fast path (heads as array views, keys and values written in place into the
+    # cache's buffers) against the graded region's cat form, and both against no cache
+    model, idx, full = _model_and_logits(13, device=device)
+    with torch.no_grad():
+        fast_cache, textbook_cache = KVCache(TINY.n_layer), KVCache(TINY.n_layer, 8)
+        fast = _fill(model, idx, fast_cache, chunks)
+        with backend.fast_paths(False):
+            textbook = _fill(model, idx, textbook_cache, chunks)
+    for out in (fast, textbook):
+        np.testing.assert_allclose(out.cpu().numpy(), full.cpu().numpy(), rtol=0, atol=1e-12)
+    assert len(fast_cache) == len(textbook_cache) == 8
+    for (k, v), (k_ref, v_ref) in zip(fast_cache.layers, textbook_cache.layers):
+        assert tuple(k.shape) == tuple(v.shape) == (2, TINY.n_head, 8, TINY.n_embd // 2)
+        np.testing.assert_allclose(k.cpu().numpy(), k_ref.cpu().numpy(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(v.cpu().numpy(), v_ref.cpu().numpy(), rtol=0, atol=1e-12)
+
+
+def test_kv_cache_buffers_grow_and_are_kept_by_clear():
+    model, idx, full = _model_and_logits(14, (1, 8))
+    cache = KVCache(TINY.n_layer, capacity=2)
+    with torch.no_grad():
+        out = _fill(model, idx, cache, [1, 1, 3, 1, 2])  # outgrows a buffer of 2, then 5
+        np.testing.assert_allclose(out.numpy(), full.numpy(), rtol=0, atol=1e-12)
+        buffers = list(cache._buffers)
+        assert buffers[0][0].size(2) == 10  # 2, then 5 (3 new), then 2 x 5
+        cache.clear(5)
+        assert len(cache) == 0 and cache.start == 5
+        again = _fill(model, idx, cache, [4, 4])
+    np.testing.assert_allclose(again.numpy(), full.numpy(), rtol=0, atol=1e-12)
+    assert all(a is b for a, b in zip(cache._buffers, buffers))  # the same memory reused
+    assert len(KVCache(0)) == 0  # a model without blocks caches nothing
+
+
+def test_kv_cache_mixes_the_graph_and_no_grad_forms():
+    # with grad enabled the cache grows by torch.cat (a graph through the prefix); a
+    # no_grad step after it copies that prefix into the buffers, and a graph step after
+    # a no_grad one concatenates onto the buffer's view
+    model, idx, full = _model_and_logits(15)
+    cache = KVCache(TINY.n_layer)
+    first, _ = model(idx[:, :3], cache=cache)
+    assert first.requires_grad
+    with torch.no_grad():
+        second, _ = model(idx[:, 3:5], cache=cache)
+    third, _ = model(idx[:, 5:], cache=cache)
+    out = torch.cat([first.detach(), second, third.detach()], dim=1)
+    np.testing.assert_allclose(out.numpy(), full.numpy(), rtol=0, atol=1e-12)
+    assert len(cache) == 8
+
+
+def test_kv_cache_append_names_mismatched_shapes():
+    cache = KVCache(1)
+    k = torch.zeros(2, 2, 3, 4)
+    cache.append(0, k, k)
+    with pytest.raises(RuntimeError, match=r"\(2, 2, 3, 4\).*\(1, 2, 1, 4\)"):
+        cache.append(0, torch.zeros(1, 2, 1, 4), torch.zeros(1, 2, 1, 4))
+
+
+@pytest.mark.parametrize("options", [{}, {"top_k": 3, "hop": 1}], ids=["default", "hop1"])
+def test_generate_samples_the_same_tokens_with_fast_paths_off(options):
+    model = tiny_gpt()
+    idx = tokens(np.random.default_rng(16), (2, 3), 11)
+    torch.manual_seed(3)
+    fast = model.generate(idx, 20, **options)  # 15 tokens past block_size 8
+    torch.manual_seed(3)
+    with backend.fast_paths(False):
+        textbook = model.generate(idx, 20, **options)
+    assert fast.tolist() == textbook.tolist()
 
 
 def test_generate_rejects_bad_sampling_arguments():

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import tinytorch as torch
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
+from tinytorch import backend
+from tinytorch.tensor import Tensor
 
 
 @dataclass
@@ -43,21 +45,68 @@ class KVCache:
     Generation with a cache runs only the new position through the network: its query
     attends to the cached keys and values of the prefix, so a token costs one position
     instead of the whole prefix. Each ``k``/``v`` is (B, nh, T_cached, hs).
+
+    The course's attention extends ``layers[layer]`` with ``torch.cat``, which copies the
+    whole prefix at every token. The fast path (``append``, under ``no_grad``) writes the
+    new positions in place into a buffer of ``capacity`` positions per layer, as PyTorch's
+    static caches do, and ``layers[layer]`` views its filled part. A buffer too small is
+    replaced by one twice as long; ``clear`` keeps the buffers for the next positions.
     """
 
-    def __init__(self, n_layer: int):
+    def __init__(self, n_layer: int, capacity: int | None = None):
         self.layers: list = [None] * n_layer
         self.start = 0  # the index in the full sequence of the first cached position
+        self.capacity = capacity  # positions per buffer; None: as many as first needed
+        self._buffers: list = [None] * n_layer  # per layer the (k, v) buffers of append
+        self._appended: list = [None] * n_layer  # per layer the entry append last stored
 
     def __len__(self) -> int:
         """The number of cached positions."""
-        first = self.layers[0]
-        return 0 if first is None else first[0].size(2)
+        return self.length(0) if self.layers else 0
+
+    def length(self, layer: int) -> int:
+        """The number of positions cached for ``layer``."""
+        cached = self.layers[layer]
+        return 0 if cached is None else cached[0].size(2)
 
     def clear(self, start: int = 0) -> None:
         """Forget every position; the next ones cached start at index ``start``."""
         self.layers = [None] * len(self.layers)
         self.start = start
+
+    def append(self, layer: int, k: Tensor, v: Tensor):
+        """Write ``k``, ``v`` (B, nh, T, hs) after the cached positions of ``layer`` in
+        place and return all of them, (B, nh, past + T, hs) each: ``torch.cat`` without
+        the copy of the prefix. Writes into buffers, so only for tensors outside a graph
+        (generation runs under ``no_grad``)."""
+        k_new, v_new = k._data, v._data
+        B, nh, T, hs = k_new.shape
+        cached = self.layers[layer]
+        past = 0 if cached is None else cached[0]._data.shape[2]
+        if cached is not None and cached[0]._data.shape != (B, nh, past, hs):
+            raise RuntimeError(f"KVCache.append: layer {layer} caches keys of shape "
+                               f"{tuple(cached[0].shape)}, cannot append keys of shape "
+                               f"{tuple(k.shape)}")
+        end = past + T
+        buffers = self._buffers[layer]
+        kb = None if buffers is None else buffers[0]._data
+        if kb is None or kb.shape[2] < end or kb.shape[:2] != (B, nh) or kb.shape[3] != hs \
+                or kb.dtype != k_new.dtype or buffers[0].device != k.device:
+            size = max(self.capacity or 0, end, 0 if kb is None else 2 * kb.shape[2])
+            buffers = tuple(torch.empty(B, nh, size, hs, dtype=k.dtype, device=k.device)
+                            for _ in range(2))
+            self._buffers[layer] = buffers
+        elif cached is self._appended[layer]:
+            cached = None  # its positions are in the buffers already
+        kb, vb = buffers[0]._data, buffers[1]._data
+        if cached is not None:  # kept in old buffers, or made by torch.cat: copy it over
+            kb[:, :, :past] = cached[0]._data
+            vb[:, :, :past] = cached[1]._data
+        kb[:, :, past:end] = k_new
+        vb[:, :, past:end] = v_new
+        entry = (Tensor._make(kb[:, :, :end]), Tensor._make(vb[:, :, :end]))
+        self.layers[layer] = self._appended[layer] = entry
+        return entry
 
 
 class CausalSelfAttention(nn.Module):
@@ -77,6 +126,8 @@ class CausalSelfAttention(nn.Module):
         self.dropout = config.dropout
 
     def forward(self, x, cache: KVCache | None = None, layer: int = 0):
+        if cache is not None and not torch.is_grad_enabled() and backend.use_fast_path(7):
+            return self._forward_cached(x, cache, layer)
         # BEGIN SOLUTION assignment=7 "CausalSelfAttention.forward: heads, cache, causal SDPA"
         B, T, C = x.size()
         q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
@@ -107,6 +158,28 @@ class CausalSelfAttention(nn.Module):
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble the heads side by side
         return self.resid_dropout(self.c_proj(y))
         # END SOLUTION
+
+    def _forward_cached(self, x, cache: KVCache, layer: int):
+        """The forward above with a cache, outside any graph (generation, under no_grad):
+        the same attention, with the heads split and merged as array views rather than
+        six view and transpose ops, and the keys and values written into the cache's
+        buffers (``KVCache.append``) rather than concatenated. At one token per call the
+        ops' fixed costs are most of the time: this halves the attention's op count."""
+        B, T, C = x.size()
+        hs = C // self.n_head
+        # (B, T, 3C) -> q, k, v, each (B, nh, T, hs): views of one array
+        qkv = self.c_attn(x)._data.reshape(B, T, 3, self.n_head, hs).transpose(2, 0, 3, 1, 4)
+        q, k, v = (Tensor._make(a) for a in qkv)
+        past = cache.length(layer)
+        k, v = cache.append(layer, k, v)  # (B, nh, past + T, hs)
+        dropout_p = self.dropout if self.training else 0.0
+        if T > 1 and past > 0:  # query i sits at position past + i and sees keys <= it
+            mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(past)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
+        else:  # no prefix: causal; one query after a prefix: it sees every key
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=T > 1)
+        y = Tensor._make(y._data.transpose(0, 2, 1, 3).reshape(B, T, C))  # heads side by side
+        return self.resid_dropout(self.c_proj(y))
 
 
 class MLP(nn.Module):
@@ -290,7 +363,9 @@ class GPT(nn.Module):
             raise ValueError(f"top_p must be in (0, 1], got {top_p}")
         was_training = self.training
         self.eval()
-        cache = KVCache(self.config.n_layer) if use_cache else None
+        # buffers for as many positions as the window will hold: allocated once
+        capacity = min(self.config.block_size, idx.size(1) + max_new_tokens)
+        cache = KVCache(self.config.n_layer, capacity) if use_cache else None
         with torch.no_grad():
             # BEGIN SOLUTION assignment=7 "generate: sample one token at a time"
             for _ in range(max_new_tokens):
