@@ -366,8 +366,8 @@ class LayerNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, n_norm, eps):
-        width = int(np.prod(x.shape[x.ndim - n_norm:])) if n_norm else 1
-        rows = int(np.prod(x.shape[:x.ndim - n_norm]))  # explicit: width may be 0
+        width = math.prod(x.shape[x.ndim - n_norm:])
+        rows = math.prod(x.shape[:x.ndim - n_norm])  # explicit: width may be 0
         x2 = x.reshape(rows, width)
         w = None if weight is None else weight.reshape(-1)
         b = None if bias is None else bias.reshape(-1)
@@ -740,8 +740,9 @@ def _sdpa_forward_fast(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_w
     dtype = q.dtype
     scale = dtype.type(scale)
     qs = xp.multiply(q, scale, out=xp.empty(q.shape, dtype=dtype))  # row-major
-    kt = xp.ascontiguousarray(xp.swapaxes(k, -1, -2))
-    v_rows = _contiguous(xp, v)
+    kt, v_rows = xp.swapaxes(k, -1, -2), v
+    if q.shape[-2] > 1:  # one query (a cached generation step) reads k and v once: no copy
+        kt, v_rows = xp.ascontiguousarray(kt), _contiguous(xp, v)
     blocks = _causal_blocks(q, k, v, mask, dropout_p, is_causal, return_weights)
     if blocks:
         return _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale)

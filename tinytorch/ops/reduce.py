@@ -6,6 +6,8 @@ Backward re-inserts the reduced axes and broadcasts the gradient back over them.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import backend
@@ -61,7 +63,7 @@ class Mean(Function):
                                f"floating point, but got {a.dtype}")
         axes = normalize_dims(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        n = math.prod(a.shape[i] for i in axes) if axes else 1
         ctx.n = max(n, 1)  # n == 0: the input is empty, so is its gradient; any divisor will do
         if n == 0:  # the mean of nothing is NaN, without NumPy's warning
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -84,7 +86,7 @@ class Var(Function):
         if a.dtype.kind != "f":
             raise RuntimeError(f"std and var only support floating point dtypes, got {a.dtype}")
         axes = normalize_dims(dim, a.ndim)
-        n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        n = math.prod(a.shape[i] for i in axes) if axes else 1
         centered = a - a.mean(axis=axes, keepdims=True)
         ctx.save_for_backward(centered, a)  # a: for double backward
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(n - correction, 0)
@@ -326,7 +328,7 @@ def _on_rows(kernel, *arrays):
     """Run a row kernel on the (rows, last axis) views of ``arrays``, split across threads
     in cache-sized blocks; ``arrays`` of one shape, those written C-contiguous (a strided
     input's reshape is a copy: read only)."""
-    shape = (int(np.prod(arrays[0].shape[:-1])), arrays[0].shape[-1])  # explicit: n may be 0
+    shape = (math.prod(arrays[0].shape[:-1]), arrays[0].shape[-1])  # explicit: n may be 0
     backend.split_rows(kernel, *(a.reshape(shape) for a in arrays), blocked=True)
 
 
