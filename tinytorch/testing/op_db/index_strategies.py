@@ -64,6 +64,12 @@ def ref_take_along(np_, a, dim, idx):
     return a[tuple(grids)]
 
 
+def non_leaf_copy(x):
+    """A copy of ``x`` that is not a leaf, so that PyTorch lets an in-place op on it
+    record its history."""
+    return x * 1
+
+
 def spelled_row(op: str, args, *, name: str | None = None, inplace: bool = False,
                 variants=None, covers=(), **fields) -> OpInfo:
     """The row (named ``name``, by default ``op``) of an op called as
@@ -81,8 +87,7 @@ def spelled_row(op: str, args, *, name: str | None = None, inplace: bool = False
         return getattr(x, op)(*args(lib, x, *rest, **kw))
 
     def inplace_on_copy(lib, x, *rest, **kw):
-        # x * 1 is not a leaf: PyTorch lets an in-place op on it record its history
-        return getattr(x * 1, op + "_")(*args(lib, x, *rest, **kw))
+        return getattr(non_leaf_copy(x), op + "_")(*args(lib, x, *rest, **kw))
 
     spellings = {"method": method}
     spelled = ("Tensor." + op, "tinytorch." + op)
