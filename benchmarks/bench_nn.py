@@ -17,14 +17,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import statistics
-import sys
 import time
 
-from common import framework_worker_parser, run_framework_workers
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import framework_runs, import_framework
 
 # name -> (op, shapes and options); the GPT configurations of PERF.md: S (vocab 65, T 64,
 # B 12, C 128, 4 heads), M (T 256, B 8, C 384, 6 heads), L (vocab 50304, T 128, B 4, C 256)
@@ -246,14 +242,7 @@ def worker(framework: str, only: str | None, threads: int | None, cpu_time: bool
     global _clock
     if cpu_time:
         _clock = time.process_time
-    if framework == "tinytorch":
-        sys.path.insert(0, ROOT)
-        import tinytorch as lib
-    else:
-        import torch as lib
-
-        if threads:
-            lib.set_num_threads(threads)
+    lib = import_framework(framework, threads)
     results = {}
     for name, (op, opts) in CASES.items():
         if only and only not in name:
@@ -265,11 +254,7 @@ def worker(framework: str, only: str | None, threads: int | None, cpu_time: bool
 
 
 def main() -> None:
-    args = framework_worker_parser(__doc__.split("\n")[0], rounds=5).parse_args()
-    if args.worker:
-        worker(args.worker, args.only, args.threads, args.cpu_time)
-        return
-    runs = run_framework_workers(__file__, args)
+    runs = framework_runs(__file__, __doc__.split("\n")[0], rounds=5, worker=worker)
 
     def median(fw, name):
         return statistics.median(run[name] for run in runs[fw])

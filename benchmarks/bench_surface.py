@@ -10,14 +10,11 @@ matrix cases the (12, 64, 128) x (128, 128) products of its attention projection
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import sys
 import time
 
-from common import framework_worker_parser, run_framework_workers
+from common import framework_runs, import_framework
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ACT = (12, 64, 512)
 
 # name -> (inputs: list of (shape, low, high)), the op written once against ``lib``
@@ -71,14 +68,7 @@ def worker(framework: str, only: str | None, threads: int | None, cpu_time: bool
     import numpy as np
 
     clock = time.process_time if cpu_time else time.perf_counter
-    if framework == "tinytorch":
-        sys.path.insert(0, ROOT)
-        import tinytorch as lib
-    else:
-        import torch as lib
-
-        if threads:
-            lib.set_num_threads(threads)
+    lib = import_framework(framework, threads)
     rng = np.random.default_rng(0)
     results = {}
     for name, (specs, op) in CASES.items():
@@ -104,11 +94,7 @@ def worker(framework: str, only: str | None, threads: int | None, cpu_time: bool
 
 
 def main() -> None:
-    args = framework_worker_parser(__doc__.split("\n")[0], rounds=3).parse_args()
-    if args.worker:
-        worker(args.worker, args.only, args.threads, args.cpu_time)
-        return
-    runs = run_framework_workers(__file__, args)
+    runs = framework_runs(__file__, __doc__.split("\n")[0], rounds=3, worker=worker)
     print(f"{'forward + backward, float32':32s} {'tinytorch':>11s} {'PyTorch':>11s} "
           f"{'ratio':>7s}")
     for name in runs["torch"][0]:

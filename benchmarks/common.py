@@ -165,9 +165,34 @@ def print_table(results: dict[str, list[float]], baseline: str, title: str = "",
     print()
 
 
+def import_framework(framework: str, threads: int | None = None):
+    """The module ``framework`` names: tinytorch (this checkout's) or torch, its intra-op
+    thread pool capped at ``threads`` when given."""
+    if framework == "tinytorch" and REPO_ROOT not in sys.path:
+        sys.path.insert(0, REPO_ROOT)
+    lib = importlib.import_module(framework)
+    if framework == "torch" and threads:
+        lib.set_num_threads(threads)
+    return lib
+
+
+def framework_runs(script: str, description: str, rounds: int,
+                   worker: Callable[[str, str | None, int | None, bool], None]
+                   ) -> dict[str, list[dict]]:
+    """The command line of a benchmark script that times each framework in a process of
+    its own. Run as ``--worker FRAMEWORK`` (as it runs itself), it calls
+    ``worker(framework, only, threads, cpu_time)``, which prints one JSON line, and exits;
+    otherwise it runs those workers (``run_framework_workers``) and returns their results.
+    """
+    args = framework_worker_parser(description, rounds).parse_args()
+    if args.worker:
+        worker(args.worker, args.only, args.threads, args.cpu_time)
+        raise SystemExit(0)
+    return run_framework_workers(script, args)
+
+
 def framework_worker_parser(description: str, rounds: int) -> argparse.ArgumentParser:
-    """The command line of a benchmark script that times each framework in a ``--worker``
-    process of its own (``run_framework_workers``)."""
+    """The command line of ``framework_runs``."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--rounds", type=int, default=rounds)
     ap.add_argument("--only", default=None, help="run only cases whose name contains this")
