@@ -269,11 +269,11 @@ def _flip_side_row(name, min_dims):
     )
 
 
-def _hvd_split_row(name, min_dims, errors=()):
-    """hsplit / vsplit / dsplit (``min_dims`` 1 / 2 / 3): tensor_split along dim 1 (dim 0
-    for a vector) / 0 / 2, by a number of equal sections or a list of indices."""
+def _hvd_split_row(name, needs_dims, errors=()):
+    """hsplit / vsplit / dsplit (which need 1 / 2 / 3 dims): tensor_split along dim 1
+    (dim 0 for a vector) / 0 / 2, by a number of equal sections or a list of indices."""
     return spelled_row(
-        name, lambda lib, x, spec: (spec,), inputs=_hvd_inputs(min_dims),
+        name, lambda lib, x, spec: (spec,), inputs=_hvd_inputs(needs_dims),
         ref=lambda np_, x, spec: tuple(getattr(np_, name)(x, spec)), errors=errors,
     )
 
@@ -450,12 +450,12 @@ op_db = [
         errors=(ErrorInput(lambda lib: lib.tensor_split(lib.zeros(3), 0), RuntimeError,
                            "number of sections must be larger than 0"),),
     ),
-    _hvd_split_row("hsplit", min_dims=1, errors=(
+    _hvd_split_row("hsplit", needs_dims=1, errors=(
         ErrorInput(lambda lib: lib.hsplit(lib.zeros(2, 5), 2), RuntimeError, "not divisible"),)),
-    _hvd_split_row("vsplit", min_dims=2, errors=(
+    _hvd_split_row("vsplit", needs_dims=2, errors=(
         ErrorInput(lambda lib: lib.vsplit(lib.zeros(3), 1), RuntimeError,
                    "at least 2 dimension"),)),
-    _hvd_split_row("dsplit", min_dims=3),
+    _hvd_split_row("dsplit", needs_dims=3),
     _stack_row("hstack", max_dims=3, cat_dim=1, errors=(
         ErrorInput(lambda lib: lib.hstack([]), RuntimeError, "non-empty"),)),
     _stack_row("vstack", max_dims=3, cat_dim=0, aliases=("row_stack",)),
