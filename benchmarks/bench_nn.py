@@ -15,16 +15,12 @@ process's own CPU time on one thread, which stays steady under load.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
 import statistics
-import subprocess
-import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import framework_runs, import_framework
 
 # name -> (op, shapes and options); the GPT configurations of PERF.md: S (vocab 65, T 64,
 # B 12, C 128, 4 heads), M (T 256, B 8, C 384, 6 heads), L (vocab 50304, T 128, B 4, C 256)
@@ -246,14 +242,7 @@ def worker(framework: str, only: str | None, threads: int | None, cpu_time: bool
     global _clock
     if cpu_time:
         _clock = time.process_time
-    if framework == "tinytorch":
-        sys.path.insert(0, ROOT)
-        import tinytorch as lib
-    else:
-        import torch as lib
-
-        if threads:
-            lib.set_num_threads(threads)
+    lib = import_framework(framework, threads)
     results = {}
     for name, (op, opts) in CASES.items():
         if only and only not in name:
@@ -265,37 +254,7 @@ def worker(framework: str, only: str | None, threads: int | None, cpu_time: bool
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--only", default=None, help="run only cases whose name contains this")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="threads for BLAS and PyTorch in both processes (default: theirs)")
-    ap.add_argument("--cpu-time", action="store_true",
-                    help="time process CPU time instead of wall time (use with --threads 1)")
-    ap.add_argument("--worker", choices=["tinytorch", "torch"], help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.worker:
-        worker(args.worker, args.only, args.threads, args.cpu_time)
-        return
-    env = dict(os.environ)
-    if args.threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "TINYTORCH_THREADS"):
-            env[var] = str(args.threads)
-    runs = {"tinytorch": [], "torch": []}
-    for r in range(args.rounds):
-        for fw in (("tinytorch", "torch") if r % 2 == 0 else ("torch", "tinytorch")):
-            cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw]
-            if args.only:
-                cmd += ["--only", args.only]
-            if args.threads:
-                cmd += ["--threads", str(args.threads)]
-            if args.cpu_time:
-                cmd += ["--cpu-time"]
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True,
-                                 env=env).stdout
-            runs[fw].append(json.loads(out.strip().splitlines()[-1]))
-        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+    runs = framework_runs(__file__, __doc__.split("\n")[0], rounds=5, worker=worker)
 
     def median(fw, name):
         return statistics.median(run[name] for run in runs[fw])

@@ -9,15 +9,12 @@ matrix cases the (12, 64, 128) x (128, 128) products of its attention projection
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from common import framework_runs, import_framework
+
 ACT = (12, 64, 512)
 
 # name -> (inputs: list of (shape, low, high)), the op written once against ``lib``
@@ -71,14 +68,7 @@ def worker(framework: str, only: str | None, threads: int | None, cpu_time: bool
     import numpy as np
 
     clock = time.process_time if cpu_time else time.perf_counter
-    if framework == "tinytorch":
-        sys.path.insert(0, ROOT)
-        import tinytorch as lib
-    else:
-        import torch as lib
-
-        if threads:
-            lib.set_num_threads(threads)
+    lib = import_framework(framework, threads)
     rng = np.random.default_rng(0)
     results = {}
     for name, (specs, op) in CASES.items():
@@ -104,32 +94,7 @@ def worker(framework: str, only: str | None, threads: int | None, cpu_time: bool
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--only", default=None)
-    ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--cpu-time", action="store_true")
-    ap.add_argument("--worker", choices=["tinytorch", "torch"], help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.worker:
-        worker(args.worker, args.only, args.threads, args.cpu_time)
-        return
-    env = dict(os.environ)
-    if args.threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = str(args.threads)
-    runs = {"tinytorch": [], "torch": []}
-    for r in range(args.rounds):
-        for fw in (("tinytorch", "torch") if r % 2 == 0 else ("torch", "tinytorch")):
-            cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw]
-            for flag, value in (("--only", args.only), ("--threads", args.threads)):
-                if value:
-                    cmd += [flag, str(value)]
-            if args.cpu_time:
-                cmd.append("--cpu-time")
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
-            runs[fw].append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+    runs = framework_runs(__file__, __doc__.split("\n")[0], rounds=3, worker=worker)
     print(f"{'forward + backward, float32':32s} {'tinytorch':>11s} {'PyTorch':>11s} "
           f"{'ratio':>7s}")
     for name in runs["torch"][0]:

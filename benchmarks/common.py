@@ -165,6 +165,72 @@ def print_table(results: dict[str, list[float]], baseline: str, title: str = "",
     print()
 
 
+def import_framework(framework: str, threads: int | None = None):
+    """The module ``framework`` names: tinytorch (this checkout's) or torch, its intra-op
+    thread pool capped at ``threads`` when given."""
+    if framework == "tinytorch" and REPO_ROOT not in sys.path:
+        sys.path.insert(0, REPO_ROOT)
+    lib = importlib.import_module(framework)
+    if framework == "torch" and threads:
+        lib.set_num_threads(threads)
+    return lib
+
+
+def framework_runs(script: str, description: str, rounds: int,
+                   worker: Callable[[str, str | None, int | None, bool], None]
+                   ) -> dict[str, list[dict]]:
+    """The command line of a benchmark script that times each framework in a process of
+    its own. Run as ``--worker FRAMEWORK`` (as it runs itself), it calls
+    ``worker(framework, only, threads, cpu_time)``, which prints one JSON line, and exits;
+    otherwise it runs those workers (``run_framework_workers``) and returns their results.
+    """
+    args = framework_worker_parser(description, rounds).parse_args()
+    if args.worker:
+        worker(args.worker, args.only, args.threads, args.cpu_time)
+        raise SystemExit(0)
+    return run_framework_workers(script, args)
+
+
+def framework_worker_parser(description: str, rounds: int) -> argparse.ArgumentParser:
+    """The command line of ``framework_runs``."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--rounds", type=int, default=rounds)
+    ap.add_argument("--only", default=None, help="run only cases whose name contains this")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="threads for BLAS and PyTorch in both processes (default: theirs)")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time process CPU time instead of wall time (use with --threads 1)")
+    ap.add_argument("--worker", choices=["tinytorch", "torch"], help=argparse.SUPPRESS)
+    return ap
+
+
+def run_framework_workers(script: str, args: argparse.Namespace) -> dict[str, list[dict]]:
+    """Run ``script --worker tinytorch`` and ``--worker torch`` once a round for
+    ``args.rounds`` rounds, alternating which goes first, passing on ``--only``,
+    ``--threads`` (and capping the thread pools, ``thread_env``) and ``--cpu-time``.
+
+    Each worker prints a JSON dict (case name -> seconds) as its last line; returns
+    ``{framework: [dict of round 1, ...]}``."""
+    env = dict(os.environ)
+    if args.threads:
+        env.update(thread_env(args.threads))
+    runs: dict[str, list[dict]] = {"tinytorch": [], "torch": []}
+    for r in range(args.rounds):
+        for fw in (("tinytorch", "torch") if r % 2 == 0 else ("torch", "tinytorch")):
+            cmd = [sys.executable, os.path.abspath(script), "--worker", fw]
+            if args.only:
+                cmd += ["--only", args.only]
+            if args.threads:
+                cmd += ["--threads", str(args.threads)]
+            if args.cpu_time:
+                cmd += ["--cpu-time"]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                                 env=env).stdout
+            runs[fw].append(json.loads(out.strip().splitlines()[-1]))
+        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+    return runs
+
+
 def _worker(target: str, spec_json: str) -> None:
     spec = json.loads(spec_json)
     step = load_target(target)(**spec["params"])

@@ -7,6 +7,7 @@ import weakref
 
 import numpy as np
 import pytest
+from toy_functions import Cube
 
 import tinytorch as tt
 from tinytorch.autograd import Function, gradcheck
@@ -236,20 +237,6 @@ def test_detach_cuts_the_graph(device):
     y = x * x.detach()
     y.backward()
     assert x.grad.item() == 2.0
-
-
-class Cube(Function):
-    """out = x^3;  dx = 3 x^2 g"""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 3 * x ** 2 * grad
 
 
 class ScaledAdd(Function):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from toy_functions import Square
+from toy_functions import Cube, Square
 
 import tinytorch as tt
 import tinytorch.nn.functional as F
-from tinytorch.autograd import Function, functional, gradcheck, gradgradcheck
+from tinytorch.autograd import functional, gradcheck, gradgradcheck
 
 
 def leaf(values):
@@ -140,17 +140,6 @@ def test_grad_options_match_torch():
 
 
 def test_once_differentiable_op_raises_only_when_differentiated_twice():
-    class Cube(Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * 3 * x ** 2
-
     x = leaf([2.0])
     (g,) = tt.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
     assert g.item() == 12.0  # the first derivative is fine

@@ -50,6 +50,16 @@ def _params(lib, dtype=np.float64):
             for s in [(4, 3), (3,), (5,)]]
 
 
+def scheduler_steps(opt, sched, n: int) -> list:
+    """Take ``n`` optimizer steps, each followed by a scheduler step; the rates after each."""
+    lrs = []
+    for _ in range(n):
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr())
+    return lrs
+
+
 def _run(lib, build, make_opt=None, steps=STEPS):
     """Train a quadratic for ``steps`` steps; return the lrs seen and the final parameters."""
     params = _params(lib)
@@ -150,28 +160,17 @@ def test_state_dict_round_trip_through_a_checkpoint(tmp_path, name):
     params = _params(tinytorch)
     opt = optim.SGD([{"params": params[:2]}, {"params": params[2:], "lr": 0.05}], lr=0.1)
     sched = build(lr_scheduler, opt)
-    for _ in range(7):
-        opt.step()
-        sched.step()
+    scheduler_steps(opt, sched, 7)
     path = tmp_path / "sched.safetensors"
     tinytorch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, path)
-    expected = []
-    for _ in range(9):
-        opt.step()
-        sched.step()
-        expected.append(sched.get_last_lr())
+    expected = scheduler_steps(opt, sched, 9)
 
     ckpt = tinytorch.load(path)
     opt2 = optim.SGD([{"params": params[:2]}, {"params": params[2:], "lr": 0.05}], lr=0.1)
     sched2 = build(lr_scheduler, opt2)
     opt2.load_state_dict(ckpt["optimizer"])
     sched2.load_state_dict(ckpt["scheduler"])
-    got = []
-    for _ in range(9):
-        opt2.step()
-        sched2.step()
-        got.append(sched2.get_last_lr())
-    assert got == expected
+    assert scheduler_steps(opt2, sched2, 9) == expected
 
 
 def test_lambda_lr_state_dict_keeps_callable_objects_only():

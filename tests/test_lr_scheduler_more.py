@@ -7,6 +7,7 @@ import copy
 import math
 
 import pytest
+from test_lr_scheduler import scheduler_steps
 
 import tinytorch
 from tinytorch import optim
@@ -82,25 +83,14 @@ def test_matches_pytorch(case):
 def test_state_dict_round_trip(case):
     opt = _opt(tinytorch)
     sched = CASES[case](S, opt)
-    for _ in range(13):
-        opt.step()
-        sched.step()
+    scheduler_steps(opt, sched, 13)
     saved_opt, saved = copy.deepcopy(opt.state_dict()), copy.deepcopy(sched.state_dict())
-    expected = []
-    for _ in range(10):
-        opt.step()
-        sched.step()
-        expected.append(sched.get_last_lr())
+    expected = scheduler_steps(opt, sched, 10)
     opt2 = _opt(tinytorch)
     sched2 = CASES[case](S, opt2)
     opt2.load_state_dict(saved_opt)
     sched2.load_state_dict(saved)
-    got = []
-    for _ in range(10):
-        opt2.step()
-        sched2.step()
-        got.append(sched2.get_last_lr())
-    assert got == expected
+    assert scheduler_steps(opt2, sched2, 10) == expected
 
 
 def test_reduce_lr_on_plateau_matches_pytorch():
@@ -135,10 +125,7 @@ def test_reference_values():
     assert lrs == pytest.approx(expected)
     opt = _opt(tinytorch)
     sched = S.MultiStepLR(opt, [2, 4])
-    for _ in range(5):
-        opt.step()
-        sched.step()
-    assert sched.get_last_lr()[0] == pytest.approx(0.1 * 0.1 ** 2)
+    assert scheduler_steps(opt, sched, 5)[-1][0] == pytest.approx(0.1 * 0.1 ** 2)
 
 
 def test_errors():

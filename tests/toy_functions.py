@@ -1,4 +1,4 @@
-"""Tiny user-defined Functions shared by the gradcheck and higher-order tests."""
+"""Tiny user-defined Functions shared by the autograd, gradcheck and higher-order tests."""
 
 from __future__ import annotations
 
@@ -20,3 +20,18 @@ class Square(Function):
         return 2 * x * g
 
     tensor_backward = backward
+
+
+class Cube(Function):
+    """out = x^3;  dx = 3 x^2 g. No ``tensor_backward``: once differentiable, so
+    differentiating its gradient raises."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x ** 2 * grad

@@ -163,15 +163,28 @@ class Residual(nn.Module):
         return self.norm(x + self.dropout(sublayer(x)))
 
 
+def _attention(config: TransformerConfig) -> MultiHeadAttention:
+    return MultiHeadAttention(config.d_model, config.n_head, config.dropout)
+
+
+def _feed_forward(config: TransformerConfig) -> FeedForward:
+    return FeedForward(config.d_model, config.d_ff, config.dropout)
+
+
+def _residuals(config: TransformerConfig, count: int) -> nn.ModuleList:
+    """The residual connections around a layer's ``count`` sublayers, in order."""
+    return nn.ModuleList([Residual(config.d_model, config.dropout, config.norm_first)
+                          for _ in range(count)])
+
+
 class EncoderLayer(nn.Module):
     """Self-attention over the source, then the feed-forward network."""
 
     def __init__(self, config: TransformerConfig):
         super().__init__()
-        d, p, pre = config.d_model, config.dropout, config.norm_first
-        self.self_attn = MultiHeadAttention(d, config.n_head, p)
-        self.feed_forward = FeedForward(d, config.d_ff, p)
-        self.sublayer = nn.ModuleList([Residual(d, p, pre) for _ in range(2)])
+        self.self_attn = _attention(config)
+        self.feed_forward = _feed_forward(config)
+        self.sublayer = _residuals(config, 2)
 
     def forward(self, x, src_mask):
         # BEGIN SOLUTION assignment=8 "EncoderLayer.forward: self-attention, then FFN"
@@ -185,11 +198,10 @@ class DecoderLayer(nn.Module):
 
     def __init__(self, config: TransformerConfig):
         super().__init__()
-        d, p, pre = config.d_model, config.dropout, config.norm_first
-        self.self_attn = MultiHeadAttention(d, config.n_head, p)
-        self.cross_attn = MultiHeadAttention(d, config.n_head, p)
-        self.feed_forward = FeedForward(d, config.d_ff, p)
-        self.sublayer = nn.ModuleList([Residual(d, p, pre) for _ in range(3)])
+        self.self_attn = _attention(config)
+        self.cross_attn = _attention(config)
+        self.feed_forward = _feed_forward(config)
+        self.sublayer = _residuals(config, 3)
 
     def forward(self, x, memory, src_mask, tgt_mask):
         # BEGIN SOLUTION assignment=8 "DecoderLayer.forward: masked self-, cross-attention, FFN"

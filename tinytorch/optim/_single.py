@@ -1,6 +1,7 @@
 """Shared pieces of the per-parameter optimizers (Adam, RMSprop, Adagrad, Adadelta, Adamax,
-NAdam, RAdam): argument checks, the walk over the parameters to update, the step counter, and
-the gradient an update follows."""
+NAdam, RAdam): argument checks, the walk over the parameters to update (and
+``PerParameterOptimizer``, whose ``step`` is that walk), the step counter, the gradient an
+update follows, and Adam's running moments."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from .optimizer import Optimizer
 
 
 def check_options(name: str, lr, eps=0.0, weight_decay=0.0, betas=None, differentiable=False,
@@ -60,6 +62,31 @@ def params_to_update(optimizer, group: dict, init_state: Callable[[dict, Any, di
         yield p._data, grad, state, advance(state)
 
 
+class PerParameterOptimizer(Optimizer):
+    """An optimizer that updates each parameter on its own: ``step`` walks the parameters
+    that have a gradient (``params_to_update``) and calls the subclass's
+    ``_update(param, grad, state, step, group)`` on each, in place on the ``param`` array;
+    a parameter's first update makes its buffers with ``_init_state(state, param, group)``,
+    by default one of zeros like the parameter for each name in ``zero_buffers``."""
+
+    zero_buffers: tuple[str, ...] = ()
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            for param, grad, state, step in params_to_update(self, group, self._init_state):
+                self._update(param, grad, state, step, group)
+        return loss
+
+    def _init_state(self, state: dict, param, group: dict) -> None:
+        for name in self.zero_buffers:
+            state[name] = zeros_like(param)
+
+    def _update(self, param, grad, state: dict, step: float, group: dict) -> None:
+        raise NotImplementedError
+
+
 def step_counter() -> Tensor:
     """A new ``step`` state entry: a float32 scalar on the host, as PyTorch keeps it."""
     return Tensor._make(np.zeros((), dtype=np.float32))
@@ -78,6 +105,16 @@ def zeros_like(param) -> Tensor:
     """A new state buffer: a tensor of zeros with the shape, dtype and device of ``param``."""
     xp = backend.get_array_module(param)
     return Tensor._make(xp.zeros(param.shape, dtype=param.dtype))
+
+
+def update_adam_moments(state: dict, g, beta1: float, beta2: float):
+    """Adam's running moments, in place: ``m <- β1 m + (1 - β1) g`` (as the lerp
+    ``m + (1 - β1)(g - m)``, PyTorch's) and ``v <- β2 v + (1 - β2) g²``; returns (m, v)."""
+    exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+    exp_avg += (1 - beta1) * (g - exp_avg)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * g * g
+    return exp_avg, exp_avg_sq
 
 
 def update_grad(param, grad, weight_decay: float, maximize: bool):

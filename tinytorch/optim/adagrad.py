@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from .. import backend
 from ..tensor import Tensor
-from ._single import check_options, params_to_update, step_counter, update_grad
-from .optimizer import Optimizer
+from ._single import PerParameterOptimizer, check_options, step_counter, update_grad
 
 __all__ = ["Adagrad"]
 
 
-class Adagrad(Optimizer):
+class Adagrad(PerParameterOptimizer):
     """For each parameter θ with gradient g (after weight decay / maximize) at step t::
 
         s <- s + g²
@@ -43,25 +41,20 @@ class Adagrad(Optimizer):
                 state["step"] = step_counter()
                 _init_sum(state, p._data, initial_accumulator_value)
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """One Adagrad update of every parameter that has a gradient."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            # a group added later starts its state here, from its own initial value
-            for param, grad, state, step in params_to_update(self, group, _init_state):
-                xp = backend.get_array_module(param)
-                g = update_grad(param, grad, group["weight_decay"], group["maximize"])
-                clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-                total = state["sum"]._data
-                total += g * g
-                param -= clr * (g / (xp.sqrt(total) + group["eps"]))
-        return loss
+    def _init_state(self, state: dict, param, group: dict) -> None:
+        # a group added later starts its state at its first step, from its own initial value
+        _init_sum(state, param, group["initial_accumulator_value"])
+
+    def _update(self, param, grad, state: dict, step: float, group: dict) -> None:
+        """One Adagrad update of ``param`` (in place)."""
+        xp = backend.get_array_module(param)
+        g = update_grad(param, grad, group["weight_decay"], group["maximize"])
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        total = state["sum"]._data
+        total += g * g
+        param -= clr * (g / (xp.sqrt(total) + group["eps"]))
 
 
 def _init_sum(state: dict, param, initial_value: float) -> None:
     xp = backend.get_array_module(param)
     state["sum"] = Tensor._make(xp.full(param.shape, initial_value, dtype=param.dtype))
-
-
-def _init_state(state: dict, param, group: dict) -> None:
-    _init_sum(state, param, group["initial_accumulator_value"])

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from .. import backend
-from ._single import check_options, params_to_update, update_grad, zeros_like
-from .optimizer import Optimizer
+from ._single import PerParameterOptimizer, check_options, update_grad
 
 __all__ = ["Adamax"]
 
 
-class Adamax(Optimizer):
+class Adamax(PerParameterOptimizer):
     """For each parameter θ with gradient g (after weight decay / maximize) at step t::
 
         m <- β1 m + (1 - β1) g
@@ -21,6 +19,8 @@ class Adamax(Optimizer):
 
     State: ``step``, ``exp_avg`` (m), ``exp_inf`` (u).
     """
+
+    zero_buffers = ("exp_avg", "exp_inf")
 
     def __init__(self, params: Iterable, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
@@ -33,21 +33,12 @@ class Adamax(Optimizer):
                     "capturable": capturable}
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """One Adamax update of every parameter that has a gradient."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for param, grad, state, step in params_to_update(self, group, _init_state):
-                xp = backend.get_array_module(param)
-                g = update_grad(param, grad, group["weight_decay"], group["maximize"])
-                exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
-                exp_avg += (1 - beta1) * (g - exp_avg)
-                xp.maximum(exp_inf * beta2, xp.abs(g) + group["eps"], out=exp_inf)
-                param -= group["lr"] / (1 - beta1 ** step) * (exp_avg / exp_inf)
-        return loss
-
-
-def _init_state(state: dict, param, group: dict) -> None:
-    state["exp_avg"] = zeros_like(param)
-    state["exp_inf"] = zeros_like(param)
+    def _update(self, param, grad, state: dict, step: float, group: dict) -> None:
+        """One Adamax update of ``param`` (in place)."""
+        xp = backend.get_array_module(param)
+        beta1, beta2 = group["betas"]
+        g = update_grad(param, grad, group["weight_decay"], group["maximize"])
+        exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
+        exp_avg += (1 - beta1) * (g - exp_avg)
+        xp.maximum(exp_inf * beta2, xp.abs(g) + group["eps"], out=exp_inf)
+        param -= group["lr"] / (1 - beta1 ** step) * (exp_avg / exp_inf)

@@ -116,6 +116,24 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
+def _per_group(name: str, optimizer: Optimizer, value,
+               mismatch: str = "expected {n} values for {name}, got {got}") -> list:
+    """``value`` for each param group: a list or tuple has one per group (else the error
+    says ``mismatch``), anything else serves every group."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(mismatch.format(n=n, name=name, got=len(value)))
+        return list(value)
+    return [value] * n
+
+
+def _lr_lambdas_per_group(optimizer: Optimizer, lr_lambda) -> list:
+    """LambdaLR's and MultiplicativeLR's ``lr_lambda``: one per param group, or one for all."""
+    return _per_group("lr_lambda", optimizer, lr_lambda,
+                      mismatch="Expected {n} lr_lambdas, but got {got}")
+
+
 class LambdaLR(LRScheduler):
     """``lr = base_lr * lr_lambda(last_epoch)``; one lambda, or one per param group.
 
@@ -127,13 +145,7 @@ class LambdaLR(LRScheduler):
                  lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
         self.optimizer = optimizer
-        n_groups = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n_groups:
-                raise ValueError(f"Expected {n_groups} lr_lambdas, but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n_groups
+        self.lr_lambdas = _lr_lambdas_per_group(optimizer, lr_lambda)
         for i, fn in enumerate(self.lr_lambdas):
             if not callable(fn):
                 raise TypeError(f"lr_lambda {i} must be callable, got {type(fn).__name__}")
@@ -408,13 +420,7 @@ class MultiplicativeLR(LRScheduler):
     def __init__(self, optimizer: Optimizer,
                  lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
-        n_groups = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n_groups:
-                raise ValueError(f"Expected {n_groups} lr_lambdas, but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n_groups
+        self.lr_lambdas = _lr_lambdas_per_group(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     state_dict = LambdaLR.state_dict
@@ -478,20 +484,31 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = self._current_lrs()
 
 
-def _per_group(name: str, optimizer: Optimizer, value) -> list:
-    n = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)):
-        if len(value) != n:
-            raise ValueError(f"expected {n} values for {name}, got {len(value)}")
-        return list(value)
-    return [value] * n
-
-
 def _set_momentum(group: dict, momentum: float, use_beta1: bool) -> None:
     if use_beta1:
         group["betas"] = (momentum, *group["betas"][1:])
     else:
         group["momentum"] = momentum
+
+
+def _start_momentum_cycle(optimizer: Optimizer, base_momentum, max_momentum,
+                          last_epoch: int) -> tuple[bool, list, list]:
+    """OneCycleLR's and CyclicLR's ``cycle_momentum``: the momentum (Adam's beta1 where
+    there is ``betas``) cycles between ``base_momentum`` and ``max_momentum`` (one value, or
+    one per group) and starts at ``max_momentum``; a new schedule (``last_epoch=-1``) sets it
+    and records both bounds in each group. Returns (uses beta1, base and max per group)."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with "
+                         "`cycle_momentum` option enabled")
+    use_beta1 = "betas" in optimizer.defaults
+    lows = _per_group("base_momentum", optimizer, base_momentum)
+    highs = _per_group("max_momentum", optimizer, max_momentum)
+    if last_epoch == -1:
+        for high, low, group in zip(highs, lows, optimizer.param_groups):
+            _set_momentum(group, high, use_beta1)
+            group["max_momentum"] = high
+            group["base_momentum"] = low
+    return use_beta1, lows, highs
 
 
 class OneCycleLR(LRScheduler):
@@ -551,18 +568,8 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            if last_epoch == -1:
-                for high, low, group in zip(_per_group("max_momentum", optimizer, max_momentum),
-                                            _per_group("base_momentum", optimizer,
-                                                       base_momentum),
-                                            optimizer.param_groups):
-                    _set_momentum(group, high, self.use_beta1)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+            self.use_beta1, _, _ = _start_momentum_cycle(optimizer, base_momentum, max_momentum,
+                                                         last_epoch)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
@@ -622,18 +629,8 @@ class CyclicLR(LRScheduler):
             "iterations" if mode == "exp_range" else "cycle")
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                for high, low, group in zip(self.max_momentums, self.base_momentums,
-                                            optimizer.param_groups):
-                    _set_momentum(group, high, self.use_beta1)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+            self.use_beta1, self.base_momentums, self.max_momentums = _start_momentum_cycle(
+                optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 

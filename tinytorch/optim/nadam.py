@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from ._single import check_options, decayed_grad, params_to_update, zeros_like
-from .optimizer import Optimizer
+from ._single import (
+    PerParameterOptimizer,
+    check_options,
+    decayed_grad,
+    update_adam_moments,
+)
 
 __all__ = ["NAdam"]
 
 
-class NAdam(Optimizer):
+class NAdam(PerParameterOptimizer):
     """For each parameter θ with gradient g at step t, with μ_t = β1 (1 - ½·0.96^(t ψ))
     (ψ = momentum_decay) and Π_t = μ_1 ··· μ_t::
 
@@ -27,6 +30,8 @@ class NAdam(Optimizer):
     State: ``step``, ``mu_product`` (Π, a float32 scalar as in PyTorch), ``exp_avg``,
     ``exp_avg_sq``.
     """
+
+    zero_buffers = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params: Iterable, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
@@ -43,31 +48,22 @@ class NAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """One NAdam update of every parameter that has a gradient."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            lr, psi = group["lr"], group["momentum_decay"]
-            for param, grad, state, step in params_to_update(self, group, _init_state):
-                xp = backend.get_array_module(param)
-                g = decayed_grad(param, grad, group)
-                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
-                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
-                mu_product_t = state["mu_product"]
-                mu_product_t._data = (mu_product_t._data * np.float32(mu)).astype(np.float32)
-                mu_product = float(mu_product_t._data)
-                exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                exp_avg += (1 - beta1) * (g - exp_avg)
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * g * g
-                denom = xp.sqrt(exp_avg_sq / (1 - beta2 ** step)) + group["eps"]
-                param -= lr * (1.0 - mu) / (1.0 - mu_product) * (g / denom)
-                param -= lr * mu_next / (1.0 - mu_product * mu_next) * (exp_avg / denom)
-        return loss
+    def _init_state(self, state: dict, param, group: dict) -> None:
+        state["mu_product"] = Tensor._make(np.ones((), dtype=np.float32))
+        super()._init_state(state, param, group)  # exp_avg, exp_avg_sq
 
-
-def _init_state(state: dict, param, group: dict) -> None:
-    state["mu_product"] = Tensor._make(np.ones((), dtype=np.float32))
-    state["exp_avg"] = zeros_like(param)
-    state["exp_avg_sq"] = zeros_like(param)
+    def _update(self, param, grad, state: dict, step: float, group: dict) -> None:
+        """One NAdam update of ``param`` (in place)."""
+        xp = backend.get_array_module(param)
+        beta1, beta2 = group["betas"]
+        lr, psi = group["lr"], group["momentum_decay"]
+        g = decayed_grad(param, grad, group)
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+        mu_product_t = state["mu_product"]
+        mu_product_t._data = (mu_product_t._data * np.float32(mu)).astype(np.float32)
+        mu_product = float(mu_product_t._data)
+        exp_avg, exp_avg_sq = update_adam_moments(state, g, beta1, beta2)
+        denom = xp.sqrt(exp_avg_sq / (1 - beta2 ** step)) + group["eps"]
+        param -= lr * (1.0 - mu) / (1.0 - mu_product) * (g / denom)
+        param -= lr * mu_next / (1.0 - mu_product * mu_next) * (exp_avg / denom)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from .. import backend
-from ._single import check_options, decayed_grad, params_to_update, zeros_like
-from .optimizer import Optimizer
+from ._single import (
+    PerParameterOptimizer,
+    check_options,
+    decayed_grad,
+    update_adam_moments,
+)
 
 __all__ = ["RAdam"]
 
 
-class RAdam(Optimizer):
+class RAdam(PerParameterOptimizer):
     """For each parameter θ with gradient g at step t, ρ∞ = 2 / (1 - β2) - 1 and
     ρ_t = ρ∞ - 2 t β2^t / (1 - β2^t)::
 
@@ -25,6 +28,8 @@ class RAdam(Optimizer):
 
     State: ``step``, ``exp_avg``, ``exp_avg_sq``.
     """
+
+    zero_buffers = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params: Iterable, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
@@ -38,34 +43,22 @@ class RAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """One RAdam update of every parameter that has a gradient."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            lr = group["lr"]
-            rho_inf = 2 / (1 - beta2) - 1
-            for param, grad, state, step in params_to_update(self, group, _init_state):
-                xp = backend.get_array_module(param)
-                g = decayed_grad(param, grad, group)
-                exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                exp_avg += (1 - beta1) * (g - exp_avg)
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * g * g
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                corrected = exp_avg / bias_correction1
-                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-                if rho_t > 5.0:
-                    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-                    adaptive = math.sqrt(bias_correction2) / (xp.sqrt(exp_avg_sq) + group["eps"])
-                    param -= corrected * lr * adaptive * rect
-                else:
-                    param -= corrected * lr
-        return loss
-
-
-def _init_state(state: dict, param, group: dict) -> None:
-    state["exp_avg"] = zeros_like(param)
-    state["exp_avg_sq"] = zeros_like(param)
+    def _update(self, param, grad, state: dict, step: float, group: dict) -> None:
+        """One RAdam update of ``param`` (in place)."""
+        xp = backend.get_array_module(param)
+        beta1, beta2 = group["betas"]
+        lr = group["lr"]
+        rho_inf = 2 / (1 - beta2) - 1
+        g = decayed_grad(param, grad, group)
+        exp_avg, exp_avg_sq = update_adam_moments(state, g, beta1, beta2)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        corrected = exp_avg / bias_correction1
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        if rho_t > 5.0:
+            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            adaptive = math.sqrt(bias_correction2) / (xp.sqrt(exp_avg_sq) + group["eps"])
+            param -= corrected * lr * adaptive * rect
+        else:
+            param -= corrected * lr

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from .. import backend
-from ._single import check_options, params_to_update, update_grad, zeros_like
-from .optimizer import Optimizer
+from ._single import PerParameterOptimizer, check_options, update_grad, zeros_like
 
 __all__ = ["RMSprop"]
 
 
-class RMSprop(Optimizer):
+class RMSprop(PerParameterOptimizer):
     """For each parameter θ with gradient g (after weight decay / maximize)::
 
         v <- α v + (1 - α) g²
@@ -36,37 +34,32 @@ class RMSprop(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """One RMSprop update of every parameter that has a gradient."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            alpha, momentum = group["alpha"], group["momentum"]
-            for param, grad, state, _ in params_to_update(self, group, _init_state):
-                xp = backend.get_array_module(param)
-                g = update_grad(param, grad, group["weight_decay"], group["maximize"])
-                square_avg = state["square_avg"]._data
-                square_avg *= alpha
-                square_avg += (1 - alpha) * g * g
-                if group["centered"]:
-                    grad_avg = state["grad_avg"]._data
-                    grad_avg += (1 - alpha) * (g - grad_avg)
-                    avg = xp.sqrt(square_avg - grad_avg * grad_avg)
-                else:
-                    avg = xp.sqrt(square_avg)
-                avg += group["eps"]
-                if momentum > 0:
-                    buf = state["momentum_buffer"]._data
-                    buf *= momentum
-                    buf += g / avg
-                    param -= group["lr"] * buf
-                else:
-                    param -= group["lr"] * (g / avg)
-        return loss
+    def _init_state(self, state: dict, param, group: dict) -> None:
+        state["square_avg"] = zeros_like(param)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = zeros_like(param)
+        if group["centered"]:
+            state["grad_avg"] = zeros_like(param)
 
-
-def _init_state(state: dict, param, group: dict) -> None:
-    state["square_avg"] = zeros_like(param)
-    if group["momentum"] > 0:
-        state["momentum_buffer"] = zeros_like(param)
-    if group["centered"]:
-        state["grad_avg"] = zeros_like(param)
+    def _update(self, param, grad, state: dict, step: float, group: dict) -> None:
+        """One RMSprop update of ``param`` (in place)."""
+        xp = backend.get_array_module(param)
+        alpha, momentum = group["alpha"], group["momentum"]
+        g = update_grad(param, grad, group["weight_decay"], group["maximize"])
+        square_avg = state["square_avg"]._data
+        square_avg *= alpha
+        square_avg += (1 - alpha) * g * g
+        if group["centered"]:
+            grad_avg = state["grad_avg"]._data
+            grad_avg += (1 - alpha) * (g - grad_avg)
+            avg = xp.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            avg = xp.sqrt(square_avg)
+        avg += group["eps"]
+        if momentum > 0:
+            buf = state["momentum_buffer"]._data
+            buf *= momentum
+            buf += g / avg
+            param -= group["lr"] * buf
+        else:
+            param -= group["lr"] * (g / avg)

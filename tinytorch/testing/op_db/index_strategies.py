@@ -1,4 +1,5 @@
-"""Hypothesis strategies shared by the selection, scatter and reshaping rows of ``op_db``.
+"""Hypothesis strategies, and the row builder ``spelled_row``, shared by the selection,
+scatter and reshaping rows of ``op_db``.
 
 Samples are ``(arrays, kwargs)`` as ``OpInfo`` wants: float64 arrays are the tensor
 arguments; integer index arrays travel in ``kwargs`` and each row's ``call`` turns them
@@ -11,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
+from ..opinfo import OpInfo
 
 
 def shapes(min_dims: int = 1, max_dims: int = 3, max_side: int = 4, min_side: int = 1):
@@ -59,6 +62,40 @@ def ref_take_along(np_, a, dim, idx):
     grids = list(np_.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[dim] = idx
     return a[tuple(grids)]
+
+
+def non_leaf_copy(x):
+    """A copy of ``x`` that is not a leaf, so that PyTorch lets an in-place op on it
+    record its history."""
+    return x * 1
+
+
+def spelled_row(op: str, args, *, name: str | None = None, inplace: bool = False,
+                variants=None, covers=(), **fields) -> OpInfo:
+    """The row (named ``name``, by default ``op``) of an op called as
+    ``lib.<op>(x, *args(lib, x, ...))``, with ``x.<op>(...)`` as its "method" variant and,
+    when ``inplace``, ``x.<op>_(...)`` on a non-leaf copy of ``x`` as its "inplace" variant:
+    one argument list for every spelling, and ``covers`` naming them all.
+
+    ``args`` takes what ``call`` takes (the sample's tensors, then its other arguments by
+    name) and returns the arguments that follow ``x``, index arrays made tensors. Further
+    ``variants`` and ``covers`` follow the standard ones; ``fields`` are OpInfo's."""
+    def function(lib, x, *rest, **kw):
+        return getattr(lib, op)(x, *args(lib, x, *rest, **kw))
+
+    def method(lib, x, *rest, **kw):
+        return getattr(x, op)(*args(lib, x, *rest, **kw))
+
+    def inplace_on_copy(lib, x, *rest, **kw):
+        return getattr(non_leaf_copy(x), op + "_")(*args(lib, x, *rest, **kw))
+
+    spellings = {"method": method}
+    spelled = ("Tensor." + op, "tinytorch." + op)
+    if inplace:
+        spellings["inplace"] = inplace_on_copy
+        spelled += ("Tensor." + op + "_",)
+    return OpInfo(name=name or op, call=function, variants={**spellings, **(variants or {})},
+                  covers=spelled + tuple(covers), **fields)
 
 
 def once_differentiable(rows, names):

@@ -10,7 +10,15 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..opinfo import ErrorInput, OpInfo
-from .index_strategies import dim_of, floats, once_differentiable, rng, sample, shapes
+from .index_strategies import (
+    dim_of,
+    floats,
+    once_differentiable,
+    rng,
+    sample,
+    shapes,
+    spelled_row,
+)
 
 T = "tinytorch."
 
@@ -45,10 +53,6 @@ def _roll_inputs():
                                                     st.integers(0, 2))).map(build)
 
 
-def _ref_roll(np_, x, shifts, dims):
-    return np_.roll(x, shifts, dims)
-
-
 def _rot90_inputs():
     return shapes(2, 3).flatmap(lambda s: st.tuples(
         floats(s), st.integers(-5, 5), st.permutations(range(len(s))))).map(
@@ -67,9 +71,9 @@ def _repeat_inputs():
                                                     st.integers(0, 2))).map(build)
 
 
-def _call_repeat(lib, x, repeats, dim):
-    reps = lib.tensor(repeats) if isinstance(repeats, np.ndarray) else repeats
-    return lib.repeat_interleave(x, reps, dim)
+def _repeats(lib, repeats):
+    """The drawn repeats as repeat_interleave takes them: an int, or counts as a tensor."""
+    return lib.tensor(repeats) if isinstance(repeats, np.ndarray) else repeats
 
 
 def _ref_repeat(np_, x, repeats, dim):
@@ -143,10 +147,6 @@ def _ref_diag_embed(np_, x, offset, dim1, dim2):
 def _diag_inputs():
     return shapes(1, 2).flatmap(lambda s: st.tuples(floats(s), st.integers(-2, 2))).map(
         lambda t: sample([t[0]], diagonal=t[1]))
-
-
-def _ref_diag(np_, x, diagonal):
-    return np_.diag(x, diagonal)
 
 
 def _split_inputs():
@@ -253,69 +253,98 @@ def _narrow_inputs():
         build)
 
 
-def _atleast_ref(n):
-    def ref(np_, *arrays):
-        fn = {1: np_.atleast_1d, 2: np_.atleast_2d, 3: np_.atleast_3d}[n]
-        return tuple(fn(a) for a in arrays)
-    return ref
+# ------------------------------------------------------------------ row builders: families
+# of ops that differ only in a name or one argument
 
 
-def _atleast_call(n):
+def _flip_side_row(name, min_dims):
+    """fliplr (flips dim 1) and flipud (dim 0) need ``min_dims`` dims; NumPy's functions
+    of the same name are the reference."""
+    too_few_dims = (3,) * (min_dims - 1)
+    return spelled_row(
+        name, lambda lib, x: (), inputs=_any(min_dims, 3),
+        ref=lambda np_, x: getattr(np_, name)(x),
+        errors=(ErrorInput(lambda lib: getattr(lib, name)(lib.zeros(too_few_dims)),
+                           RuntimeError, f">= {min_dims}-d"),),
+    )
+
+
+def _hvd_split_row(name, needs_dims, errors=()):
+    """hsplit / vsplit / dsplit (which need 1 / 2 / 3 dims): tensor_split along dim 1
+    (dim 0 for a vector) / 0 / 2, by a number of equal sections or a list of indices."""
+    return spelled_row(
+        name, lambda lib, x, spec: (spec,), inputs=_hvd_inputs(needs_dims),
+        ref=lambda np_, x, spec: tuple(getattr(np_, name)(x, spec)), errors=errors,
+    )
+
+
+def _stack_row(name, max_dims, cat_dim, aliases=(), errors=()):
+    """hstack / vstack / dstack / column_stack of 1-3 tensors that differ in size only along
+    ``cat_dim``; each alias (``row_stack``) is a variant."""
+    return OpInfo(
+        name=name,
+        call=lambda lib, *ts: getattr(lib, name)(ts),
+        inputs=_stack_inputs(0, max_dims, same_rank_cat=cat_dim),
+        ref=lambda np_, *arrays: getattr(np_, name)(arrays),
+        variants={alias: lambda lib, *ts, alias=alias: getattr(lib, alias)(ts)
+                  for alias in aliases},
+        covers=tuple(T + n for n in (name, *aliases)),
+        errors=errors,
+    )
+
+
+def _atleast_row(n, variants=None):
+    """atleast_{n}d of 1-3 tensors (a tensor for one, a tuple for several; always a tuple
+    here, so that one reference serves both)."""
+    name = f"atleast_{n}d"
+
     def call(lib, *ts):
-        out = getattr(lib, f"atleast_{n}d")(*ts)
+        out = getattr(lib, name)(*ts)
         return out if isinstance(out, tuple) else (out,)
-    return call
+
+    return OpInfo(
+        name=name,
+        call=call,
+        inputs=_stack_inputs(0, 3),
+        ref=lambda np_, *arrays: tuple(getattr(np_, name)(a) for a in arrays),
+        variants=variants or {},
+        covers=(T + name,),
+    )
+
+
+def _tri_indices_row(name):
+    """tril_indices / triu_indices(row, col, offset): NumPy's takes (n, k, m)."""
+    return OpInfo(
+        name=name,
+        call=lambda lib, row, col, offset: getattr(lib, name)(row, col, offset),
+        inputs=_tri_inputs(),
+        ref=lambda np_, row, col, offset: np_.stack(getattr(np_, name)(row, offset, col)),
+        covers=(T + name,),
+        differentiable=False,
+    )
 
 
 op_db = [
-    OpInfo(
-        name="flip",
-        call=lambda lib, x, dims: lib.flip(x, dims),
-        inputs=_flip_inputs(),
+    spelled_row(
+        "flip", lambda lib, x, dims: (dims,), inputs=_flip_inputs(),
         ref=lambda np_, x, dims: np_.flip(x, dims) if dims else x.copy(),
-        variants={"method": lambda lib, x, dims: x.flip(dims),
-                  "method varargs": lambda lib, x, dims: x.flip(*dims)},
-        covers=("Tensor.flip", T + "flip"),
+        variants={"method varargs": lambda lib, x, dims: x.flip(*dims)},
         errors=(ErrorInput(lambda lib: lib.flip(lib.zeros(2, 3), (0, 0)), RuntimeError,
                            "more than once"),
                 ErrorInput(lambda lib: lib.flip(lib.zeros(2, 3), (2,)), IndexError,
                            "Dimension out of range")),
     ),
-    OpInfo(
-        name="fliplr",
-        call=lambda lib, x: lib.fliplr(x),
-        inputs=_any(2, 3),
-        ref=lambda np_, x: np_.fliplr(x),
-        variants={"method": lambda lib, x: x.fliplr()},
-        covers=("Tensor.fliplr", T + "fliplr"),
-        errors=(ErrorInput(lambda lib: lib.fliplr(lib.zeros(3)), RuntimeError, ">= 2-d"),),
-    ),
-    OpInfo(
-        name="flipud",
-        call=lambda lib, x: lib.flipud(x),
-        inputs=_any(1, 3),
-        ref=lambda np_, x: np_.flipud(x),
-        variants={"method": lambda lib, x: x.flipud()},
-        covers=("Tensor.flipud", T + "flipud"),
-        errors=(ErrorInput(lambda lib: lib.flipud(lib.tensor(1.0)), RuntimeError, ">= 1-d"),),
-    ),
-    OpInfo(
-        name="roll",
-        call=lambda lib, x, shifts, dims: lib.roll(x, shifts, dims),
-        inputs=_roll_inputs(),
-        ref=_ref_roll,
-        variants={"method": lambda lib, x, shifts, dims: x.roll(shifts, dims)},
-        covers=("Tensor.roll", T + "roll"),
+    _flip_side_row("fliplr", min_dims=2),
+    _flip_side_row("flipud", min_dims=1),
+    spelled_row(
+        "roll", lambda lib, x, shifts, dims: (shifts, dims), inputs=_roll_inputs(),
+        ref=lambda np_, x, shifts, dims: np_.roll(x, shifts, dims),
         errors=(ErrorInput(lambda lib: lib.roll(lib.zeros(2, 3), (1, 2), (0,)), RuntimeError,
                            "shifts and dimensions must align"),),
     ),
-    OpInfo(
-        name="rot90",
-        call=lambda lib, x, k, dims: lib.rot90(x, k, dims),
-        inputs=_rot90_inputs(),
+    spelled_row(
+        "rot90", lambda lib, x, k, dims: (k, dims), inputs=_rot90_inputs(),
         ref=lambda np_, x, k, dims: np_.rot90(x, k, dims),
-        variants={"method": lambda lib, x, k, dims: x.rot90(k, dims)},
-        covers=("Tensor.rot90", T + "rot90"),
         errors=(ErrorInput(lambda lib: lib.rot90(lib.zeros(2, 3), 1, (0, 0)), RuntimeError,
                            "rotation dims to be different"),
                 ErrorInput(lambda lib: lib.rot90(lib.zeros(2, 3), 1, (0,)), RuntimeError,
@@ -323,11 +352,11 @@ op_db = [
     ),
     OpInfo(
         name="repeat_interleave",
-        call=_call_repeat,
+        call=lambda lib, x, repeats, dim: lib.repeat_interleave(x, _repeats(lib, repeats), dim),
         inputs=_repeat_inputs(),
         ref=_ref_repeat,
         variants={"method": lambda lib, x, repeats, dim: x.repeat_interleave(
-            lib.tensor(repeats) if isinstance(repeats, np.ndarray) else repeats, dim=dim)},
+            _repeats(lib, repeats), dim=dim)},
         covers=("Tensor.repeat_interleave", T + "repeat_interleave"),
         errors=(ErrorInput(lambda lib: lib.repeat_interleave(
             lib.zeros(3), lib.tensor([1, 2]), 0), RuntimeError, "repeats must have the same "
@@ -341,23 +370,16 @@ op_db = [
         covers=(T + "repeat_interleave",),
         differentiable=False,
     ),
-    OpInfo(
-        name="tile",
-        call=lambda lib, x, dims: lib.tile(x, dims),
-        inputs=_tile_inputs(),
+    spelled_row(
+        "tile", lambda lib, x, dims: (dims,), inputs=_tile_inputs(),
         ref=lambda np_, x, dims: np_.tile(x, dims),
-        variants={"method": lambda lib, x, dims: x.tile(dims)},
-        covers=("Tensor.tile", T + "tile"),
     ),
-    OpInfo(
-        name="broadcast_to",
-        call=lambda lib, x, size: lib.broadcast_to(x, size),
-        inputs=_broadcast_inputs(),
+    spelled_row(
+        "broadcast_to", lambda lib, x, size: (size,), inputs=_broadcast_inputs(),
         ref=lambda np_, x, size: np_.broadcast_to(x, size),
-        variants={"method": lambda lib, x, size: x.broadcast_to(size),
-                  "expand_as": lambda lib, x, size: x.expand_as(lib.zeros(size,
+        variants={"expand_as": lambda lib, x, size: x.expand_as(lib.zeros(size,
                                                                           dtype=x.dtype))},
-        covers=("Tensor.broadcast_to", T + "broadcast_to", "Tensor.expand_as"),
+        covers=("Tensor.expand_as",),
         errors=(ErrorInput(lambda lib: lib.broadcast_to(lib.zeros(2, 3), (2, 4)),
                            RuntimeError, "expand"),),
     ),
@@ -372,171 +394,76 @@ op_db = [
         errors=(ErrorInput(lambda lib: lib.broadcast_shapes((2, 3), (4,)), RuntimeError,
                            "Shape mismatch"),),
     ),
-    OpInfo(
-        name="movedim",
-        call=lambda lib, x, source, destination: lib.movedim(x, source, destination),
+    spelled_row(
+        "movedim", lambda lib, x, source, destination: (source, destination),
         inputs=_movedim_inputs(),
         ref=lambda np_, x, source, destination: np_.moveaxis(x, source, destination),
-        variants={"method": lambda lib, x, source, destination: x.movedim(source,
-                                                                           destination),
-                  "moveaxis": lambda lib, x, source, destination: lib.moveaxis(
+        variants={"moveaxis": lambda lib, x, source, destination: lib.moveaxis(
                       x, source, destination),
                   "moveaxis method": lambda lib, x, source, destination: x.moveaxis(
                       source, destination)},
-        covers=("Tensor.movedim", T + "movedim", "Tensor.moveaxis", T + "moveaxis"),
+        covers=("Tensor.moveaxis", T + "moveaxis"),
         errors=(ErrorInput(lambda lib: lib.movedim(lib.zeros(2, 3), (0, 0), (0, 1)),
                            RuntimeError, "repeated dim in `source`"),),
     ),
-    OpInfo(
-        name="swapaxes",
-        call=lambda lib, x, axis0, axis1: lib.swapaxes(x, axis0, axis1),
-        inputs=_swap_inputs(),
+    spelled_row(
+        "swapaxes", lambda lib, x, axis0, axis1: (axis0, axis1), inputs=_swap_inputs(),
         ref=lambda np_, x, axis0, axis1: np_.swapaxes(x, axis0, axis1),
-        variants={"method": lambda lib, x, axis0, axis1: x.swapaxes(axis0, axis1),
-                  "swapdims": lambda lib, x, axis0, axis1: lib.swapdims(x, axis0, axis1),
+        variants={"swapdims": lambda lib, x, axis0, axis1: lib.swapdims(x, axis0, axis1),
                   "swapdims method": lambda lib, x, axis0, axis1: x.swapdims(axis0, axis1)},
-        covers=("Tensor.swapaxes", T + "swapaxes", "Tensor.swapdims", T + "swapdims"),
+        covers=("Tensor.swapdims", T + "swapdims"),
     ),
-    OpInfo(
-        name="diagonal",
-        call=lambda lib, x, offset, dim1, dim2: lib.diagonal(x, offset, dim1, dim2),
+    spelled_row(
+        "diagonal", lambda lib, x, offset, dim1, dim2: (offset, dim1, dim2),
         inputs=_diagonal_inputs(),
         ref=lambda np_, x, offset, dim1, dim2: np_.diagonal(x, offset, dim1, dim2),
-        variants={"method": lambda lib, x, offset, dim1, dim2: x.diagonal(offset, dim1, dim2)},
-        covers=("Tensor.diagonal", T + "diagonal"),
         errors=(ErrorInput(lambda lib: lib.diagonal(lib.zeros(2, 3), 0, 1, 1), RuntimeError,
                            "diagonal dimensions cannot be identical"),),
     ),
-    OpInfo(
-        name="diag_embed",
-        call=lambda lib, x, offset, dim1, dim2: lib.diag_embed(x, offset, dim1, dim2),
-        inputs=_diag_embed_inputs(),
-        ref=_ref_diag_embed,
-        variants={"method": lambda lib, x, offset, dim1, dim2: x.diag_embed(offset, dim1,
-                                                                            dim2)},
-        covers=("Tensor.diag_embed", T + "diag_embed"),
+    spelled_row(
+        "diag_embed", lambda lib, x, offset, dim1, dim2: (offset, dim1, dim2),
+        inputs=_diag_embed_inputs(), ref=_ref_diag_embed,
     ),
-    OpInfo(
-        name="diag",
-        call=lambda lib, x, diagonal: lib.diag(x, diagonal),
-        inputs=_diag_inputs(),
-        ref=_ref_diag,
-        variants={"method": lambda lib, x, diagonal: x.diag(diagonal)},
-        covers=("Tensor.diag", T + "diag"),
+    spelled_row(
+        "diag", lambda lib, x, diagonal: (diagonal,), inputs=_diag_inputs(),
+        ref=lambda np_, x, diagonal: np_.diag(x, diagonal),
         errors=(ErrorInput(lambda lib: lib.diag(lib.zeros(2, 2, 2)), RuntimeError,
                            "Supports 1D or 2D tensors"),),
     ),
-    OpInfo(
-        name="diagflat",
-        call=lambda lib, x, offset: lib.diagflat(x, offset),
+    spelled_row(
+        "diagflat", lambda lib, x, offset: (offset,),
         inputs=shapes(0, 2).flatmap(lambda s: st.tuples(floats(s), st.integers(-2, 2))).map(
             lambda t: sample([t[0]], offset=t[1])),
         ref=lambda np_, x, offset: np_.diagflat(x, offset),
-        variants={"method": lambda lib, x, offset: x.diagflat(offset)},
-        covers=("Tensor.diagflat", T + "diagflat"),
     ),
-    OpInfo(
-        name="trace",
-        call=lambda lib, x: lib.trace(x),
-        inputs=_any(2, 2),
+    spelled_row(
+        "trace", lambda lib, x: (), inputs=_any(2, 2),
         ref=lambda np_, x: np_.asarray(np_.trace(x)),
-        variants={"method": lambda lib, x: x.trace()},
-        covers=("Tensor.trace", T + "trace"),
         errors=(ErrorInput(lambda lib: lib.trace(lib.zeros(2, 2, 2)), RuntimeError,
                            "expected a matrix"),),
     ),
-    OpInfo(
-        name="tensor_split",
-        call=lambda lib, x, spec, dim: lib.tensor_split(x, spec, dim),
-        inputs=_split_inputs(),
+    spelled_row(
+        "tensor_split", lambda lib, x, spec, dim: (spec, dim), inputs=_split_inputs(),
         ref=_ref_tensor_split,
-        variants={"method": lambda lib, x, spec, dim: x.tensor_split(spec, dim),
-                  "tensor spec": lambda lib, x, spec, dim: lib.tensor_split(
+        variants={"tensor spec": lambda lib, x, spec, dim: lib.tensor_split(
                       x, lib.tensor(spec, dtype=lib.int64), dim)},
-        covers=("Tensor.tensor_split", T + "tensor_split"),
         errors=(ErrorInput(lambda lib: lib.tensor_split(lib.zeros(3), 0), RuntimeError,
                            "number of sections must be larger than 0"),),
     ),
-    OpInfo(
-        name="hsplit",
-        call=lambda lib, x, spec: lib.hsplit(x, spec),
-        inputs=_hvd_inputs(1),
-        ref=lambda np_, x, spec: tuple(np_.hsplit(x, spec)),
-        variants={"method": lambda lib, x, spec: x.hsplit(spec)},
-        covers=("Tensor.hsplit", T + "hsplit"),
-        errors=(ErrorInput(lambda lib: lib.hsplit(lib.zeros(2, 5), 2), RuntimeError,
-                           "not divisible"),),
-    ),
-    OpInfo(
-        name="vsplit",
-        call=lambda lib, x, spec: lib.vsplit(x, spec),
-        inputs=_hvd_inputs(2),
-        ref=lambda np_, x, spec: tuple(np_.vsplit(x, spec)),
-        variants={"method": lambda lib, x, spec: x.vsplit(spec)},
-        covers=("Tensor.vsplit", T + "vsplit"),
-        errors=(ErrorInput(lambda lib: lib.vsplit(lib.zeros(3), 1), RuntimeError,
-                           "at least 2 dimension"),),
-    ),
-    OpInfo(
-        name="dsplit",
-        call=lambda lib, x, spec: lib.dsplit(x, spec),
-        inputs=_hvd_inputs(3),
-        ref=lambda np_, x, spec: tuple(np_.dsplit(x, spec)),
-        variants={"method": lambda lib, x, spec: x.dsplit(spec)},
-        covers=("Tensor.dsplit", T + "dsplit"),
-    ),
-    OpInfo(
-        name="hstack",
-        call=lambda lib, *ts: lib.hstack(ts),
-        inputs=_stack_inputs(0, 3, same_rank_cat=1),
-        ref=lambda np_, *arrays: np_.hstack(arrays),
-        covers=(T + "hstack",),
-        errors=(ErrorInput(lambda lib: lib.hstack([]), RuntimeError, "non-empty"),),
-    ),
-    OpInfo(
-        name="vstack",
-        call=lambda lib, *ts: lib.vstack(ts),
-        inputs=_stack_inputs(0, 3, same_rank_cat=0),
-        ref=lambda np_, *arrays: np_.vstack(arrays),
-        variants={"row_stack": lambda lib, *ts: lib.row_stack(ts)},
-        covers=(T + "vstack", T + "row_stack"),
-    ),
-    OpInfo(
-        name="dstack",
-        call=lambda lib, *ts: lib.dstack(ts),
-        inputs=_stack_inputs(0, 3, same_rank_cat=2),
-        ref=lambda np_, *arrays: np_.dstack(arrays),
-        covers=(T + "dstack",),
-    ),
-    OpInfo(
-        name="column_stack",
-        call=lambda lib, *ts: lib.column_stack(ts),
-        inputs=_stack_inputs(0, 2, same_rank_cat=1),
-        ref=lambda np_, *arrays: np_.column_stack(arrays),
-        covers=(T + "column_stack",),
-    ),
-    OpInfo(
-        name="atleast_1d",
-        call=_atleast_call(1),
-        inputs=_stack_inputs(0, 3),
-        ref=_atleast_ref(1),
-        variants={"list": lambda lib, *ts: tuple(lib.atleast_1d(list(ts)))},
-        covers=(T + "atleast_1d",),
-    ),
-    OpInfo(
-        name="atleast_2d",
-        call=_atleast_call(2),
-        inputs=_stack_inputs(0, 3),
-        ref=_atleast_ref(2),
-        covers=(T + "atleast_2d",),
-    ),
-    OpInfo(
-        name="atleast_3d",
-        call=_atleast_call(3),
-        inputs=_stack_inputs(0, 3),
-        ref=_atleast_ref(3),
-        covers=(T + "atleast_3d",),
-    ),
+    _hvd_split_row("hsplit", needs_dims=1, errors=(
+        ErrorInput(lambda lib: lib.hsplit(lib.zeros(2, 5), 2), RuntimeError, "not divisible"),)),
+    _hvd_split_row("vsplit", needs_dims=2, errors=(
+        ErrorInput(lambda lib: lib.vsplit(lib.zeros(3), 1), RuntimeError,
+                   "at least 2 dimension"),)),
+    _hvd_split_row("dsplit", needs_dims=3),
+    _stack_row("hstack", max_dims=3, cat_dim=1, errors=(
+        ErrorInput(lambda lib: lib.hstack([]), RuntimeError, "non-empty"),)),
+    _stack_row("vstack", max_dims=3, cat_dim=0, aliases=("row_stack",)),
+    _stack_row("dstack", max_dims=3, cat_dim=2),
+    _stack_row("column_stack", max_dims=2, cat_dim=1),
+    _atleast_row(1, variants={"list": lambda lib, *ts: tuple(lib.atleast_1d(list(ts)))}),
+    _atleast_row(2),
+    _atleast_row(3),
     OpInfo(
         name="view_as.other",
         call=lambda lib, x, other: x.view_as(other),
@@ -594,48 +521,23 @@ op_db = [
         errors=(ErrorInput(lambda lib: lib.combinations(lib.zeros(2, 2)), RuntimeError,
                            "1D vector"),),
     ),
-    OpInfo(
-        name="tril_indices",
-        call=lambda lib, row, col, offset: lib.tril_indices(row, col, offset),
-        inputs=_tri_inputs(),
-        ref=lambda np_, row, col, offset: np_.stack(np_.tril_indices(row, offset, col)),
-        covers=(T + "tril_indices",),
-        differentiable=False,
-    ),
-    OpInfo(
-        name="triu_indices",
-        call=lambda lib, row, col, offset: lib.triu_indices(row, col, offset),
-        inputs=_tri_inputs(),
-        ref=lambda np_, row, col, offset: np_.stack(np_.triu_indices(row, offset, col)),
-        covers=(T + "triu_indices",),
-        differentiable=False,
-    ),
-    OpInfo(
-        name="squeeze.dims",
-        call=lambda lib, x, dim: lib.squeeze(x, dim),
-        inputs=_squeeze_inputs(),
+    _tri_indices_row("tril_indices"),
+    _tri_indices_row("triu_indices"),
+    spelled_row(
+        "squeeze", lambda lib, x, dim: (dim,), name="squeeze.dims", inputs=_squeeze_inputs(),
         ref=lambda np_, x, dim: np_.squeeze(x, tuple(d for d in dim if x.shape[d] == 1)),
-        variants={"method": lambda lib, x, dim: x.squeeze(dim)},
-        covers=("Tensor.squeeze", T + "squeeze"),
     ),
-    OpInfo(
-        name="unsqueeze.dim",
-        call=lambda lib, x, dim: lib.unsqueeze(x, dim),
+    spelled_row(
+        "unsqueeze", lambda lib, x, dim: (dim,), name="unsqueeze.dim",
         inputs=shapes(0, 3).flatmap(lambda s: st.tuples(floats(s), dim_of(len(s) + 1))).map(
             lambda t: sample([t[0]], dim=t[1])),
         ref=lambda np_, x, dim: np_.expand_dims(x, dim),
-        variants={"method": lambda lib, x, dim: x.unsqueeze(dim)},
-        covers=("Tensor.unsqueeze", T + "unsqueeze"),
     ),
-    OpInfo(
-        name="narrow_copy",
-        call=lambda lib, x, dim, start, length: lib.narrow_copy(x, dim, start, length),
+    spelled_row(
+        "narrow_copy", lambda lib, x, dim, start, length: (dim, start, length),
         inputs=_narrow_inputs(),
         ref=lambda np_, x, dim, start, length: np_.take(x, np_.arange(start, start + length),
                                                         axis=dim),
-        variants={"method": lambda lib, x, dim, start, length: x.narrow_copy(dim, start,
-                                                                             length)},
-        covers=("Tensor.narrow_copy", T + "narrow_copy"),
     ),
 ]
 

@@ -12,12 +12,14 @@ from .index_strategies import (
     dim_of,
     distinct,
     floats,
+    non_leaf_copy,
     once_differentiable,
     perm_prefix,
     ref_take_along,
     rng,
     sample,
     shapes,
+    spelled_row,
 )
 
 T = "tinytorch."
@@ -199,10 +201,6 @@ def _ref_index_put(np_, x, values, indices, accumulate):
     return out
 
 
-def _call_index_put(lib, x, values, indices, accumulate):
-    return lib.index_put(x, tuple(_idx(lib, i, x) for i in indices), values, accumulate)
-
-
 # ------------------------------------------------------------------ take, put, masks
 
 
@@ -318,19 +316,11 @@ def _masked_fill_inputs():
         lambda t: sample([t[0]], mask=t[1].random(t[0].shape) < 0.5, value=t[2]))
 
 
-def _fresh(x):
-    """A non-leaf copy, so that PyTorch lets the in-place form record its history."""
-    return x * 1
-
-
 op_db = [
-    OpInfo(
-        name="gather.index",
-        call=lambda lib, x, dim, index: lib.gather(x, dim, _idx(lib, index, x)),
+    spelled_row(
+        "gather", lambda lib, x, dim, index: (dim, _idx(lib, index, x)), name="gather.index",
         inputs=_gather_inputs(),
         ref=lambda np_, x, dim, index: ref_take_along(np_, x, dim % x.ndim, index),
-        variants={"method": lambda lib, x, dim, index: x.gather(dim, _idx(lib, index, x))},
-        covers=("Tensor.gather", T + "gather"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, _long(lib, [[7]])),
                            RuntimeError, "index 7 is out of bounds for dimension 1 with size 4"),
                 ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, lib.tensor([[1.0]])),
@@ -342,16 +332,10 @@ op_db = [
                 ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, _long(lib, [[1]] * 3)),
                            RuntimeError, "Size does not match at dimension 0")),
     ),
-    OpInfo(
-        name="scatter",
-        call=lambda lib, x, src, dim, index: lib.scatter(x, dim, _idx(lib, index, x), src),
-        inputs=_scatter_inputs(unique=True),
+    spelled_row(
+        "scatter", lambda lib, x, src, dim, index: (dim, _idx(lib, index, x), src),
+        inplace=True, inputs=_scatter_inputs(unique=True),
         ref=lambda np_, x, src, dim, index: _ref_scatter(np_, x, src, dim, index),
-        variants={"method": lambda lib, x, src, dim, index: x.scatter(dim, _idx(lib, index, x),
-                                                                      src),
-                  "inplace": lambda lib, x, src, dim, index: _fresh(x).scatter_(
-                      dim, _idx(lib, index, x), src)},
-        covers=("Tensor.scatter", T + "scatter", "Tensor.scatter_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).scatter(1, _long(lib, [[7]]), 1.0),
                            RuntimeError, "index 7 is out of bounds for dimension 1 with size 4"),
                 ErrorInput(lambda lib: lib.zeros(2, 4).scatter(1, lib.tensor([[1.0]]), 1.0),
@@ -370,7 +354,7 @@ op_db = [
         ref=_ref_scatter_value,
         variants={"method": lambda lib, x, dim, index, value: x.scatter(
             dim, _idx(lib, index, x), value=value),
-                  "inplace": lambda lib, x, dim, index, value: _fresh(x).scatter_(
+                  "inplace": lambda lib, x, dim, index, value: non_leaf_copy(x).scatter_(
                       dim, _idx(lib, index, x), value)},
         covers=("Tensor.scatter", T + "scatter", "Tensor.scatter_"),
     ),
@@ -380,7 +364,7 @@ op_db = [
                                                          reduce="add"),
         inputs=_scatter_inputs(unique=False),
         ref=lambda np_, x, src, dim, index: _ref_scatter(np_, x, src, dim, index, "sum"),
-        variants={"inplace": lambda lib, x, src, dim, index: _fresh(x).scatter_(
+        variants={"inplace": lambda lib, x, src, dim, index: non_leaf_copy(x).scatter_(
             dim, _idx(lib, index, x), src, reduce="add")},
         covers=("Tensor.scatter", T + "scatter", "Tensor.scatter_"),
         # PyTorch has no backward for scatter's (deprecated) reduce=; ours is scatter_add's
@@ -389,16 +373,10 @@ op_db = [
                                                             reduce="max"),
                            RuntimeError, "reduce argument must be either add or multiply"),),
     ),
-    OpInfo(
-        name="scatter_add",
-        call=lambda lib, x, src, dim, index: lib.scatter_add(x, dim, _idx(lib, index, x), src),
-        inputs=_scatter_inputs(unique=False),
+    spelled_row(
+        "scatter_add", lambda lib, x, src, dim, index: (dim, _idx(lib, index, x), src),
+        inplace=True, inputs=_scatter_inputs(unique=False),
         ref=lambda np_, x, src, dim, index: _ref_scatter(np_, x, src, dim, index, "sum"),
-        variants={"method": lambda lib, x, src, dim, index: x.scatter_add(
-            dim, _idx(lib, index, x), src),
-                  "inplace": lambda lib, x, src, dim, index: _fresh(x).scatter_add_(
-                      dim, _idx(lib, index, x), src)},
-        covers=("Tensor.scatter_add", T + "scatter_add", "Tensor.scatter_add_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).scatter_add(
             1, _long(lib, [[4]]), lib.ones(1, 1)), RuntimeError,
             "index 4 is out of bounds for dimension 1 with size 4"),),
@@ -414,21 +392,18 @@ op_db = [
                   x.scatter_reduce(dim, _idx(lib, index, x), src, reduce,
                                    include_self=include_self),
                   "inplace": lambda lib, x, src, dim, index, reduce, include_self:
-                  _fresh(x).scatter_reduce_(dim, _idx(lib, index, x), src, reduce,
-                                            include_self=include_self)},
+                  non_leaf_copy(x).scatter_reduce_(dim, _idx(lib, index, x), src, reduce,
+                                                   include_self=include_self)},
         covers=("Tensor.scatter_reduce", T + "scatter_reduce", "Tensor.scatter_reduce_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2).scatter_reduce(
             0, _long(lib, [0]), lib.ones(1), "max"), RuntimeError,
             "reduce argument must be either sum, prod, mean, amax or amin, got max",
             torch_too=False),),
     ),
-    OpInfo(
-        name="index_select",
-        call=lambda lib, x, dim, index: lib.index_select(x, dim, _idx(lib, index, x)),
+    spelled_row(
+        "index_select", lambda lib, x, dim, index: (dim, _idx(lib, index, x)),
         inputs=_index_inputs("select"),
         ref=lambda np_, x, dim, index: np_.take(x, index, axis=dim),
-        variants={"method": lambda lib, x, dim, index: x.index_select(dim, _idx(lib, index, x))},
-        covers=("Tensor.index_select", T + "index_select"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 3).index_select(1, _long(lib, [7])),
                            IndexError, "index 7 is out of bounds for dimension 1 with size 3",
                            torch_too=False),
@@ -445,8 +420,8 @@ op_db = [
         ref=_ref_index_add,
         variants={"method": lambda lib, x, source, dim, index, alpha: x.index_add(
             dim, _idx(lib, index, x), source, alpha=alpha),
-                  "inplace": lambda lib, x, source, dim, index, alpha: _fresh(x).index_add_(
-                      dim, _idx(lib, index, x), source, alpha=alpha)},
+                  "inplace": lambda lib, x, source, dim, index, alpha: non_leaf_copy(
+                      x).index_add_(dim, _idx(lib, index, x), source, alpha=alpha)},
         covers=("Tensor.index_add", T + "index_add", "Tensor.index_add_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_add(
             1, _long(lib, [7]), lib.ones(2, 1)), IndexError, "index 7 is out of bounds",
@@ -455,44 +430,24 @@ op_db = [
                     1, _long(lib, [1, 2]), lib.ones(2, 1)), RuntimeError,
                     "Number of indices"),),
     ),
-    OpInfo(
-        name="index_copy",
-        call=lambda lib, x, source, dim, index: lib.index_copy(x, dim, _idx(lib, index, x),
-                                                               source),
-        inputs=_index_inputs("copy"),
-        ref=_ref_index_copy,
-        variants={"method": lambda lib, x, source, dim, index: x.index_copy(
-            dim, _idx(lib, index, x), source),
-                  "inplace": lambda lib, x, source, dim, index: _fresh(x).index_copy_(
-                      dim, _idx(lib, index, x), source)},
-        covers=("Tensor.index_copy", T + "index_copy", "Tensor.index_copy_"),
+    spelled_row(
+        "index_copy", lambda lib, x, source, dim, index: (dim, _idx(lib, index, x), source),
+        inplace=True, inputs=_index_inputs("copy"), ref=_ref_index_copy,
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_copy(
             1, _long(lib, [1, 2]), lib.ones(2, 1)), IndexError, "Number of indices"),),
     ),
-    OpInfo(
-        name="index_fill",
-        call=lambda lib, x, dim, index, value: lib.index_fill(x, dim, _idx(lib, index, x), value),
-        inputs=_index_inputs("fill"),
-        ref=_ref_index_fill,
-        variants={"method": lambda lib, x, dim, index, value: x.index_fill(
-            dim, _idx(lib, index, x), value),
-                  "inplace": lambda lib, x, dim, index, value: _fresh(x).index_fill_(
-                      dim, _idx(lib, index, x), value)},
-        covers=("Tensor.index_fill", T + "index_fill", "Tensor.index_fill_"),
+    spelled_row(
+        "index_fill", lambda lib, x, dim, index, value: (dim, _idx(lib, index, x), value),
+        inplace=True, inputs=_index_inputs("fill"), ref=_ref_index_fill,
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_fill(
             1, _long(lib, [9]), 1.0), IndexError, "index 9 is out of bounds",
             torch_too=False),),
     ),
-    OpInfo(
-        name="index_put",
-        call=_call_index_put,
-        inputs=_index_put_inputs(),
-        ref=_ref_index_put,
-        variants={"method": lambda lib, x, values, indices, accumulate: x.index_put(
+    spelled_row(
+        "index_put", lambda lib, x, values, indices, accumulate: (
             tuple(_idx(lib, i, x) for i in indices), values, accumulate),
-                  "inplace": lambda lib, x, values, indices, accumulate: _fresh(x).index_put_(
-                      tuple(_idx(lib, i, x) for i in indices), values, accumulate)},
-        covers=("Tensor.index_put", T + "index_put", "Tensor.index_put_", T + "index_put_"),
+        inplace=True, inputs=_index_put_inputs(), ref=_ref_index_put,
+        covers=(T + "index_put_",),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_put_(
             (_long(lib, [5]),), lib.ones(1)), IndexError,
             "index 5 is out of bounds for dimension 0 with size 2"),
@@ -500,65 +455,38 @@ op_db = [
                     (_long(lib, [1]),), lib.ones(1, dtype=lib.float64)), RuntimeError,
                     "dtypes match")),
     ),
-    OpInfo(
-        name="take",
-        call=lambda lib, x, index: lib.take(x, _idx(lib, index, x)),
-        inputs=_take_inputs(),
+    spelled_row(
+        "take", lambda lib, x, index: (_idx(lib, index, x),), inputs=_take_inputs(),
         ref=lambda np_, x, index: x.reshape(-1)[index],
-        variants={"method": lambda lib, x, index: x.take(_idx(lib, index, x))},
-        covers=("Tensor.take", T + "take"),
         errors=(ErrorInput(lambda lib: lib.take(lib.zeros(2, 3), _long(lib, [7])),
                            IndexError, "index 7 is out of range"),),
     ),
-    OpInfo(
-        name="take_along_dim",
-        call=lambda lib, x, indices, dim: lib.take_along_dim(x, _idx(lib, indices, x), dim),
-        inputs=_take_along_inputs(),
-        ref=_ref_take_along,
-        variants={"method": lambda lib, x, indices, dim: x.take_along_dim(
-            _idx(lib, indices, x), dim)},
-        covers=("Tensor.take_along_dim", T + "take_along_dim"),
+    spelled_row(
+        "take_along_dim", lambda lib, x, indices, dim: (_idx(lib, indices, x), dim),
+        inputs=_take_along_inputs(), ref=_ref_take_along,
         errors=(ErrorInput(lambda lib: lib.take_along_dim(lib.zeros(2, 3), _long(lib, [1]),
                                                           1), RuntimeError,
                            "same number of dimensions"),),
     ),
-    OpInfo(
-        name="masked_scatter",
-        call=lambda lib, x, source, mask: lib.masked_scatter(x, _idx(lib, mask, x), source),
-        inputs=_masked_scatter_inputs(),
-        ref=_ref_masked_scatter,
-        variants={"method": lambda lib, x, source, mask: x.masked_scatter(
-            _idx(lib, mask, x), source),
-                  "inplace": lambda lib, x, source, mask: _fresh(x).masked_scatter_(
-                      _idx(lib, mask, x), source)},
-        covers=("Tensor.masked_scatter", T + "masked_scatter", "Tensor.masked_scatter_"),
+    spelled_row(
+        "masked_scatter", lambda lib, x, source, mask: (_idx(lib, mask, x), source),
+        inplace=True, inputs=_masked_scatter_inputs(), ref=_ref_masked_scatter,
         errors=(ErrorInput(lambda lib: lib.zeros(4).masked_scatter(
             lib.ones(4, dtype=lib.bool), lib.ones(2)), RuntimeError,
             "Number of elements of source"),),
     ),
-    OpInfo(
-        name="put",
-        call=lambda lib, x, source, index, accumulate: lib.put(x, _idx(lib, index, x), source,
-                                                               accumulate),
-        inputs=_put_inputs(),
-        ref=_ref_put,
-        variants={"method": lambda lib, x, source, index, accumulate: x.put(
-            _idx(lib, index, x), source, accumulate),
-                  "inplace": lambda lib, x, source, index, accumulate: _fresh(x).put_(
-                      _idx(lib, index, x), source, accumulate)},
-        covers=("Tensor.put", T + "put", "Tensor.put_"),
+    spelled_row(
+        "put", lambda lib, x, source, index, accumulate: (_idx(lib, index, x), source,
+                                                          accumulate),
+        inplace=True, inputs=_put_inputs(), ref=_ref_put,
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).put_(_long(lib, [9]), lib.ones(1)),
                            IndexError, "index 9 is out of range"),
                 ErrorInput(lambda lib: lib.zeros(2, 4).put_(_long(lib, [1]), lib.ones(2)),
                            IndexError, "same number of elements")),
     ),
-    OpInfo(
-        name="select_scatter",
-        call=lambda lib, x, src, dim, index: lib.select_scatter(x, src, dim, index),
-        inputs=_select_scatter_inputs(),
-        ref=_ref_select_scatter,
-        variants={"method": lambda lib, x, src, dim, index: x.select_scatter(src, dim, index)},
-        covers=("Tensor.select_scatter", T + "select_scatter"),
+    spelled_row(
+        "select_scatter", lambda lib, x, src, dim, index: (src, dim, index),
+        inputs=_select_scatter_inputs(), ref=_ref_select_scatter,
         errors=(ErrorInput(lambda lib: lib.select_scatter(lib.zeros(2, 4), lib.zeros(3), 0, 0),
                            RuntimeError, "expected src to have a size equal to the slice"),),
     ),
@@ -575,15 +503,10 @@ op_db = [
                                                          0, 2),
                            RuntimeError, "expected src to have a size equal to the slice"),),
     ),
-    OpInfo(
-        name="masked_fill.value",
-        call=lambda lib, x, mask, value: lib.masked_fill(x, _idx(lib, mask, x), value),
-        inputs=_masked_fill_inputs(),
+    spelled_row(
+        "masked_fill", lambda lib, x, mask, value: (_idx(lib, mask, x), value),
+        name="masked_fill.value", inplace=True, inputs=_masked_fill_inputs(),
         ref=_ref_masked_fill,
-        variants={"method": lambda lib, x, mask, value: x.masked_fill(_idx(lib, mask, x), value),
-                  "inplace": lambda lib, x, mask, value: _fresh(x).masked_fill_(
-                      _idx(lib, mask, x), value)},
-        covers=("Tensor.masked_fill", T + "masked_fill", "Tensor.masked_fill_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2).masked_fill(lib.zeros(2), 1.0),
                            RuntimeError, "boolean"),),
     ),

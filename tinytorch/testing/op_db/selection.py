@@ -117,12 +117,18 @@ def _as_tuple(out):
     return out if isinstance(out, tuple) else (out,)
 
 
-def _call_unique(lib, x, **kw):
-    return _as_tuple(lib.unique(x, sorted=True, **kw))
-
-
-def _call_unique_consecutive(lib, x, **kw):
-    return _as_tuple(lib.unique_consecutive(x, **kw))
+def _unique_row(name, ref, inputs, **function_only):
+    """unique / unique_consecutive with the drawn return_inverse, return_counts and dim
+    (``function_only``: keywords the function spelling passes too, as unique's sorted=True)."""
+    return OpInfo(
+        name=name,
+        call=lambda lib, x, **kw: _as_tuple(getattr(lib, name)(x, **function_only, **kw)),
+        inputs=inputs,
+        ref=ref,
+        variants={"method": lambda lib, x, **kw: _as_tuple(getattr(x, name)(**kw))},
+        covers=("Tensor." + name, T + name),
+        differentiable=False,
+    )
 
 
 def _search_inputs():
@@ -286,24 +292,9 @@ op_db = [
         # (g to the returned index) is checked against PyTorch in test_surface_a
         differentiable=False,
     ),
-    OpInfo(
-        name="unique",
-        call=_call_unique,
-        inputs=_unique_inputs(),
-        ref=_unique_ref,
-        variants={"method": lambda lib, x, **kw: _as_tuple(x.unique(**kw))},
-        covers=("Tensor.unique", T + "unique"),
-        differentiable=False,
-    ),
-    OpInfo(
-        name="unique_consecutive",
-        call=_call_unique_consecutive,
-        inputs=_unique_inputs(consecutive=True),
-        ref=_unique_consecutive_ref,
-        variants={"method": lambda lib, x, **kw: _as_tuple(x.unique_consecutive(**kw))},
-        covers=("Tensor.unique_consecutive", T + "unique_consecutive"),
-        differentiable=False,
-    ),
+    _unique_row("unique", _unique_ref, _unique_inputs(), sorted=True),
+    _unique_row("unique_consecutive", _unique_consecutive_ref,
+                _unique_inputs(consecutive=True)),
     OpInfo(
         name="searchsorted",
         call=_call_search,
