@@ -15,8 +15,8 @@ import pytest
 import tinytorch as tt
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
-from tinytorch.autograd import gradcheck
 from tinytorch import backend
+from tinytorch.autograd import gradcheck
 from tinytorch.ops import conv
 from tinytorch.testing import parameters_replaced
 

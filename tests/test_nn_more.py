@@ -393,7 +393,8 @@ def test_padding_layers(name, args, shape, np_mode, np_kw):
     pads = layer.padding  # (left_last, right_last, left_prev, ...)
     widths = [(0, 0)] * (len(shape) - n) + [(pads[2 * i], pads[2 * i + 1])
                                             for i in reversed(range(n))]
-    np.testing.assert_allclose(layer(tinytorch.tensor(x)).numpy(), np.pad(x, widths, np_mode, **np_kw))
+    np.testing.assert_allclose(layer(tinytorch.tensor(x)).numpy(),
+                               np.pad(x, widths, np_mode, **np_kw))
     assert gradcheck(lambda t: layer(t), [tinytorch.tensor(x, requires_grad=True)])
     try:
         import torch

@@ -481,6 +481,7 @@ def test_layers_are_found_at_pytorchs_module_paths():
     import importlib
 
     import tinytorch.nn.modules.rnn  # noqa: F401  (import by path works)
+
     from tinytorch.nn.modules import LAYOUT
 
     assert tinytorch.nn.modules.linear.Linear is nn.Linear
@@ -489,7 +490,7 @@ def test_layers_are_found_at_pytorchs_module_paths():
     for file, names in LAYOUT.items():
         module = importlib.import_module(f"tinytorch.nn.modules.{file}")
         assert all(getattr(module, n) is getattr(nn, n) for n in names)
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     for file, names in LAYOUT.items():  # each sits where PyTorch defines it
         theirs = importlib.import_module(f"torch.nn.modules.{file}")
         assert all(hasattr(theirs, n) for n in names), file

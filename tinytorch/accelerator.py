@@ -1,7 +1,8 @@
 """``tinytorch.accelerator``: PyTorch's device-generic names (``torch.accelerator``), which
 current PyTorch tutorials start with::
 
-    device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+    device = torch.accelerator.current_accelerator().type \
+        if torch.accelerator.is_available() else "cpu"
 
 tinytorch's one accelerator is CUDA through CuPy (``tinytorch.cuda``). Without a GPU,
 ``is_available()`` is False, ``current_accelerator()`` is None and ``device_count()`` is 0;

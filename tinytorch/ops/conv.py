@@ -29,6 +29,7 @@ import math
 from .. import backend
 from ..autograd.function import Function, array_module
 
+
 def im2col(xp, xpad, kernel, stride, dilation, out_hw):
     """The column matrix ``cols (N, C*KH*KW, OH*OW)`` of a padded input:
     ``cols[n, (c, a, b), (i, j)] = xpad[n, c, i*sh + a*dh, j*sw + b*dw]``, so column

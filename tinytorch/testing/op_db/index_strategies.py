@@ -105,3 +105,8 @@ def once_differentiable(rows, names):
     from dataclasses import replace
 
     return [replace(r, gradgrad=False) if r.name in names else r for r in rows]
+
+
+def long_tensor(lib, data):
+    """``data`` as an int64 tensor of ``lib`` (the index arguments of error inputs)."""
+    return lib.tensor(data, dtype=lib.int64)

@@ -23,12 +23,6 @@ from .index_strategies import (
 T = "tinytorch."
 
 
-def _with_dim(min_dims=1, max_dims=3, **extra):
-    return shapes(min_dims, max_dims).flatmap(
-        lambda s: st.tuples(floats(s), dim_of(len(s)))).map(
-        lambda t: sample([t[0]], dim=t[1], **extra))
-
-
 def _any(min_dims=0, max_dims=3):
     return shapes(min_dims, max_dims).flatmap(floats).map(lambda a: sample([a]))
 
@@ -178,12 +172,6 @@ def _hvd_inputs(need):
         return sample([x], spec=int(gen.choice(divisors)))
     return shapes(max(need, 2 if need == 1 else need), 3).flatmap(
         lambda s: st.tuples(floats(s), rng(), st.booleans())).map(build)
-
-
-def _ref_split_at(np_, x, spec, axis):
-    if isinstance(spec, int):
-        return tuple(np_.split(x, spec, axis=axis))
-    return tuple(np_.split(x, spec, axis=axis))
 
 
 def _stack_inputs(min_dims=0, max_dims=3, same_rank_cat=None):

@@ -12,6 +12,7 @@ from .index_strategies import (
     dim_of,
     distinct,
     floats,
+    long_tensor,
     non_leaf_copy,
     once_differentiable,
     perm_prefix,
@@ -23,10 +24,6 @@ from .index_strategies import (
 )
 
 T = "tinytorch."
-
-
-def _long(lib, data):
-    return lib.tensor(data, dtype=lib.int64)
 
 
 def _idx(lib, a, like):
@@ -321,30 +318,30 @@ op_db = [
         "gather", lambda lib, x, dim, index: (dim, _idx(lib, index, x)), name="gather.index",
         inputs=_gather_inputs(),
         ref=lambda np_, x, dim, index: ref_take_along(np_, x, dim % x.ndim, index),
-        errors=(ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, _long(lib, [[7]])),
+        errors=(ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, long_tensor(lib, [[7]])),
                            RuntimeError, "index 7 is out of bounds for dimension 1 with size 4"),
                 ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, lib.tensor([[1.0]])),
                            RuntimeError, "Expected dtype int"),
-                ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, _long(lib, [1])),
+                ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, long_tensor(lib, [1])),
                            RuntimeError, "same number of dimensions"),
-                ErrorInput(lambda lib: lib.zeros(2, 4).gather(2, _long(lib, [[1]])),
+                ErrorInput(lambda lib: lib.zeros(2, 4).gather(2, long_tensor(lib, [[1]])),
                            IndexError, "Dimension out of range"),
-                ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, _long(lib, [[1]] * 3)),
+                ErrorInput(lambda lib: lib.zeros(2, 4).gather(1, long_tensor(lib, [[1]] * 3)),
                            RuntimeError, "Size does not match at dimension 0")),
     ),
     spelled_row(
         "scatter", lambda lib, x, src, dim, index: (dim, _idx(lib, index, x), src),
         inplace=True, inputs=_scatter_inputs(unique=True),
         ref=lambda np_, x, src, dim, index: _ref_scatter(np_, x, src, dim, index),
-        errors=(ErrorInput(lambda lib: lib.zeros(2, 4).scatter(1, _long(lib, [[7]]), 1.0),
+        errors=(ErrorInput(lambda lib: lib.zeros(2, 4).scatter(1, long_tensor(lib, [[7]]), 1.0),
                            RuntimeError, "index 7 is out of bounds for dimension 1 with size 4"),
                 ErrorInput(lambda lib: lib.zeros(2, 4).scatter(1, lib.tensor([[1.0]]), 1.0),
                            RuntimeError, "Expected dtype int"),
                 ErrorInput(lambda lib: lib.zeros(2, 4).scatter(
-                    1, _long(lib, [[1]]), lib.ones(1, 1, dtype=lib.float64)),
+                    1, long_tensor(lib, [[1]]), lib.ones(1, 1, dtype=lib.float64)),
                            RuntimeError, "dtype"),
                 ErrorInput(lambda lib: lib.zeros(2, 4).scatter(
-                    1, _long(lib, [[1, 2]]), lib.ones(1, 1)), RuntimeError, "Size does not "
+                    1, long_tensor(lib, [[1, 2]]), lib.ones(1, 1)), RuntimeError, "Size does not "
                                                                            "match")),
     ),
     OpInfo(
@@ -369,7 +366,7 @@ op_db = [
         covers=("Tensor.scatter", T + "scatter", "Tensor.scatter_"),
         # PyTorch has no backward for scatter's (deprecated) reduce=; ours is scatter_add's
         differentiable=False,
-        errors=(ErrorInput(lambda lib: lib.zeros(2).scatter(0, _long(lib, [0]), 1.0,
+        errors=(ErrorInput(lambda lib: lib.zeros(2).scatter(0, long_tensor(lib, [0]), 1.0,
                                                             reduce="max"),
                            RuntimeError, "reduce argument must be either add or multiply"),),
     ),
@@ -378,7 +375,7 @@ op_db = [
         inplace=True, inputs=_scatter_inputs(unique=False),
         ref=lambda np_, x, src, dim, index: _ref_scatter(np_, x, src, dim, index, "sum"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).scatter_add(
-            1, _long(lib, [[4]]), lib.ones(1, 1)), RuntimeError,
+            1, long_tensor(lib, [[4]]), lib.ones(1, 1)), RuntimeError,
             "index 4 is out of bounds for dimension 1 with size 4"),),
     ),
     OpInfo(
@@ -396,7 +393,7 @@ op_db = [
                                                    include_self=include_self)},
         covers=("Tensor.scatter_reduce", T + "scatter_reduce", "Tensor.scatter_reduce_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2).scatter_reduce(
-            0, _long(lib, [0]), lib.ones(1), "max"), RuntimeError,
+            0, long_tensor(lib, [0]), lib.ones(1), "max"), RuntimeError,
             "reduce argument must be either sum, prod, mean, amax or amin, got max",
             torch_too=False),),
     ),
@@ -404,12 +401,12 @@ op_db = [
         "index_select", lambda lib, x, dim, index: (dim, _idx(lib, index, x)),
         inputs=_index_inputs("select"),
         ref=lambda np_, x, dim, index: np_.take(x, index, axis=dim),
-        errors=(ErrorInput(lambda lib: lib.zeros(2, 3).index_select(1, _long(lib, [7])),
+        errors=(ErrorInput(lambda lib: lib.zeros(2, 3).index_select(1, long_tensor(lib, [7])),
                            IndexError, "index 7 is out of bounds for dimension 1 with size 3",
                            torch_too=False),
                 ErrorInput(lambda lib: lib.zeros(2, 3).index_select(1, lib.tensor([1.0])),
                            RuntimeError, "Expected dtype int", torch_too=False),
-                ErrorInput(lambda lib: lib.zeros(2, 3).index_select(1, _long(lib, [[1]])),
+                ErrorInput(lambda lib: lib.zeros(2, 3).index_select(1, long_tensor(lib, [[1]])),
                            IndexError, "Index is supposed to be a vector")),
     ),
     OpInfo(
@@ -424,23 +421,23 @@ op_db = [
                       x).index_add_(dim, _idx(lib, index, x), source, alpha=alpha)},
         covers=("Tensor.index_add", T + "index_add", "Tensor.index_add_"),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_add(
-            1, _long(lib, [7]), lib.ones(2, 1)), IndexError, "index 7 is out of bounds",
+            1, long_tensor(lib, [7]), lib.ones(2, 1)), IndexError, "index 7 is out of bounds",
             torch_too=False),
                 ErrorInput(lambda lib: lib.zeros(2, 4).index_add(
-                    1, _long(lib, [1, 2]), lib.ones(2, 1)), RuntimeError,
+                    1, long_tensor(lib, [1, 2]), lib.ones(2, 1)), RuntimeError,
                     "Number of indices"),),
     ),
     spelled_row(
         "index_copy", lambda lib, x, source, dim, index: (dim, _idx(lib, index, x), source),
         inplace=True, inputs=_index_inputs("copy"), ref=_ref_index_copy,
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_copy(
-            1, _long(lib, [1, 2]), lib.ones(2, 1)), IndexError, "Number of indices"),),
+            1, long_tensor(lib, [1, 2]), lib.ones(2, 1)), IndexError, "Number of indices"),),
     ),
     spelled_row(
         "index_fill", lambda lib, x, dim, index, value: (dim, _idx(lib, index, x), value),
         inplace=True, inputs=_index_inputs("fill"), ref=_ref_index_fill,
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_fill(
-            1, _long(lib, [9]), 1.0), IndexError, "index 9 is out of bounds",
+            1, long_tensor(lib, [9]), 1.0), IndexError, "index 9 is out of bounds",
             torch_too=False),),
     ),
     spelled_row(
@@ -449,22 +446,22 @@ op_db = [
         inplace=True, inputs=_index_put_inputs(), ref=_ref_index_put,
         covers=(T + "index_put_",),
         errors=(ErrorInput(lambda lib: lib.zeros(2, 4).index_put_(
-            (_long(lib, [5]),), lib.ones(1)), IndexError,
+            (long_tensor(lib, [5]),), lib.ones(1)), IndexError,
             "index 5 is out of bounds for dimension 0 with size 2"),
                 ErrorInput(lambda lib: lib.zeros(2, 4).index_put_(
-                    (_long(lib, [1]),), lib.ones(1, dtype=lib.float64)), RuntimeError,
+                    (long_tensor(lib, [1]),), lib.ones(1, dtype=lib.float64)), RuntimeError,
                     "dtypes match")),
     ),
     spelled_row(
         "take", lambda lib, x, index: (_idx(lib, index, x),), inputs=_take_inputs(),
         ref=lambda np_, x, index: x.reshape(-1)[index],
-        errors=(ErrorInput(lambda lib: lib.take(lib.zeros(2, 3), _long(lib, [7])),
+        errors=(ErrorInput(lambda lib: lib.take(lib.zeros(2, 3), long_tensor(lib, [7])),
                            IndexError, "index 7 is out of range"),),
     ),
     spelled_row(
         "take_along_dim", lambda lib, x, indices, dim: (_idx(lib, indices, x), dim),
         inputs=_take_along_inputs(), ref=_ref_take_along,
-        errors=(ErrorInput(lambda lib: lib.take_along_dim(lib.zeros(2, 3), _long(lib, [1]),
+        errors=(ErrorInput(lambda lib: lib.take_along_dim(lib.zeros(2, 3), long_tensor(lib, [1]),
                                                           1), RuntimeError,
                            "same number of dimensions"),),
     ),
@@ -479,9 +476,9 @@ op_db = [
         "put", lambda lib, x, source, index, accumulate: (_idx(lib, index, x), source,
                                                           accumulate),
         inplace=True, inputs=_put_inputs(), ref=_ref_put,
-        errors=(ErrorInput(lambda lib: lib.zeros(2, 4).put_(_long(lib, [9]), lib.ones(1)),
+        errors=(ErrorInput(lambda lib: lib.zeros(2, 4).put_(long_tensor(lib, [9]), lib.ones(1)),
                            IndexError, "index 9 is out of range"),
-                ErrorInput(lambda lib: lib.zeros(2, 4).put_(_long(lib, [1]), lib.ones(2)),
+                ErrorInput(lambda lib: lib.zeros(2, 4).put_(long_tensor(lib, [1]), lib.ones(2)),
                            IndexError, "same number of elements")),
     ),
     spelled_row(

@@ -11,6 +11,7 @@ from .index_strategies import (
     dim_of,
     distinct,
     floats,
+    long_tensor,
     once_differentiable,
     sample,
     shapes,
@@ -101,7 +102,7 @@ def _unique_consecutive_ref(np_, x, return_inverse=False, return_counts=False, d
     return tuple(out)
 
 
-def _unique_inputs(consecutive=False):
+def _unique_inputs():
     def build(t):
         (x, d), flags, use_dim = t
         kw = dict(return_inverse=flags[0], return_counts=flags[1],
@@ -202,10 +203,6 @@ def _ref_histc(np_, x, bins, min, max):
     return np_.histogram(x, bins=bins, range=(lo, hi))[0].astype(x.dtype)
 
 
-def _long(lib, data):
-    return lib.tensor(data, dtype=lib.int64)
-
-
 op_db = [
     OpInfo(
         name="sort.stable",
@@ -294,7 +291,7 @@ op_db = [
     ),
     _unique_row("unique", _unique_ref, _unique_inputs(), sorted=True),
     _unique_row("unique_consecutive", _unique_consecutive_ref,
-                _unique_inputs(consecutive=True)),
+                _unique_inputs()),
     OpInfo(
         name="searchsorted",
         call=_call_search,
@@ -380,9 +377,9 @@ op_db = [
             w, minlength)},
         covers=("Tensor.bincount", T + "bincount"),
         differentiable=False,
-        errors=(ErrorInput(lambda lib: lib.bincount(_long(lib, [1, -1])), RuntimeError,
+        errors=(ErrorInput(lambda lib: lib.bincount(long_tensor(lib, [1, -1])), RuntimeError,
                            "non-negative"),
-                ErrorInput(lambda lib: lib.bincount(_long(lib, [[1]])), RuntimeError,
+                ErrorInput(lambda lib: lib.bincount(long_tensor(lib, [[1]])), RuntimeError,
                            "1-d")),
     ),
     OpInfo(
