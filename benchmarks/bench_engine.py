@@ -12,6 +12,7 @@ tinytorch and as torch (the API contract at work). tinytorch also runs with the 
 
     python benchmarks/bench_engine.py            # 5 alternating rounds
     python benchmarks/bench_engine.py --rounds 9 --quick
+    python benchmarks/bench_engine.py --parts ac --threads 2   # the per-op parts only
 """
 
 from __future__ import annotations
@@ -201,7 +202,13 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS/OpenMP threads per framework (default 1: robust on a "
                              "shared machine; 0 leaves the libraries' defaults)")
+    parser.add_argument("--parts", default="abcd",
+                        help="which parts to run, by letter (default abcd; e.g. ac for the "
+                             "per-op chain and the bigram step)")
     args = parser.parse_args(argv)
+    unknown = set(args.parts) - set("abcd")
+    if unknown:
+        parser.error(f"--parts takes letters from 'abcd', got {''.join(sorted(unknown))!r}")
     try:
         import torch  # noqa: F401  (only to know whether the oracle is installed)
         frameworks = ["tinytorch", "torch"]
@@ -210,16 +217,34 @@ def main(argv=None) -> None:
         frameworks = ["tinytorch"]
     baseline = frameworks[-1]
 
-    chain_cases = [Case(f, "bench_engine:elementwise_chain", {"framework": f})
-                   for f in frameworks]
-    print(f"(a) per-op overhead: {CHAIN_OPS} elementwise ops on 16 floats, fwd + bwd",
-          file=sys.stderr)
     threads = args.threads or None
-    chain = compare(chain_cases, rounds=args.rounds, threads=threads)
-    print_table(chain, baseline, title=f"(a) per-op overhead, microseconds per op "
-                                       f"({CHAIN_OPS} ops, forward + backward)",
-                unit_divisor=CHAIN_OPS / 1000, unit="us/op")
+    if "a" in args.parts:
+        chain_cases = [Case(f, "bench_engine:elementwise_chain", {"framework": f})
+                       for f in frameworks]
+        print(f"(a) per-op overhead: {CHAIN_OPS} elementwise ops on 16 floats, fwd + bwd",
+              file=sys.stderr)
+        chain = compare(chain_cases, rounds=args.rounds, threads=threads)
+        print_table(chain, baseline, title=f"(a) per-op overhead, microseconds per op "
+                                           f"({CHAIN_OPS} ops, forward + backward)",
+                    unit_divisor=CHAIN_OPS / 1000, unit="us/op")
+    if "b" in args.parts:
+        _mlp_part(args, frameworks, baseline, threads)
 
+    for part, name, title in (
+            ("c", "bigram_step", "(c) bigram model step (makemore: embedding as logits, "
+                                 "cross-entropy, AdamW), ms per step"),
+            ("d", "mingpt_step", "(d) minGPT-style step (attention by hand, NewGELU from pow "
+                                 "and tanh, AdamW), ms per step")):
+        if part not in args.parts:
+            continue
+        cases = [Case(f, f"bench_engine:{name}", {"framework": f}) for f in frameworks]
+        print(title.split(",")[0], file=sys.stderr)
+        print_table(compare(cases, rounds=args.rounds, threads=threads), baseline,
+                    title=title)
+
+
+def _mlp_part(args, frameworks, baseline, threads) -> None:
+    """(b): the MLP step against PyTorch, without the mallopt tuning and by hand in NumPy."""
     mlp_params = {"batch": 64, "width": 256} if args.quick else {}
     mlp_cases = [Case(f, "bench_engine:mlp_step", {"framework": f, **mlp_params})
                  for f in frameworks]
@@ -230,17 +255,7 @@ def main(argv=None) -> None:
     print(f"(b) MLP training step: 3 layers, batch {size['batch']}, width {size['width']}, "
           f"float32, {args.threads or 'default'} thread(s)", file=sys.stderr)
     mlp = compare(mlp_cases, rounds=args.rounds, threads=threads)
-
     print_table(mlp, baseline, title="(b) MLP training step (matmul-bound), ms per step")
-
-    for name, title in (("bigram_step", "(c) bigram model step (makemore: embedding as "
-                                        "logits, cross-entropy, AdamW), ms per step"),
-                        ("mingpt_step", "(d) minGPT-style step (attention by hand, NewGELU "
-                                        "from pow and tanh, AdamW), ms per step")):
-        cases = [Case(f, f"bench_engine:{name}", {"framework": f}) for f in frameworks]
-        print(title.split(",")[0], file=sys.stderr)
-        print_table(compare(cases, rounds=args.rounds, threads=threads), baseline,
-                    title=title)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,9 @@ def _scaled_sum(base, beta, product, alpha):
     return (base if beta == 1 else base * beta) + scaled
 
 
+_new_object = object.__new__
+_ndarray = np.ndarray
+
 _LEGACY_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor",
                       "float16": "HalfTensor", "bfloat16": "BFloat16Tensor",
                       "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
@@ -143,8 +146,10 @@ class Tensor:
     @classmethod
     def _make(cls, array) -> "Tensor":
         """Wrap a backend array without copying or checking (the fast path of every op)."""
-        t = object.__new__(cls)
-        if isinstance(array, np.generic):  # NumPy reductions return scalars: keep 0-d arrays
+        t = _new_object(cls)
+        # NumPy reductions return scalars: keep 0-d arrays (the class test first spares
+        # an ndarray the isinstance call; measured: 0.35 -> 0.26 us per call)
+        if array.__class__ is not _ndarray and isinstance(array, np.generic):
             array = np.asarray(array)
         t._data = array
         t.requires_grad = False
@@ -2018,7 +2023,7 @@ def _correction(unbiased, correction):
 def _shape_args(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
         return tuple(shape[0])
-    return tuple(builtins.int(s) for s in shape)
+    return tuple(map(builtins.int, shape))  # map, not a generator: 0.61 -> 0.39 us for two sizes
 
 
 def cat_tensors(tensors, dim=0):
