@@ -657,20 +657,14 @@ class Round(Function):
         return array_module(g).zeros_like(g), None
 
 
-class Atan2(Function):
-    """out = atan2(a, b);  da = g b / (a^2 + b^2), db = -g a / (a^2 + b^2)"""
+def _atan2_gradients(xp, g, a, b, out):
+    r2 = a * a + b * b
+    return g * b / r2, -g * a / r2
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return promote(array_module(a).arctan2(as_float(a), as_float(b)), as_float(a),
-                       as_float(b))
 
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        r2 = a * a + b * b
-        return g * b / r2, -g * a / r2
+Atan2 = binary_function("Atan2", "out = atan2(a, b);  da = g b / (a^2 + b^2), "
+                        "db = -g a / (a^2 + b^2)", lambda xp, a, b: xp.arctan2(a, b),
+                        _atan2_gradients, float_only=True)
 
 
 Hypot = binary_function("Hypot", "out = sqrt(a^2 + b^2);  da = g a / out, db = g b / out",
