@@ -542,6 +542,7 @@ Where.tensor_backward = staticmethod(_where_tensor_backward)
 # The rest of PyTorch's elementwise math. Each unary op is one line of a table: its name,
 # the math, the forward on arrays and the derivative d out / d a from the input ``a`` and the
 # output ``out``; ``unary_function`` turns the line into a Function like the ones above.
+# Binary ops whose forward is one array call are rows of ``binary_function`` likewise.
 
 
 def unary_function(name: str, doc: str, forward, derivative, float_only: bool = True):
