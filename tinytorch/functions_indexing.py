@@ -446,13 +446,18 @@ def _keep(order, dim, start, stop):
     return xp.take(order, xp.arange(start, stop), axis=dim)
 
 
-def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
-    """``(values, indices)`` of the ``k`` largest (smallest) entries along ``dim``."""
+def _dim_with_k(input, dim: int, k: int, lowest: int, what: str) -> int:
+    """``dim`` wrapped, after checking ``lowest <= k <=`` its size (``what`` opens the error)."""
     dim = _dim(dim, input.ndim)
     size = _shape_of(input)[dim]
-    if not 0 <= k <= size:
-        raise RuntimeError(f"topk(): selected index k ({k}) out of range for dimension {dim} "
-                           f"of size {size}")
+    if not lowest <= k <= size:
+        raise RuntimeError(f"{what} k ({k}) out of range for dimension {dim} of size {size}")
+    return dim
+
+
+def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """``(values, indices)`` of the ``k`` largest (smallest) entries along ``dim``."""
+    dim = _dim_with_k(input, dim, k, 0, "topk(): selected index")
     if input.ndim == 0:
         return sort(input)
     order = _top_order(input._data, k, dim, largest).astype(np.int64, copy=False)
@@ -483,11 +488,7 @@ def _top_order(arr, k, dim, largest):
 
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
     """``(values, indices)`` of the ``k``-th smallest entry along ``dim``."""
-    dim = _dim(dim, input.ndim)
-    size = _shape_of(input)[dim]
-    if not 1 <= k <= size:
-        raise RuntimeError(f"kthvalue(): selected number k ({k}) out of range for dimension "
-                           f"{dim} of size {size}")
+    dim = _dim_with_k(input, dim, k, 1, "kthvalue(): selected number")
     if input.ndim == 0:
         return sort(input)
     order = _keep(_argsort(input._data, dim, False), dim, k - 1, k).astype(np.int64)

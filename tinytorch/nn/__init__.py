@@ -135,26 +135,8 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBas
 
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["DataParallel", "parallel"]
-from .padding import (  # noqa: E402
-    CircularPad1d,
-    CircularPad2d,
-    CircularPad3d,
-    ConstantPad1d,
-    ConstantPad2d,
-    ConstantPad3d,
-    ReflectionPad1d,
-    ReflectionPad2d,
-    ReflectionPad3d,
-    ReplicationPad1d,
-    ReplicationPad2d,
-    ReplicationPad3d,
-    ZeroPad1d,
-    ZeroPad2d,
-    ZeroPad3d,
-)
+from . import padding  # noqa: E402
+from .padding import *  # noqa: E402
 
-__all__ += ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d",
-            "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
-            "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d",
-            "CircularPad2d", "CircularPad3d"]
+__all__ += padding.__all__
 from . import modules  # noqa: E402  (PyTorch's torch.nn.modules.<file> paths)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 
-from .. import creation
 from . import functional_spatial as FS
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import register_weight_and_bias
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold",
            "PixelShuffle", "PixelUnshuffle"]
@@ -65,11 +64,7 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(creation.empty(*shape, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(creation.empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, shape, out_channels if bias else None, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

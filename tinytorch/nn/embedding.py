@@ -6,7 +6,7 @@ from .. import creation
 from ..autograd import grad_mode
 from . import functional as F
 from . import init
-from .module import Module
+from .module import Module, options_repr
 from .parameter import Parameter
 
 
@@ -19,21 +19,9 @@ class Embedding(Module):
                  sparse: bool = False, _weight=None, _freeze: bool = False, device=None,
                  dtype=None) -> None:
         super().__init__()
-        if sparse:
-            raise NotImplementedError("Embedding: sparse gradients are not supported by "
-                                      "tinytorch")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError(f"Padding_idx {padding_idx} must be within "
-                                     f"num_embeddings {num_embeddings}")
-            padding_idx %= num_embeddings
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
-        self.padding_idx = padding_idx
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
-        self.sparse = sparse
+        _init_lookup_table(self, num_embeddings, embedding_dim, padding_idx,
+                           f"Padding_idx {padding_idx} must be within num_embeddings "
+                           f"{num_embeddings}", max_norm, norm_type, scale_grad_by_freq, sparse)
         self.weight = _table_weight("Embedding", num_embeddings, embedding_dim, _weight,
                                     not _freeze, device, dtype)
         if _weight is None:
@@ -68,6 +56,24 @@ class Embedding(Module):
         return s + _lookup_options_repr(self)
 
 
+def _init_lookup_table(m: Module, num_embeddings: int, embedding_dim: int, padding_idx,
+                       padding_message: str, max_norm, norm_type: float,
+                       scale_grad_by_freq: bool, sparse: bool) -> None:
+    """Check and keep the options Embedding and EmbeddingBag share (PyTorch's attribute
+    names); a negative ``padding_idx`` counts from the end, one out of range raises
+    ``AssertionError(padding_message)`` as PyTorch's assert does."""
+    if sparse:
+        raise NotImplementedError(f"{type(m).__name__}: sparse gradients are not supported by "
+                                  f"tinytorch")
+    if padding_idx is not None:
+        if not -num_embeddings <= padding_idx < num_embeddings:
+            raise AssertionError(padding_message)
+        padding_idx %= num_embeddings
+    m.num_embeddings, m.embedding_dim, m.padding_idx = num_embeddings, embedding_dim, padding_idx
+    m.max_norm, m.norm_type = max_norm, norm_type
+    m.scale_grad_by_freq, m.sparse = scale_grad_by_freq, sparse
+
+
 def _table_weight(module: str, num_embeddings: int, embedding_dim: int, _weight,
                   requires_grad: bool, device, dtype) -> Parameter:
     """The ``(num_embeddings, embedding_dim)`` weight of Embedding and EmbeddingBag: a new
@@ -82,16 +88,7 @@ def _table_weight(module: str, num_embeddings: int, embedding_dim: int, _weight,
 
 
 def _lookup_options_repr(m) -> str:
-    s = ""
-    if m.max_norm is not None:
-        s += f", max_norm={m.max_norm}"
-    if m.norm_type != 2:
-        s += f", norm_type={m.norm_type}"
-    if m.scale_grad_by_freq is not False:
-        s += f", scale_grad_by_freq={m.scale_grad_by_freq}"
-    if m.sparse is not False:
-        s += ", sparse=True"
-    return s
+    return options_repr(m, max_norm=None, norm_type=2, scale_grad_by_freq=False, sparse=False)
 
 
 class EmbeddingBag(Module):
@@ -105,22 +102,11 @@ class EmbeddingBag(Module):
                  include_last_offset: bool = False, padding_idx: int | None = None,
                  device=None, dtype=None) -> None:
         super().__init__()
-        if sparse:
-            raise NotImplementedError("EmbeddingBag: sparse gradients are not supported by "
-                                      "tinytorch")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("padding_idx must be within num_embeddings")
-            padding_idx %= num_embeddings
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
+        _init_lookup_table(self, num_embeddings, embedding_dim, padding_idx,
+                           "padding_idx must be within num_embeddings", max_norm, norm_type,
+                           scale_grad_by_freq, sparse)
         self.mode = mode
-        self.sparse = sparse
         self.include_last_offset = include_last_offset
-        self.padding_idx = padding_idx
         self.weight = _table_weight("EmbeddingBag", num_embeddings, embedding_dim, _weight,
                                     True, device, dtype)
         if _weight is None:

@@ -507,18 +507,16 @@ def _multi_head_attention_extended(query, key, value, num_heads, in_proj_weight,
         attn_mask = pad(attn_mask, (0, added)) if attn_mask is not None else None
         key_padding_mask = pad(key_padding_mask, (0, added)) \
             if key_padding_mask is not None else None
-    n_k = k.shape[2]
-    mask = _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, query)
-    p = dropout_p if training else 0.0
-    out = nn_ops.ScaledDotProductAttention.apply(q, k, v, mask, float(p), False,
-                                                 1 / math.sqrt(d), need_weights)
-    weights = None
-    if need_weights:
-        out, weights = out
-        if average_attn_weights:
-            weights = weights.mean(dim=1)
-    out = out.transpose(1, 2).reshape(n, n_q, e)
-    return linear(out, out_proj_weight, out_proj_bias), weights
+    mask = _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, k.shape[2], query)
+    # from here on as _multi_head_attention: attend per head, merge the heads, project
+    attended = nn_ops.ScaledDotProductAttention.apply(
+        q, k, v, mask, float(dropout_p if training else 0.0), False, 1 / math.sqrt(d),
+        need_weights)
+    out, weights = attended if need_weights else (attended, None)
+    if need_weights and average_attn_weights:
+        weights = weights.mean(dim=1)
+    return linear(out.transpose(1, 2).reshape(n, n_q, e), out_proj_weight,
+                  out_proj_bias), weights
 
 
 def _merge_mha_masks(attn_mask, key_padding_mask, n, heads, n_q, n_k, like):
@@ -1212,6 +1210,19 @@ def _channel_param(p, channels: int, name: str, op: str, like: Tensor) -> None:
                            f"{tuple(p.shape)}")
 
 
+def _checked_channels(input, op: str, expected: str, least_dims: int, **per_channel) -> int:
+    """The channel count C = input.shape[1], after checking that ``input`` is a float tensor
+    of at least ``least_dims`` dims (``expected`` describes it) and that each given
+    per-channel tensor (running statistics, weight, bias) has C elements."""
+    _float_input(input, op)
+    if input.ndim < least_dims:
+        raise ValueError(f"{op}: expected {expected}, got shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, p in per_channel.items():
+        _channel_param(p, channels, name, op, input)
+    return channels
+
+
 def _affine(x: Tensor, weight, bias, shape) -> Tensor:
     if weight is not None:
         x = x * weight.reshape(*shape)
@@ -1235,14 +1246,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     ``weight`` and shift by ``bias``. In training the batch's statistics are used and the
     running ones move toward them by ``momentum`` (the variance unbiased); otherwise the
     running statistics are used."""
-    _float_input(input, "batch_norm")
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected input of at least 2 dims (N, C, ...), got "
-                         f"shape {tuple(input.shape)}")
-    channels = input.shape[1]
-    for name, p in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        _channel_param(p, channels, name, "batch_norm", input)
+    channels = _checked_channels(input, "batch_norm", "input of at least 2 dims (N, C, ...)",
+                                 2, running_mean=running_mean, running_var=running_var,
+                                 weight=weight, bias=bias)
     shape = (1, -1) + (1,) * (input.ndim - 2)
     if training:
         per_channel = input.numel() // channels if channels else 0
@@ -1267,14 +1273,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                   bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each channel of each sample over its spatial dims (dims 2, ...)."""
-    _float_input(input, "instance_norm")
-    if input.ndim < 3:
-        raise ValueError(f"instance_norm: expected input (N, C, *spatial) of at least 3 "
-                         f"dims, got shape {tuple(input.shape)}")
-    channels = input.shape[1]
-    for name, p in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        _channel_param(p, channels, name, "instance_norm", input)
+    _checked_channels(input, "instance_norm", "input (N, C, *spatial) of at least 3 dims", 3,
+                      running_mean=running_mean, running_var=running_var, weight=weight,
+                      bias=bias)
     shape = (1, -1) + (1,) * (input.ndim - 2)
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
-from .. import creation
 from . import functional as F
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import register_weight_and_bias
 
 
 class Identity(Module):
@@ -30,12 +29,8 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype,
-                                               device=device))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, (out_features, in_features),
+                                 out_features if bias else None, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -63,12 +58,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(creation.empty(out_features, in1_features, in2_features,
-                                               dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(creation.empty(out_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, (out_features, in1_features, in2_features),
+                                 out_features if bias else None, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -399,6 +399,18 @@ class Module:
         return f"{self._get_name()}(\n  {inner}\n)"
 
 
+def options_repr(module: Module, **defaults) -> str:
+    """``", name=value"`` for each option of ``module`` that differs from its default, in the
+    order given (None and bools compared by identity): the tail of an ``extra_repr``."""
+    s = ""
+    for name, default in defaults.items():
+        value = getattr(module, name, default)
+        by_identity = default is None or isinstance(default, bool)
+        if (value is not default) if by_identity else (value != default):
+            s += f", {name}={value}"
+    return s
+
+
 def register_module_forward_pre_hook(hook):
     """A forward pre-hook run for every module (``nn.modules.module``'s global hook)."""
     return add_hook(module_hooks.global_forward_pre_hooks, hook)

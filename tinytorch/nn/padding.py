@@ -9,6 +9,11 @@ from __future__ import annotations
 from . import functional as F
 from .module import Module
 
+__all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d",
+           "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
+           "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d",
+           "CircularPad2d", "CircularPad3d"]
+
 
 class _PadNd(Module):
     """Pads the last ``n_dims`` dims with ``mode`` (and ``value`` for 'constant')."""

@@ -24,3 +24,16 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor.__repr__(self)
+
+
+
+def register_weight_and_bias(module, weight_shape: tuple, bias_size: int | None, dtype=None,
+                             device=None) -> None:
+    """Give ``module`` an uninitialised ``weight`` of ``weight_shape`` and a ``bias`` of
+    ``bias_size`` entries (registered as None when ``bias_size`` is None), for the layer's
+    ``reset_parameters`` to fill, as PyTorch's Linear and Conv layers do."""
+    from ..creation import empty
+
+    module.weight = Parameter(empty(*weight_shape, dtype=dtype, device=device))
+    module.register_parameter("bias", None if bias_size is None else
+                              Parameter(empty(bias_size, dtype=dtype, device=device)))

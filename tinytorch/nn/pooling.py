@@ -11,20 +11,30 @@ __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1
            "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 
 
-class _MaxPoolNd(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
-                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+class _PoolNd(Module):
+    """A sliding-window pooling layer's window: ``kernel_size``, ``stride`` (by default the
+    window's size) and ``padding``."""
+
+    def __init__(self, kernel_size, stride, padding) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _MaxPoolNd(_PoolNd):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__(kernel_size, stride, padding)
         self.dilation = dilation
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return f"{super().extra_repr()}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -43,16 +53,14 @@ class MaxPool2d(_MaxPoolNd):
                              self.ceil_mode, self.return_indices)
 
 
-class AvgPool1d(Module):
+class AvgPool1d(_PoolNd):
     """Mean over sliding windows of (N, C, L)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True) -> None:
-        super().__init__()
-        self.kernel_size = FS._ntuple(kernel_size, 1, "kernel_size", "AvgPool1d")
-        self.stride = FS._ntuple(stride if stride is not None else kernel_size, 1, "stride",
-                                 "AvgPool1d")
-        self.padding = FS._ntuple(padding, 1, "padding", "AvgPool1d")
+        kernel_size = FS._ntuple(kernel_size, 1, "kernel_size", "AvgPool1d")
+        stride = None if stride is None else FS._ntuple(stride, 1, "stride", "AvgPool1d")
+        super().__init__(kernel_size, stride, FS._ntuple(padding, 1, "padding", "AvgPool1d"))
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
 
@@ -60,19 +68,13 @@ class AvgPool1d(Module):
         return FS.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                              self.count_include_pad)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AvgPool2d(Module):
+class AvgPool2d(_PoolNd):
     """Mean over sliding windows of (N, C, H, W)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override: int | None = None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
+        super().__init__(kernel_size, stride, padding)
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
@@ -80,9 +82,6 @@ class AvgPool2d(Module):
     def forward(self, input):
         return FS.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                              self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class _AdaptiveNd(Module):

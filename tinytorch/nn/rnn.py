@@ -20,7 +20,7 @@ from ..ops import rnn as R
 from ..tensor import Tensor
 from . import functional as F
 from . import init
-from .module import Module
+from .module import Module, options_repr
 from .parameter import Parameter
 from .utils.rnn import PackedSequence, packed_data_to_padded, padded_to_packed_data
 
@@ -124,20 +124,9 @@ class RNNBase(Module):
                 get("weight_hr"))
 
     def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.proj_size != 0:
-            s += f", proj_size={self.proj_size}"
-        if self.num_layers != 1:
-            s += f", num_layers={self.num_layers}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        if self.batch_first is not False:
-            s += f", batch_first={self.batch_first}"
-        if self.dropout != 0:
-            s += f", dropout={self.dropout}"
-        if self.bidirectional is not False:
-            s += f", bidirectional={self.bidirectional}"
-        return s
+        return f"{self.input_size}, {self.hidden_size}" + options_repr(
+            self, proj_size=0, num_layers=1, bias=True, batch_first=False, dropout=0,
+            bidirectional=False)
 
     # ------------------------------------------------------------------ forward
     def _state_shape(self, batch: int, cell: bool) -> tuple:
@@ -301,13 +290,8 @@ class RNNCellBase(Module):
             init.uniform_(weight, -stdv, stdv)
 
     def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        nonlinearity = getattr(self, "nonlinearity", "tanh")
-        if nonlinearity != "tanh":
-            s += f", nonlinearity={nonlinearity}"
-        return s
+        return f"{self.input_size}, {self.hidden_size}" + options_repr(
+            self, bias=True, nonlinearity="tanh")
 
     def _step(self, input, hx, lstm: bool):
         name = type(self).__name__

@@ -366,6 +366,16 @@ class Relu(Function):
         return g * (out > 0)
 
 
+def _within_bounds(a, lo, hi):
+    """True where lo <= a <= hi (a bound that is None does not bound)."""
+    keep = True
+    if lo is not None:
+        keep = keep & (a >= lo)
+    if hi is not None:
+        keep = keep & (a <= hi)
+    return keep
+
+
 class Clamp(Function):
     """out = min(max(a, lo), hi);  da = g [lo <= a <= hi]"""
 
@@ -385,11 +395,7 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx, g):
         a, lo, hi = ctx.saved_tensors
-        keep = True
-        if lo is not None:
-            keep = keep & (a >= lo)
-        if hi is not None:
-            keep = keep & (a <= hi)
+        keep = _within_bounds(a, lo, hi)
         na, nlo, nhi = ctx.needs_input_grad
         glo = g * (a < lo) if nlo else None
         ghi = g * (a > hi) if nhi else None
@@ -493,11 +499,7 @@ def _cos_tensor_backward(ctx, g):
 def _clamp_tensor_backward(ctx, g):
     a, lo, hi = ctx.saved_tensors
     ar, lor, hir = _raw(a), _raw(lo), _raw(hi)
-    keep = True
-    if lo is not None:
-        keep = keep & (ar >= lor)
-    if hi is not None:
-        keep = keep & (ar <= hir)
+    keep = _within_bounds(ar, lor, hir)
     na, nlo, nhi = ctx.needs_input_grad
     glo = Mul.apply(g, ar < lor) if nlo else None
     ghi = Mul.apply(g, ar > hir) if nhi else None
@@ -540,6 +542,7 @@ Where.tensor_backward = staticmethod(_where_tensor_backward)
 # The rest of PyTorch's elementwise math. Each unary op is one line of a table: its name,
 # the math, the forward on arrays and the derivative d out / d a from the input ``a`` and the
 # output ``out``; ``unary_function`` turns the line into a Function like the ones above.
+# Binary ops whose forward is one array call are rows of ``binary_function`` likewise.
 
 
 def unary_function(name: str, doc: str, forward, derivative, float_only: bool = True):
@@ -617,6 +620,27 @@ Sign = unary_function("Sign", "out = sign a;  da = 0", lambda xp, a: xp.sign(a),
                       float_only=False)
 
 
+def binary_function(name: str, doc: str, forward, gradients, float_only: bool = False):
+    """A ``Function`` class ``name``: ``out = forward(xp, a, b)`` cast to PyTorch's result
+    dtype, ``(da, db) = gradients(xp, g, a, b, out)`` (``float_only``: integer inputs are
+    computed on as the default float dtype, as torch's true division)."""
+
+    def fwd(ctx, a, b):
+        x, y = (as_float(a), as_float(b)) if float_only else (a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = promote(forward(array_module(a), x, y), x, y)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    def bwd(ctx, g):
+        a, b, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return gradients(array_module(g), g, a, b, out)
+
+    return type(name, (Function,), {"__doc__": doc, "forward": staticmethod(fwd),
+                                    "backward": staticmethod(bwd)})
+
+
 class Round(Function):
     """out = a rounded half to even at ``decimals`` places;  da = 0"""
 
@@ -634,36 +658,19 @@ class Round(Function):
         return array_module(g).zeros_like(g), None
 
 
-class Atan2(Function):
-    """out = atan2(a, b);  da = g b / (a^2 + b^2), db = -g a / (a^2 + b^2)"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return promote(array_module(a).arctan2(as_float(a), as_float(b)), as_float(a),
-                       as_float(b))
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        r2 = a * a + b * b
-        return g * b / r2, -g * a / r2
+def _atan2_gradients(xp, g, a, b, out):
+    r2 = a * a + b * b
+    return g * b / r2, -g * a / r2
 
 
-class Hypot(Function):
-    """out = sqrt(a^2 + b^2);  da = g a / out, db = g b / out"""
+Atan2 = binary_function("Atan2", "out = atan2(a, b);  da = g b / (a^2 + b^2), "
+                        "db = -g a / (a^2 + b^2)", lambda xp, a, b: xp.arctan2(a, b),
+                        _atan2_gradients, float_only=True)
 
-    @staticmethod
-    def forward(ctx, a, b):
-        out = promote(array_module(a).hypot(a, b), a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
 
-    @staticmethod
-    def backward(ctx, g):
-        a, b, out = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g * a / out, g * b / out
+Hypot = binary_function("Hypot", "out = sqrt(a^2 + b^2);  da = g a / out, db = g b / out",
+                        lambda xp, a, b: xp.hypot(a, b),
+                        lambda xp, g, a, b, out: (g * a / out, g * b / out))
 
 
 class Copysign(Function):
@@ -706,34 +713,12 @@ class Xlogy(Function):
         return da, db
 
 
-class Fmod(Function):
-    """out = a - trunc(a / b) b (sign of a);  da = g, db = -g trunc(a / b)"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return promote(array_module(a).fmod(a, b), a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return g, -g * array_module(g).trunc(a / b)
-
-
-class Remainder(Function):
-    """out = a - floor(a / b) b (sign of b);  da = g, db = -g floor(a / b)"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return promote(array_module(a).remainder(a, b), a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return g, -g * array_module(g).floor(a / b)
+Fmod = binary_function(
+    "Fmod", "out = a - trunc(a / b) b (sign of a);  da = g, db = -g trunc(a / b)",
+    lambda xp, a, b: xp.fmod(a, b), lambda xp, g, a, b, out: (g, -g * xp.trunc(a / b)))
+Remainder = binary_function(
+    "Remainder", "out = a - floor(a / b) b (sign of b);  da = g, db = -g floor(a / b)",
+    lambda xp, a, b: xp.remainder(a, b), lambda xp, g, a, b, out: (g, -g * xp.floor(a / b)))
 
 
 class FloorDivide(Function):
@@ -760,47 +745,20 @@ class FloorDivide(Function):
         return zero, zero, None
 
 
-class Fmax(Function):
-    """out = max(a, b) ignoring nan;  the gradient goes to the chosen input"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = promote(array_module(a).fmax(a, b), a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b, out = ctx.saved_tensors
-        take_a = (a == out) | array_module(g).isnan(b)
-        return g * take_a, g * ~take_a
+def _fmax_fmin_gradients(xp, g, a, b, out):
+    """The gradient goes to the chosen input: a where it is the result or b is nan."""
+    take_a = (a == out) | xp.isnan(b)
+    return g * take_a, g * ~take_a
 
 
-class Fmin(Fmax):
-    """out = min(a, b) ignoring nan;  the gradient goes to the chosen input (Fmax's backward)"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = promote(array_module(a).fmin(a, b), a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
-
-
-class Logaddexp(Function):
-    """out = ln(e^a + e^b);  da = g e^(a - out), db = g e^(b - out)"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = promote(array_module(a).logaddexp(as_float(a), as_float(b)), as_float(a),
-                      as_float(b))
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b, out = ctx.saved_tensors
-        xp = array_module(g)
-        return g * xp.exp(a - out), g * xp.exp(b - out)
+Fmax = binary_function("Fmax", "out = max(a, b) ignoring nan;  the gradient goes to the "
+                       "chosen input", lambda xp, a, b: xp.fmax(a, b), _fmax_fmin_gradients)
+Fmin = binary_function("Fmin", "out = min(a, b) ignoring nan;  the gradient goes to the "
+                       "chosen input", lambda xp, a, b: xp.fmin(a, b), _fmax_fmin_gradients)
+Logaddexp = binary_function("Logaddexp", "out = ln(e^a + e^b);  da = g e^(a - out), "
+                            "db = g e^(b - out)", lambda xp, a, b: xp.logaddexp(a, b),
+                            lambda xp, g, a, b, out: (g * xp.exp(a - out), g * xp.exp(b - out)),
+                            float_only=True)
 
 
 class Lerp(Function):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ..autograd.function import Function, array_module
@@ -189,17 +191,25 @@ class Einsum(Function):
         return tuple(grads)
 
 
+@contextlib.contextmanager
+def _lapack_failure_as(message: str):
+    """NumPy's LinAlgError (a singular or indefinite matrix) raised as PyTorch's
+    RuntimeError with ``message``."""
+    try:
+        yield
+    except np.linalg.LinAlgError:
+        raise RuntimeError(message) from None
+
+
 class Inv(Function):
     """out = A^-1;  dA = -out^T g out^T"""
 
     @staticmethod
     def forward(ctx, a):
         xp = array_module(a)
-        try:
+        with _lapack_failure_as("linalg.inv: The diagonal element is zero, the inversion "
+                                "could not be completed because the input matrix is singular."):
             out = xp.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.inv: The diagonal element is zero, the inversion could "
-                               "not be completed because the input matrix is singular.") from None
         ctx.save_for_backward(out)
         return out
 
@@ -251,11 +261,9 @@ class Solve(Function):
     def forward(ctx, a, b, vector):
         xp = array_module(a)
         rhs = b[..., None] if vector else b
-        try:
+        with _lapack_failure_as("linalg.solve: The solver failed because the input matrix "
+                                "is singular."):
             x = xp.linalg.solve(a, rhs)
-        except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.solve: The solver failed because the input matrix is "
-                               "singular.") from None
         ctx.vector = vector
         ctx.save_for_backward(a, x)
         return x[..., 0] if vector else x
@@ -276,11 +284,9 @@ class Cholesky(Function):
     @staticmethod
     def forward(ctx, a, upper):
         xp = array_module(a)
-        try:
+        with _lapack_failure_as("linalg.cholesky: The factorization could not be completed "
+                                "because the input is not positive-definite."):
             low = xp.linalg.cholesky(a)
-        except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.cholesky: The factorization could not be completed "
-                               "because the input is not positive-definite.") from None
         ctx.upper = upper
         ctx.save_for_backward(low)
         return _mT(low).copy() if upper else low

@@ -13,8 +13,8 @@ import math
 import numpy as np
 
 from .. import backend
-from ..autograd.function import Function, array_module
-from .elementwise import as_float
+from ..autograd.function import array_module
+from .elementwise import unary_function
 
 _INV_SQRT_2 = 1 / math.sqrt(2)
 
@@ -154,27 +154,22 @@ def normal_cdf(x):
     return cdf.astype(x.dtype, copy=False)
 
 
-class Erf(Function):
-    """out = erf(a);  da = g 2 / sqrt(pi) exp(-a^2)   (used by ``gelu_simple``)"""
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return erf(a)
 
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        d = array_module(a).exp(-(a * a))
-        d *= 2 / math.sqrt(math.pi)
-        d *= g
-        return d
+def _erf_derivative(xp, a, out):
+    d = xp.exp(-(a * a))
+    d *= _TWO_OVER_SQRT_PI  # in place: gelu_simple's backward runs this on whole activations
+    return d
+
+
+Erf = unary_function("Erf", "out = erf(a);  da = g 2 / sqrt(pi) exp(-a^2)   (used by "
+                     "``gelu_simple``)", lambda xp, a: erf(a), _erf_derivative,
+                     float_only=False)
 
 # ----------------------------------------------------------------------------- issue 11b
 # erfc, erfinv and the gamma functions (torch.special and the Tensor methods), float64
 # inside; on CuPy the kernels of cupyx.scipy.special.
-
-_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
 def erfc(x):
@@ -306,61 +301,15 @@ def lgamma(x):
     return out.astype(x.dtype, copy=False)
 
 
-class Erfc(Function):
-    """out = erfc(a);  da = -g 2/sqrt(pi) e^(-a^2)"""
-
-    @staticmethod
-    def forward(ctx, a):
-        a = as_float(a)
-        ctx.save_for_backward(a)
-        return erfc(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return -g * _TWO_OVER_SQRT_PI * array_module(a).exp(-a * a)
-
-
-class Erfinv(Function):
-    """out = erfinv(a);  da = g sqrt(pi)/2 e^(out^2)"""
-
-    @staticmethod
-    def forward(ctx, a):
-        out = erfinv(as_float(a))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g / _TWO_OVER_SQRT_PI * array_module(out).exp(out * out)
-
-
-class Lgamma(Function):
-    """out = ln|Gamma(a)|;  da = g psi(a)"""
-
-    @staticmethod
-    def forward(ctx, a):
-        a = as_float(a)
-        ctx.save_for_backward(a)
-        return lgamma(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * digamma(a)
-
-
-class Digamma(Function):
-    """out = psi(a);  da = g psi'(a)"""
-
-    @staticmethod
-    def forward(ctx, a):
-        a = as_float(a)
-        ctx.save_for_backward(a)
-        return digamma(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * trigamma(a)
+# One table row each (``unary_function``, as elementwise.py's unary math): integer input is
+# computed on as the default float dtype.
+Erfc = unary_function("Erfc", "out = erfc(a);  da = -g 2/sqrt(pi) e^(-a^2)",
+                      lambda xp, a: erfc(a),
+                      lambda xp, a, out: -_TWO_OVER_SQRT_PI * xp.exp(-a * a))
+Erfinv = unary_function("Erfinv", "out = erfinv(a);  da = g sqrt(pi)/2 e^(out^2)",
+                        lambda xp, a: erfinv(a),
+                        lambda xp, a, out: xp.exp(out * out) / _TWO_OVER_SQRT_PI)
+Lgamma = unary_function("Lgamma", "out = ln|Gamma(a)|;  da = g psi(a)",
+                        lambda xp, a: lgamma(a), lambda xp, a, out: digamma(a))
+Digamma = unary_function("Digamma", "out = psi(a);  da = g psi'(a)",
+                         lambda xp, a: digamma(a), lambda xp, a, out: trigamma(a))
