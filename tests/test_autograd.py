@@ -211,9 +211,9 @@ def test_grad_fn_introspection(device):
     x = leaf([1.0], device)
     y = x.exp() * 2
     assert x.grad_fn is None
-    assert y.grad_fn.name() == "MulBackward"
+    assert y.grad_fn.name() == "MulBackward0"
     parents = y.grad_fn.parents  # the engine's edges: producing node, leaf or None
-    assert parents[0].name() == "ExpBackward" and parents[1] is None
+    assert parents[0].name() == "ExpBackward0" and parents[1] is None
     assert parents[0].parents[0] is x
     # PyTorch's form, as its tutorials print it: (node, output index); a leaf's node is an
     # AccumulateGrad whose .variable is the leaf; a constant is (None, 0)

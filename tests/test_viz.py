@@ -25,17 +25,17 @@ def _expression():
 def test_structure_of_a_known_expression():
     a, b, out = _expression()
     g = viz.graph_structure(out, params={"a": a, "b": b})
-    assert sorted(g.labels("function")) == ["AddBackward", "MulBackward", "SumBackward"]
+    assert sorted(g.labels("function")) == ["AddBackward0", "MulBackward0", "SumBackward0"]
     assert sorted(g.labels("leaf")) == ["a\n(2,) float32", "b\n(2,) float32"]
     assert g.labels("output") == ["output\n() float32"]
     # edges point the way gradients flow: output -> Sum -> Add -> {Mul, a}, Mul -> {a, b}
     assert g.edge_labels() == {
-        ("output\n() float32", "SumBackward"),
-        ("SumBackward", "AddBackward"),
-        ("AddBackward", "MulBackward"),
-        ("AddBackward", "a\n(2,) float32"),
-        ("MulBackward", "a\n(2,) float32"),
-        ("MulBackward", "b\n(2,) float32"),
+        ("output\n() float32", "SumBackward0"),
+        ("SumBackward0", "AddBackward0"),
+        ("AddBackward0", "MulBackward0"),
+        ("AddBackward0", "a\n(2,) float32"),
+        ("MulBackward0", "a\n(2,) float32"),
+        ("MulBackward0", "b\n(2,) float32"),
     }
 
 
@@ -103,7 +103,7 @@ def test_make_dot_returns_a_digraph_with_every_node_and_edge():
     assert isinstance(dot, graphviz.Digraph)
     g = viz.graph_structure(out, params={"a": a, "b": b})
     assert dot.source.count(" -> ") == len(g.edges)
-    for name in ("SumBackward", "AddBackward", "MulBackward"):
+    for name in ("SumBackward0", "AddBackward0", "MulBackward0"):
         assert name in dot.source
     forward = viz.make_dot(out, direction="forward")
     assert forward.source.count(" -> ") == len(g.edges)

@@ -8,7 +8,7 @@ install (or an online viewer) renders.
 
 What is drawn, like torchviz:
 
-- one grey box per ``Function`` node, named as ``grad_fn`` reports it (``MulBackward``);
+- one grey box per ``Function`` node, named as ``grad_fn`` reports it (``MulBackward0``);
 - one light-blue box per leaf tensor, with its name from ``params``, shape and dtype;
 - one green box per output tensor;
 - with ``show_saved=True``, one orange box per array a node saved for backward;

@@ -49,6 +49,30 @@ def tensor_class():
     return Tensor
 
 
+# PyTorch names a built-in op's graph node after its ATen kernel, with an overload number:
+# ``MulBackward0``. tinytorch's built-in Functions get ``<ClassName>Backward0``, except
+# where the kernel's name differs from the class's (the table); a user's own Function
+# gets ``<ClassName>Backward``, as a ``torch.autograd.Function`` subclass does.
+PYTORCH_NODE_NAMES = {
+    "CrossEntropy": "NllLossBackward0", "NLLLoss": "NllLossBackward0",
+    "LayerNorm": "NativeLayerNormBackward0", "BatchNorm": "NativeBatchNormBackward0",
+    "Linear": "AddmmBackward0", "MatMul": "MmBackward0", "Reshape": "ViewBackward0",
+    "Conv2d": "ConvolutionBackward0", "ConvTranspose2d": "ConvolutionBackward0",
+    "MaxPool2d": "MaxPool2DWithIndicesBackward0", "AvgPool2d": "AvgPool2DBackward0",
+    "Dropout": "NativeDropoutBackward0", "Cast": "ToCopyBackward0", "Clamp": "ClampBackward1",
+    "Contiguous": "CloneBackward0", "MaxMin": "MaxBackward0", "Amax": "AmaxBackward0",
+    "ScaledDotProductAttention": "ScaledDotProductFlashAttentionForCpuBackward0",
+    "Index": "IndexBackward0", "Where": "WhereBackward0", "Permute": "PermuteBackward0",
+}
+
+
+def node_name(fn) -> str:
+    """The graph node name of Function class ``fn``, as PyTorch prints it."""
+    if fn.__module__.startswith("tinytorch."):
+        return PYTORCH_NODE_NAMES.get(fn.__name__) or f"{fn.__name__}Backward0"
+    return f"{fn.__name__}Backward"
+
+
 class Context:
     """The ``ctx`` of one call: saved arrays, user attributes and the links of the graph.
 
@@ -119,7 +143,7 @@ class Context:
         self._released = True
 
     def name(self) -> str:
-        return f"{self.fn.__name__}Backward"
+        return node_name(self.fn)
 
     @property
     def next_functions(self) -> tuple:
@@ -136,8 +160,8 @@ class Context:
                 edges.append((AccumulateGrad(parent), 0))
         return tuple(edges)
 
-    def __repr__(self) -> str:
-        return f"<{self.name()}>"
+    def __repr__(self) -> str:  # PyTorch's: <MulBackward0 object at 0x7f...>
+        return f"<{self.name()} object at {id(self):#x}>"
 
 
 class AccumulateGrad:
@@ -161,7 +185,7 @@ class AccumulateGrad:
         return id(self.variable)
 
     def __repr__(self) -> str:
-        return "<AccumulateGrad>"
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 _RELEASED_MSG = ("Trying to backward through the graph a second time (or to read saved "
@@ -304,7 +328,7 @@ class UnrecordedContext:
         pass  # no output of this call carries a gradient anyway
 
     def name(self) -> str:
-        return f"{self.fn.__name__}Backward"
+        return node_name(self.fn)
 
 
 class OnceDifferentiable(Function):
