@@ -16,3 +16,8 @@ from .radam import RAdam  # noqa: E402
 from .rmsprop import RMSprop  # noqa: E402
 
 __all__ += ["RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+
+# ----------------------------------------------------------------------------- session 4: LBFGS
+from .lbfgs import LBFGS  # noqa: E402
+
+__all__ += ["LBFGS"]
