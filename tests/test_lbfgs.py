@@ -399,3 +399,71 @@ def test_bad_input_matches_pytorch_error_types():
     with pytest.raises(RuntimeError):  # PyTorch only finds out in the line search
         opt = torch.optim.LBFGS([x], line_search_fn="wolfe")
         opt.step(_closure(opt, lambda: ((x - 1) ** 2).sum()))
+
+
+# ----------------------------------------------------------------------------- a real model
+
+def _sine_model(lib, seed=0):
+    """Two LSTM cells and a linear read-out predicting the next value of a sine wave, the
+    model of PyTorch's time_sequence_prediction example at a tiny size."""
+    nn = lib.nn
+
+    class Predictor(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cell1, self.cell2 = nn.LSTMCell(1, 5), nn.LSTMCell(5, 5)
+            self.out = nn.Linear(5, 1)
+
+        def forward(self, series):
+            zeros = lib.zeros(series.size(0), 5, dtype=lib.double)
+            h1, c1, h2, c2 = zeros, zeros, zeros, zeros
+            outputs = []
+            for column in series.split(1, dim=1):
+                h1, c1 = self.cell1(column, (h1, c1))
+                h2, c2 = self.cell2(h1, (h2, c2))
+                outputs.append(self.out(h2))
+            return lib.cat(outputs, dim=1)
+
+    lib.manual_seed(seed)
+    return Predictor().double()
+
+
+def _sine_data():
+    phases = np.array([[0.0], [1.0], [2.5]])
+    return np.sin(np.arange(13) / 2.0 + phases)
+
+
+def _train_sine(lib, model, steps):
+    data = _sine_data()
+    series, target = lib.from_numpy(data[:, :-1].copy()), lib.from_numpy(data[:, 1:].copy())
+    opt = lib.optim.LBFGS(model.parameters(), lr=0.8, max_iter=6)
+    criterion = lib.nn.MSELoss()
+    losses = []
+
+    def closure():
+        opt.zero_grad()
+        loss = criterion(model(series), target)
+        losses.append(loss.item())
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        opt.step(closure)
+    return losses
+
+
+def test_lstm_sine_predictor_trains():
+    losses = _train_sine(tinytorch, _sine_model(tinytorch), 3)
+    # per step: the first call and one after each move but the last (max_eval is 7)
+    assert len(losses) == 3 * 6, losses
+    assert losses[-1] < 0.2 * losses[0]
+
+
+def test_lstm_sine_predictor_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    ref_model = _sine_model(torch)
+    model = _sine_model(tinytorch)
+    model.load_state_dict({k: tinytorch.tensor(v.detach().numpy().copy())
+                           for k, v in ref_model.state_dict().items()})
+    np.testing.assert_allclose(_train_sine(tinytorch, model, 2),
+                               _train_sine(torch, ref_model, 2), rtol=1e-9)
