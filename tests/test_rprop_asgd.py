@@ -1,18 +1,19 @@
 """optim.Rprop and optim.ASGD: against PyTorch (parameters and state after many steps, two
-param groups), against NumPy references written from the papers' update rules, state-dict
-round trips that continue bit for bit, and bad arguments."""
+param groups), against NumPy references written from the papers' update rules, checkpoints
+that continue bit for bit, and bad arguments."""
 
 from __future__ import annotations
-
-import copy
 
 import numpy as np
 import pytest
 
+# the problem of the other optimizers' tests: a wavy bowl (gradients change sign now and
+# then, which Rprop reacts to), three parameters of different shapes
+from test_optim_more import SHAPES, _init, _run
+
 import tinytorch
 from tinytorch import optim
 
-SHAPES = [(3, 4), (5,), (2, 3, 2)]
 STEPS = 40
 
 CASES = [
@@ -27,36 +28,16 @@ CASES = [
 IDS = [f"{c[0]}-{i}" for i, c in enumerate(CASES)]
 
 
-def _init(dtype=np.float64):
-    rng = np.random.default_rng(7)
-    return [rng.standard_normal(s).astype(dtype) for s in SHAPES]
-
-
 def _targets():
     rng = np.random.default_rng(9)
     return [rng.standard_normal(s) for s in SHAPES]
 
 
-def _loss(params, targets):
-    # a wavy bowl: gradients change sign now and then, which Rprop reacts to
-    total = 0
-    for p, t in zip(params, targets):
-        total = total + ((p - t) ** 2).sum() + (p.sin() * 0.3).sum()
-    return total
-
-
 def _build(lib, name, defaults, g0, g1, dtype=np.float64):
-    params = [lib.tensor(a.copy(), requires_grad=True) for a in _init(dtype)]
+    params = [lib.tensor(a.astype(dtype), requires_grad=True) for a in _init()]
     targets = [lib.tensor(t.astype(dtype)) for t in _targets()]
     groups = [dict(params=params[:2], **g0), dict(params=params[2:], **g1)]
     return params, targets, getattr(lib.optim, name)(groups, **defaults)
-
-
-def _run(opt, params, targets, steps):
-    for _ in range(steps):
-        opt.zero_grad()
-        _loss(params, targets).backward()
-        opt.step()
 
 
 @pytest.mark.parametrize("name,defaults,g0,g1", CASES, ids=IDS)
@@ -83,6 +64,7 @@ def test_matches_pytorch(name, defaults, g0, g1, dtype):
 
 
 def _grads(params, targets):
+    """The gradients of test_optim_more's loss, sum (p - t)² + 0.3 sin p."""
     return [2 * (p - t) + 0.3 * np.cos(p) for p, t in zip(params, targets)]
 
 
@@ -165,20 +147,22 @@ def test_asgd_scalars_are_float32_by_default():
 
 
 @pytest.mark.parametrize("name,defaults,g0,g1", CASES, ids=IDS)
-def test_state_dict_round_trip_continues_bit_for_bit(name, defaults, g0, g1):
+def test_checkpoint_continues_bit_for_bit(name, defaults, g0, g1, tmp_path):
     # float32 parameters: loading casts ASGD's float32 η and μ to the parameters' dtype (as
     # PyTorch does), which changes nothing only when that is float32 too
     params, targets, opt = _build(tinytorch, name, defaults, g0, g1, np.float32)
     _run(opt, params, targets, 5)
-    saved_params = [p.detach().numpy().copy() for p in params]
-    saved = copy.deepcopy(opt.state_dict())
+    path = tmp_path / "checkpoint.safetensors"
+    tinytorch.save({"params": params, "optimizer": opt.state_dict()}, path)
     _run(opt, params, targets, 5)
-    resumed = [tinytorch.tensor(a, requires_grad=True) for a in saved_params]
-    groups = [dict(params=resumed[:2], **g0), dict(params=resumed[2:], **g1)]
-    opt2 = getattr(optim, name)(groups, **defaults)
-    opt2.load_state_dict(saved)
+    checkpoint = tinytorch.load(path)
+    resumed = [p.requires_grad_() for p in checkpoint["params"]]
+    opt2 = getattr(optim, name)([dict(params=resumed[:2], **g0),
+                                 dict(params=resumed[2:], **g1)], **defaults)
+    opt2.load_state_dict(checkpoint["optimizer"])
     _run(opt2, resumed, targets, 5)
     for a, b in zip(params, resumed):
+        assert b.dtype == tinytorch.float32
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
