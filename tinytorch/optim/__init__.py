@@ -16,3 +16,10 @@ from .radam import RAdam  # noqa: E402
 from .rmsprop import RMSprop  # noqa: E402
 
 __all__ += ["RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+
+# ----------------------------------------------------------------------------- session 4
+from .asgd import ASGD  # noqa: E402
+from .lbfgs import LBFGS  # noqa: E402
+from .rprop import Rprop  # noqa: E402
+
+__all__ += ["LBFGS", "Rprop", "ASGD"]
