@@ -1,25 +1,20 @@
-"""Optimizers (SGD, Adam, AdamW) and learning-rate schedulers (``optim.lr_scheduler``)."""
+"""Optimizers and learning-rate schedulers (``optim.lr_scheduler``), PyTorch's names:
+SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD and the
+closure-driven LBFGS."""
 
 from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
+from .lbfgs import LBFGS
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]
-
-# ----------------------------------------------------------------------------- issue 12 part B
-from .adadelta import Adadelta  # noqa: E402
-from .adagrad import Adagrad  # noqa: E402
-from .adamax import Adamax  # noqa: E402
-from .nadam import NAdam  # noqa: E402
-from .radam import RAdam  # noqa: E402
-from .rmsprop import RMSprop  # noqa: E402
-
-__all__ += ["RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
-
-# ----------------------------------------------------------------------------- session 4
-from .asgd import ASGD  # noqa: E402
-from .lbfgs import LBFGS  # noqa: E402
-from .rprop import Rprop  # noqa: E402
-
-__all__ += ["LBFGS", "Rprop", "ASGD"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]
