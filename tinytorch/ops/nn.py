@@ -750,7 +750,7 @@ def _sdpa_forward_fast(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_w
         probs = np.empty(q.shape[:-1] + (k.shape[-2],), dtype=dtype)
         out = np.empty(q.shape[:-1] + (v.shape[-1],), dtype=dtype)
         _split_heads(lambda *heads: _attention_heads_forward(*heads, is_causal),
-                     qs, kt, v_rows, probs, out)
+                     qs, kt, v_rows, probs, out, product=_head_product(q, k, v))
         ctx.save_for_backward(q, k, v, probs, None, None, qs, v_rows)
         ctx.scale, ctx.is_causal = scale, is_causal
         return out
@@ -799,7 +799,8 @@ def _sdpa_backward_fast(ctx, g, g_weights=None):
         dq, dk, dv = (np.empty(a.shape, dtype=g.dtype) for a in (qs, k, v))
         vt = np.ascontiguousarray(np.swapaxes(v, -1, -2))
         _split_heads(lambda *heads: _attention_heads_backward(*heads, ctx.scale),
-                     g, probs, vt, _contiguous(xp, k), qs, dq, dk, dv)
+                     g, probs, vt, _contiguous(xp, k), qs, dq, dk, dv,
+                     product=_head_product(qs, k, v))
         return dq, dk, dv, None, None, None, None, None
     dv = None
     if nv:
@@ -840,10 +841,28 @@ def _heads_apart(q, k, v) -> bool:
         == v.shape[:-2] and q.size > 0 and k.size > 0 and v.size > 0
 
 
-def _split_heads(kernel, *arrays) -> None:
-    """``backend.split_rows(kernel, ...)`` over the heads: each array (..., X, Y), its
-    batch dims flattened into one leading axis (views: the arrays are row-major)."""
-    backend.split_rows(kernel, *(a.reshape((-1,) + a.shape[-2:]) for a in arrays))
+# OpenBLAS runs a product of m n k below 65536 * 4 (its GEMM_MULTITHREAD_THRESHOLD) on one
+# thread and larger ones on every core; two of our threads each calling a threaded product
+# fight for the cores. So heads are split only when each head's products are smaller:
+# forward + backward of causal (12, 4, 64, 32) float32 heads, 2 threads, wall, quiet
+# machine: 3.62 ms whole, 2.57 ms split; of (8, 6, 256, 64): 34.6 ms whole, 39.7-46.6 split.
+BLAS_ONE_THREAD_PRODUCT = 1 << 18
+
+
+def _split_heads(kernel, *arrays, product: int) -> None:
+    """``backend.split_rows(kernel, ...)`` over the heads when each head's largest matrix
+    product (``product`` = m n k) runs on one BLAS thread, else ``kernel`` once; each array
+    (..., X, Y) with its batch dims flattened into one leading axis (views: row-major)."""
+    heads = [a.reshape((-1,) + a.shape[-2:]) for a in arrays]
+    if product >= BLAS_ONE_THREAD_PRODUCT:
+        kernel(*heads)
+    else:
+        backend.split_rows(kernel, *heads)
+
+
+def _head_product(q, k, v) -> int:
+    """m n k of the largest matrix product of one head's attention (L S max(E, Ev))."""
+    return q.shape[-2] * k.shape[-2] * max(q.shape[-1], v.shape[-1])
 
 
 def _attention_heads_forward(qs, kt, v, probs, out, is_causal):
@@ -909,7 +928,8 @@ def _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale):
             p *= 1 / row_sums(p)
             np.matmul(p, v_rows[..., :r1, :], out=out[..., r0:r1, :])
 
-    _split_heads(forward_heads, qs, kt, v_rows, out, *block_probs)
+    _split_heads(forward_heads, qs, kt, v_rows, out, *block_probs,
+                 product=_head_product(q, k, v))
     ctx.save_for_backward(q, k, v, None, None, None, qs, v_rows)
     ctx.scale, ctx.is_causal, ctx.blocks, ctx.block_probs = scale, True, blocks, block_probs
     return out
@@ -934,7 +954,8 @@ def _sdpa_backward_causal_blocks(ctx, g, k, qs, v, nq, nk, nv):
             dk[..., :r1, :] += np.swapaxes(d_scores, -1, -2) @ qs[..., r0:r1, :]
         dq *= ctx.scale
 
-    _split_heads(backward_heads, g, _contiguous(np, k), qs, vt, dq, dk, dv, *ctx.block_probs)
+    _split_heads(backward_heads, g, _contiguous(np, k), qs, vt, dq, dk, dv, *ctx.block_probs,
+                 product=_head_product(qs, k, v))
     return (dq if nq else None, dk if nk else None, dv if nv else None,
             None, None, None, None, None)
 
