@@ -281,9 +281,11 @@ def layer_norm_backward(g2, x_hat, rstd, weight):
 # The fast path: row means and column sums as matrix-vector products (BLAS reads the rows
 # once, 2-4x faster than ndarray.mean/sum), row dot products as batched (1, N) @ (N, 1)
 # products (0.10 ms on (2048, 384) float32 where einsum took 0.19 ms and a product plus
-# a sum 0.20 ms; ``row_dots``), in-place passes, on blocks of rows split across threads,
-# each thread walking its rows in cache-sized blocks: forward + backward of (8, 256, 384)
-# float32 took 4.24 ms whole, 2.99 ms in blocks of 256K elements, 4.34 ms in 64K blocks.
+# a sum 0.20 ms; ``row_dots``), in-place passes, walking the rows in cache-sized blocks:
+# forward + backward of (8, 256, 384) float32 took 4.24 ms whole, 2.99 ms in blocks of 256K
+# elements, 4.34 ms in 64K blocks. Not split across threads: that never paid (quiet
+# machine, wall, forward + backward: 192K floats 1.35 ms split, 0.81 ms on one thread;
+# 768K 4.24 / 4.25 ms; 3M 18.1 / 16.6 ms; see backend.split_rows).
 
 
 def _layer_norm_block(x2, x_hat, rstd, y, weight, bias, eps):
@@ -326,8 +328,8 @@ def _layer_norm_forward_fast(x2, weight, bias, eps):
     xp = array_module(x2)
     x_hat, y = xp.empty(x2.shape, dtype=x2.dtype), xp.empty(x2.shape, dtype=x2.dtype)
     rstd = xp.empty((x2.shape[0], 1), dtype=x2.dtype)
-    backend.split_rows(lambda *blocks: _layer_norm_block(*blocks, weight, bias, eps),
-                       x2, x_hat, rstd, y, blocked=True)
+    backend.in_blocks(lambda *blocks: _layer_norm_block(*blocks, weight, bias, eps),
+                      x2, x_hat, rstd, y)
     return y, x_hat, rstd
 
 
@@ -346,8 +348,7 @@ def _layer_norm_backward_fast(g, x_hat, rstd, weight, needs=(True, True, True)):
     dx = g * weight if weight is not None else g.copy()
     if not dx.flags.c_contiguous:
         dx = xp.ascontiguousarray(dx)
-    backend.split_rows(_layer_norm_backward_block, dx.reshape(x_hat.shape), x_hat, rstd,
-                       blocked=True)
+    backend.in_blocks(_layer_norm_backward_block, dx.reshape(x_hat.shape), x_hat, rstd)
     return dx, dw, db
 
 
