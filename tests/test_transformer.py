@@ -13,15 +13,8 @@ from hypothesis import strategies as st
 import tinytorch as torch
 import tinytorch.nn.functional as F
 from tinytorch.autograd import gradcheck
-from tinytorch.models.transformer import (
-    LabelSmoothingLoss,
-    Transformer,
-    TransformerConfig,
-    causal_mask,
-    noam_lr,
-    padding_mask,
-    target_mask,
-)
+from tinytorch.models import LabelSmoothingLoss, Transformer, TransformerConfig
+from tinytorch.models.transformer import causal_mask, noam_lr, padding_mask, target_mask
 from tinytorch.testing import parameters_replaced
 
 PAD, BOS, EOS = 0, 1, 2
