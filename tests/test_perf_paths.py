@@ -107,10 +107,11 @@ def test_embedding_matches_its_simple_form():
 
 
 @pytest.mark.parametrize("causal", [True, False])
-@pytest.mark.parametrize("shape", [(2, 3, 5, 4), (3, 130, 2), (5, 4)], ids=str)
+@pytest.mark.parametrize("shape", [(2, 3, 5, 4), (3, 130, 2), (2, 260, 4), (5, 4)], ids=str)
 def test_attention_matches_its_simple_form(threads, causal, shape):
     """The heads split across threads (a (3, 130, 2) batch: the causal row blocks too, an
-    odd head count), or whole; 2-D q, k, v have no heads to split."""
+    odd head count), or whole ((2, 260, 4): each head's products 260 * 260 * 4 >= 2^18,
+    left to BLAS's threads); 2-D q, k, v have no heads to split."""
     rng = np.random.default_rng(5)
     q, k, v = (_leaf(rng, shape) for _ in range(3))
     _agree(lambda *t: F.scaled_dot_product_attention(*t, is_causal=causal),
