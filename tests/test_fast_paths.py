@@ -332,3 +332,24 @@ def test_attention_paths_agree_on_drawn_inputs(data, heads, n_q, n_k, causal, tr
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
 
     assert_fast_path_matches(attend, q, k, v, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("needs", [(True, False, False), (False, True, False),
+                                   (False, False, True)], ids=str)
+def test_causal_attention_in_row_blocks_computes_only_the_gradients_asked_for(needs):
+    """Long causal attention with some of q, k, v constant: their gradients stay None, the
+    others equal the composite's."""
+    import tinytorch.nn.functional as F
+    from tinytorch.ops.nn import attention_simple
+
+    rng = np.random.default_rng(36)
+    arrays = [rng.standard_normal((2, 2, 200, 8)) for _ in range(3)]
+    fast = [tinytorch.tensor(a, requires_grad=n) for a, n in zip(arrays, needs)]
+    simple = [tinytorch.tensor(a, requires_grad=n) for a, n in zip(arrays, needs)]
+    F.scaled_dot_product_attention(*fast, is_causal=True).sum().backward()
+    attention_simple(*simple, is_causal=True).sum().backward()
+    for a, b, n in zip(fast, simple, needs):
+        if n:
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=1e-10)
+        else:
+            assert a.grad is None

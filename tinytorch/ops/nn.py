@@ -945,14 +945,20 @@ def _sdpa_backward_causal_blocks(ctx, g, k, qs, v, nq, nk, nv):
     vt = np.ascontiguousarray(np.swapaxes(v, -1, -2))
 
     def backward_heads(g, k, qs, vt, dq, dk, dv, *probs):
+        # the arrays of gradients not asked for are split along too, and left unwritten
         for (r0, r1), p in zip(ctx.blocks, probs):
             g_b = g[..., r0:r1, :]
-            dv[..., :r1, :] += np.swapaxes(p, -1, -2) @ g_b
+            if nv:
+                dv[..., :r1, :] += np.swapaxes(p, -1, -2) @ g_b
+            if not (nq or nk):
+                continue
             d_scores = g_b @ vt[..., :, :r1]
             d_scores -= np.einsum("...ij,...ij->...i", d_scores, p)[..., None]
             d_scores *= p
-            np.matmul(d_scores, k[..., :r1, :], out=dq[..., r0:r1, :])
-            dk[..., :r1, :] += np.swapaxes(d_scores, -1, -2) @ qs[..., r0:r1, :]
+            if nq:
+                np.matmul(d_scores, k[..., :r1, :], out=dq[..., r0:r1, :])
+            if nk:
+                dk[..., :r1, :] += np.swapaxes(d_scores, -1, -2) @ qs[..., r0:r1, :]
         dq *= ctx.scale
 
     _split_heads(backward_heads, g, _contiguous(np, k), qs, vt, dq, dk, dv, *ctx.block_probs,
