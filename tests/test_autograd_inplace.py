@@ -146,6 +146,26 @@ def view_sees_in_place_on_its_base(lib):
     return x.grad.numpy()
 
 
+def chunk_parts_see_their_base(lib):
+    """chunk's parts, one node for all: each part's gradient lands in its own slice, the part
+    left unused gets zeros."""
+    x = _leaf(lib, (1.0, 2.0, 3.0, 4.0, 5.0))
+    first, second, _third = (x * 1).chunk(3)
+    (10 * first.sum() + second.sum()).backward()
+    return x.grad.numpy()
+
+
+def split_parts_see_in_place_on_their_base(lib):
+    """split's parts are views made by one node, which PyTorch refuses to rebase after an
+    in-place op on their base: the backward through such a part raises."""
+    x = _leaf(lib, (1.0, 2.0, 3.0, 4.0, 5.0))
+    b = x * 1
+    first, _middle, _last = b.split([2, 2, 1])
+    b.mul_(x)
+    (10 * first).sum().backward()
+    return x.grad.numpy()
+
+
 SAVED_CHANGED = "one of the variables needed for gradient computation has been modified by " \
                 "an inplace operation"
 PROGRAMS = [
@@ -166,6 +186,10 @@ PROGRAMS = [
     (masked_fill_, np.array([0.0, -2.0, 0.0])),
     (fill_with_tensor, np.array([0.0, 0.0, 9.0])),
     (view_sees_in_place_on_its_base, np.array([22.0, 44.0, 0.0])),
+    (split_parts_see_in_place_on_their_base,
+     "Output 0 of SplitWithSizes is a view and its base or another view of its base has been "
+     "modified inplace. This view is the output of a function that returns multiple views."),
+    (chunk_parts_see_their_base, np.array([10.0, 10.0, 1.0, 1.0, 0.0])),
 ]
 
 

@@ -407,12 +407,35 @@ def regenerate_views(root) -> None:
                 continue
             parent, cls, rest = view._view_fn
             with grad_mode.enable_grad():
-                fresh = cls.apply(parent, *rest)
+                if getattr(cls, "multiple_views", False):  # PyTorch refuses these: see
+                    fresh = ModifiedMultipleView.apply(parent, cls, *rest)  # the class
+                else:
+                    fresh = cls.apply(parent, *rest)
             view.grad_fn = fresh.grad_fn
             view._output_nr = fresh._output_nr
             view.requires_grad = fresh.requires_grad
     finally:
         root._views = [r for r in views if r() is not None]
+
+
+class ModifiedMultipleView(Function):
+    """The new ``grad_fn`` of a part made by an op that returns several views (``split``,
+    ``chunk``) after its base was changed in place: as PyTorch, a backward through it
+    raises (the part's gradient could not be told apart from its siblings')."""
+
+    @staticmethod
+    def forward(ctx, base, cls, output_nr, index):
+        ctx.message = (
+            f"Output {output_nr} of {cls.__name__} is a view and its base or another view "
+            f"of its base has been modified inplace. This view is the output of a function "
+            f"that returns multiple views. Such functions do not allow the output views to be "
+            f"modified inplace. You should replace the inplace operation by an out-of-place "
+            f"one.")
+        return base[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(ctx.message)
 
 
 def _record_saved_versions(ctx, args, raw, results) -> None:

@@ -7,6 +7,8 @@ the concatenation, or scatter it into zeros at the indexed positions.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .. import backend
@@ -111,6 +113,30 @@ class Cat(Function):
         xp = array_module(g)
         cuts = np.cumsum(ctx.sizes)[:-1]
         return (None, *xp.split(g, [int(c) for c in cuts], axis=ctx.dim))
+
+
+class Split(Function):
+    """out_i = the i-th slice of a along dim, of sizes[i] (views of a);  da = the outputs'
+    gradients joined along dim (Cat's forward). One node for all the parts: the backward
+    writes da once, where a slice per part (``Index``) made a zero array per part and the
+    engine added them (nanoGPT's q, k, v split of (8, 256, 1152) float32: see
+    benchmarks/RESULTS.md)."""
+
+    multiple_views = True  # see autograd.function.ModifiedMultipleView
+
+    @staticmethod
+    def forward(ctx, a, dim, sizes):
+        ctx.dim = dim
+        cuts = list(itertools.accumulate(sizes))[:-1]
+        return tuple(array_module(a).split(a, cuts, axis=dim))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return array_module(grads[0]).concatenate(grads, axis=ctx.dim), None, None
+
+
+class SplitWithSizes(Split):
+    """``split`` with a list of sizes (PyTorch's node of that name)."""
 
 
 class Stack(Function):
@@ -315,6 +341,8 @@ Expand.tensor_backward = staticmethod(Expand.backward)
 Contiguous.tensor_backward = staticmethod(Contiguous.backward)
 Cat.tensor_backward = staticmethod(_cat_tensor_backward)
 Stack.tensor_backward = staticmethod(_stack_tensor_backward)
+Split.tensor_backward = staticmethod(
+    lambda ctx, *grads: (Cat.apply(ctx.dim, *grads), None, None))
 Index.tensor_backward = staticmethod(
     lambda ctx, g: (IndexGrad.apply(g, ctx.shape, ctx.index), None))
 MaskedFill.tensor_backward = staticmethod(_masked_fill_tensor_backward)
