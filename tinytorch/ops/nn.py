@@ -650,6 +650,14 @@ def _contiguous(xp, a):
     return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
 
 
+def _blas_rows(xp, a):
+    """``a`` itself when BLAS can read each of its matrices in place (rows of adjacent
+    elements, any row stride: a head of q viewed out of a (B, T, 3C) projection), else a
+    row-major copy."""
+    return a if a.ndim >= 2 and a.strides[-1] == a.itemsize and xp is np \
+        else _contiguous(xp, a)
+
+
 def attention_simple(q, k, v, is_causal: bool = False, scale: float | None = None):
     """softmax(s q k^T + M) v from small ops (M: -inf above the diagonal when causal), the
     readable form of ``ScaledDotProductAttention``."""
@@ -749,7 +757,7 @@ def _sdpa_forward_fast(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_w
         return _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale)
     if _heads_apart(q, k, v) and mask is None and dropout_p == 0 and not return_weights:
         probs = np.empty(q.shape[:-1] + (k.shape[-2],), dtype=dtype)
-        out = np.empty(q.shape[:-1] + (v.shape[-1],), dtype=dtype)
+        out = _like_query(q, v)
         _split_heads(lambda *heads: _attention_heads_forward(*heads, is_causal),
                      qs, kt, v_rows, probs, out, product=_head_product(q, k, v))
         ctx.save_for_backward(q, k, v, probs, None, None, qs, v_rows)
@@ -789,18 +797,19 @@ def _sdpa_forward_fast(ctx, q, k, v, mask, dropout_p, is_causal, scale, return_w
 def _sdpa_backward_fast(ctx, g, g_weights=None):
     """``ScaledDotProductAttention.backward`` with dS computed in dP's own array in place,
     the row sums as one einsum, and the scaled q of the forward reused for dk."""
-    _q, k, _v, probs, drop, _mask, qs, v = ctx.saved_tensors
+    _q, k, _v, probs, drop, _mask, qs, v = ctx.saved_tensors  # v: row-major
     nq, nk, nv, nm = ctx.needs_input_grad[:4]
     xp = array_module(g)
-    g = _contiguous(xp, g)
+    g = _blas_rows(xp, g)
     if getattr(ctx, "blocks", None) and not nm:
-        return _sdpa_backward_causal_blocks(ctx, g, k, qs, v, nq, nk, nv)
+        return _sdpa_backward_causal_blocks(ctx, g, k, qs, v, (_q, _v), nq, nk, nv)
     if nq and nk and nv and not nm and drop is None and g_weights is None \
             and _heads_apart(qs, k, v) and g.shape == qs.shape[:-1] + v.shape[-1:]:
-        dq, dk, dv = (np.empty(a.shape, dtype=g.dtype) for a in (qs, k, v))
+        # each gradient in its input's memory layout (see _like_query)
+        dq, dk, dv = (np.empty_like(a, dtype=g.dtype) for a in (_q, k, _v))
         vt = np.ascontiguousarray(np.swapaxes(v, -1, -2))
         _split_heads(lambda *heads: _attention_heads_backward(*heads, ctx.scale),
-                     g, probs, vt, _contiguous(xp, k), qs, dq, dk, dv,
+                     g, probs, vt, _blas_rows(xp, k), qs, dq, dk, dv,
                      product=_head_product(qs, k, v))
         return dq, dk, dv, None, None, None, None, None
     dv = None
@@ -853,12 +862,26 @@ BLAS_ONE_THREAD_PRODUCT = 1 << 18
 def _split_heads(kernel, *arrays, product: int) -> None:
     """``backend.split_rows(kernel, ...)`` over the heads when each head's largest matrix
     product (``product`` = m n k) runs on one BLAS thread, else ``kernel`` once; each array
-    (..., X, Y) with its batch dims flattened into one leading axis (views: row-major)."""
-    heads = [a.reshape((-1,) + a.shape[-2:]) for a in arrays]
+    (..., X, Y) with its batch dims flattened into one leading axis when all of them can be
+    without a copy (the kernel writes into them), else split along the first batch dim."""
+    try:
+        heads = [a.reshape((-1,) + a.shape[-2:], copy=False) for a in arrays]
+    except ValueError:  # a (B, H, T, D) view of (B, T, H, D) memory: B and H don't merge
+        heads = arrays
     if product >= BLAS_ONE_THREAD_PRODUCT:
         kernel(*heads)
     else:
         backend.split_rows(kernel, *heads)
+
+
+def _like_query(q, v):
+    """The attention output (..., L, Ev), laid out in memory as the query is: for the
+    heads of a (B, T, C) projection viewed as (B, H, T, D), the output's memory is
+    (B, T, H, Ev), so the model's ``y.transpose(1, 2).contiguous().view(B, T, C)`` copies
+    nothing, and its gradient comes back without a copy either (PyTorch's CPU attention
+    kernel lays its output out the same way). The gradients dq, dk, dv follow their
+    inputs' layouts likewise."""
+    return np.empty_like(q, shape=q.shape[:-1] + (v.shape[-1],))
 
 
 def _head_product(q, k, v) -> int:
@@ -916,7 +939,7 @@ def _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale):
     """The causal forward block by block: S_b = qs_b k[:r1]^T + causal, P_b = softmax(S_b),
     out_b = P_b v[:r1]."""
     n = q.shape[-2]
-    out = np.empty(q.shape[:-1] + (v.shape[-1],), dtype=q.dtype)
+    out = _like_query(q, v)
     bias = causal_bias(np, n, n, q.dtype)
     block_probs = [np.empty(q.shape[:-2] + (r1 - r0, r1), dtype=q.dtype) for r0, r1 in blocks]
 
@@ -936,12 +959,14 @@ def _sdpa_forward_causal_blocks(ctx, q, k, v, qs, kt, v_rows, blocks, scale):
     return out
 
 
-def _sdpa_backward_causal_blocks(ctx, g, k, qs, v, nq, nk, nv):
+def _sdpa_backward_causal_blocks(ctx, g, k, qs, v, layouts, nq, nk, nv):
     """The causal backward block by block: dv[:r1] += P_b^T g_b, dP_b = g_b v[:r1]^T,
-    dS_b = P_b (dP_b - rowsum(dP_b P_b)), dq_b = s dS_b k[:r1], dk[:r1] += dS_b^T qs_b."""
-    dq = np.empty(qs.shape, dtype=g.dtype)
-    dk = np.zeros(k.shape, dtype=g.dtype)
-    dv = np.zeros(v.shape, dtype=g.dtype)
+    dS_b = P_b (dP_b - rowsum(dP_b P_b)), dq_b = s dS_b k[:r1], dk[:r1] += dS_b^T qs_b.
+    ``layouts``: the q and v given to the forward, whose memory layouts dq and dv take."""
+    q_given, v_given = layouts
+    dq = np.empty_like(q_given, dtype=g.dtype)
+    dk = np.zeros_like(k, dtype=g.dtype)
+    dv = np.zeros_like(v_given, dtype=g.dtype)
     vt = np.ascontiguousarray(np.swapaxes(v, -1, -2))
 
     def backward_heads(g, k, qs, vt, dq, dk, dv, *probs):
@@ -961,7 +986,7 @@ def _sdpa_backward_causal_blocks(ctx, g, k, qs, v, nq, nk, nv):
                 dk[..., :r1, :] += np.swapaxes(d_scores, -1, -2) @ qs[..., r0:r1, :]
         dq *= ctx.scale
 
-    _split_heads(backward_heads, g, _contiguous(np, k), qs, vt, dq, dk, dv, *ctx.block_probs,
+    _split_heads(backward_heads, g, _blas_rows(np, k), qs, vt, dq, dk, dv, *ctx.block_probs,
                  product=_head_product(qs, k, v))
     return (dq if nq else None, dk if nk else None, dv if nv else None,
             None, None, None, None, None)

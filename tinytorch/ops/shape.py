@@ -65,7 +65,7 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, a, dims):
-        ctx.inverse = tuple(np.argsort(dims))
+        ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))  # argsort
         return a.transpose(dims)
 
     @staticmethod
@@ -127,8 +127,8 @@ class Split(Function):
     @staticmethod
     def forward(ctx, a, dim, sizes):
         ctx.dim = dim
-        cuts = list(itertools.accumulate(sizes))[:-1]
-        return tuple(array_module(a).split(a, cuts, axis=dim))
+        lead, ends = (slice(None),) * dim, itertools.accumulate(sizes)
+        return tuple(a[lead + (slice(end - size, end),)] for size, end in zip(sizes, ends))
 
     @staticmethod
     def backward(ctx, *grads):
