@@ -265,6 +265,40 @@ def test_fast_cached_attention_matches_the_course_form(chunks, device):
         np.testing.assert_allclose(v.cpu().numpy(), v_ref.cpu().numpy(), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype, tol", [(torch.float64, 1e-12), (torch.float32, 2e-6)],
+                         ids=["float64", "float32"])
+def test_cached_inference_on_arrays_matches_the_modules(dtype, tol):
+    # under no_grad with a cache, a plain GPT runs on arrays (GPT._forward_cached_arrays);
+    # a forward hook anywhere sends it through the modules, which must give the same logits
+    model = tiny_gpt(dtype=dtype)
+    idx = tokens(np.random.default_rng(21), (2, 8), 11)
+    calls = []
+    with torch.no_grad():
+        full = model(idx)[0]
+        fast_cache, module_cache = KVCache(TINY.n_layer), KVCache(TINY.n_layer)
+        fast = _fill(model, idx, fast_cache, [3, 1, 1, 2, 1])
+        assert fast_cache.plain_model(model) and not calls
+        handle = model.transformer.h[1].mlp.register_forward_hook(
+            lambda module, args, out: calls.append(1))
+        slow = _fill(model, idx, module_cache, [3, 1, 1, 2, 1])
+        assert not module_cache.plain_model(model) and len(calls) == 5
+        handle.remove()
+    for out in (fast, slow):
+        np.testing.assert_allclose(out.numpy(), full.numpy(), rtol=tol, atol=tol)
+
+
+def test_cached_inference_leaves_the_arrays_for_modules_it_does_not_know():
+    model = tiny_gpt()
+    model.transformer.h[0].mlp.gelu = torch.nn.GELU()  # exact GELU: not the array path's
+    idx = tokens(np.random.default_rng(22), (1, 6), 11)
+    with torch.no_grad():
+        full = model(idx)[0]
+        cache = KVCache(TINY.n_layer)
+        out = _fill(model, idx, cache, [2, 1, 1, 1, 1])
+    assert not cache.plain_model(model)
+    np.testing.assert_allclose(out.numpy(), full.numpy(), rtol=0, atol=1e-12)
+
+
 def test_kv_cache_buffers_grow_and_are_kept_by_clear():
     model, idx, full = _model_and_logits(14, (1, 8))
     cache = KVCache(TINY.n_layer, capacity=2)

@@ -19,10 +19,14 @@ import math
 import os
 from dataclasses import dataclass
 
+import numpy as np
+
 import tinytorch as torch
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from tinytorch import backend
+from tinytorch.nn import module_hooks
+from tinytorch.ops import nn as nn_ops
 from tinytorch.tensor import Tensor
 
 
@@ -59,10 +63,19 @@ class KVCache:
         self.capacity = capacity  # positions per buffer; None: as many as first needed
         self._buffers: list = [None] * n_layer  # per layer the (k, v) buffers of append
         self._appended: list = [None] * n_layer  # per layer the entry append last stored
+        self._plain: tuple | None = None  # (model, whether it may run on arrays)
 
     def __len__(self) -> int:
         """The number of cached positions."""
         return self.length(0) if self.layers else 0
+
+    def plain_model(self, model) -> bool:
+        """``model._plain_inference()``, asked once per model this cache serves (walking
+        the modules costs about as much as a token): a hook registered while a cache is in
+        use is seen by the next cache (``generate`` makes one per call)."""
+        if self._plain is None or self._plain[0] is not model:
+            self._plain = (model, model._plain_inference())
+        return self._plain[1]
 
     def length(self, layer: int) -> int:
         """The number of positions cached for ``layer``."""
@@ -165,21 +178,65 @@ class CausalSelfAttention(nn.Module):
         six view and transpose ops, and the keys and values written into the cache's
         buffers (``KVCache.append``) rather than concatenated. At one token per call the
         ops' fixed costs are most of the time: this halves the attention's op count."""
-        B, T, C = x.size()
+        y = self._attend_cached(self.c_attn(x)._data, cache, layer)
+        return self.resid_dropout(self.c_proj(Tensor._make(y)))
+
+    def _attend_cached(self, qkv, cache: KVCache, layer: int):
+        """The heads' attention of ``_forward_cached`` on arrays: the (B, T, 3C) projection
+        in, the heads' outputs side by side (B, T, C) out, the new keys and values cached."""
+        B, T, C3 = qkv.shape
+        C = C3 // 3
         hs = C // self.n_head
         # (B, T, 3C) -> q, k, v, each (B, nh, T, hs): views of one array
-        qkv = self.c_attn(x)._data.reshape(B, T, 3, self.n_head, hs).transpose(2, 0, 3, 1, 4)
-        q, k, v = (Tensor._make(a) for a in qkv)
+        q, k, v = (Tensor._make(a) for a in
+                   qkv.reshape(B, T, 3, self.n_head, hs).transpose(2, 0, 3, 1, 4))
         past = cache.length(layer)
         k, v = cache.append(layer, k, v)  # (B, nh, past + T, hs)
         dropout_p = self.dropout if self.training else 0.0
+        if T == 1 and dropout_p == 0 and isinstance(qkv, np.ndarray):
+            # one query sees every key: the attention kernel itself, without the op around
+            q = q._data
+            qs = q * q.dtype.type(1 / math.sqrt(hs))
+            probs = np.empty(q.shape[:-1] + (k.shape[-2],), dtype=q.dtype)
+            y = nn_ops._like_query(q, v._data)
+            nn_ops._attention_heads_forward(qs, np.swapaxes(k._data, -1, -2), v._data, probs,
+                                            y, False)
+            return y.transpose(0, 2, 1, 3).reshape(B, T, C)
         if T > 1 and past > 0:  # query i sits at position past + i and sees keys <= it
-            mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(past)
+            mask = torch.ones(T, past + T, dtype=torch.bool, device=k.device).tril(past)
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)
         else:  # no prefix: causal; one query after a prefix: it sees every key
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=T > 1)
-        y = Tensor._make(y._data.transpose(0, 2, 1, 3).reshape(B, T, C))  # heads side by side
-        return self.resid_dropout(self.c_proj(y))
+        return y._data.transpose(0, 2, 1, 3).reshape(B, T, C)  # heads side by side
+
+
+def _linear_arrays(x, linear):
+    """``linear(x)`` on an array: x W^T + b, one product over all rows (as ops.nn.Linear)."""
+    y = x.reshape(-1, x.shape[-1]) @ linear.weight._data.T
+    if linear.bias is not None:
+        y += linear.bias._data
+    return y.reshape(x.shape[:-1] + (y.shape[-1],))
+
+
+def _layer_norm_arrays(norm, x):
+    """``norm(x)`` on an array, through layer_norm's fast-path kernel."""
+    w = None if norm.weight is None else norm.weight._data
+    b = None if norm.bias is None else norm.bias._data
+    rows = x.reshape(-1, x.shape[-1])
+    if rows.shape[0] == 1:  # a token: the kernel itself, no blocks to walk
+        y, x_hat, rstd = np.empty_like(rows), np.empty_like(rows), np.empty((1, 1), rows.dtype)
+        nn_ops._layer_norm_block(rows, x_hat, rstd, y, w, b, norm.eps)
+    else:
+        y, _, _ = nn_ops._layer_norm_forward_fast(rows, w, b, norm.eps)
+    return y.reshape(x.shape)
+
+
+def _gelu_tanh_arrays(x):
+    """GPT-2's tanh GELU of an array, through ops.nn.Gelu's kernel."""
+    flat = x.reshape(-1)
+    y, h = np.empty_like(flat), np.empty_like(flat)
+    backend.split_rows(nn_ops._gelu_tanh_forward, flat, y, h, blocked=True)
+    return y.reshape(x.shape)
 
 
 class MLP(nn.Module):
@@ -273,6 +330,9 @@ class GPT(nn.Module):
         if past + T > self.config.block_size:
             raise ValueError(f"cannot forward a sequence of length {past + T}: the block size "
                              f"(longest sequence) is {self.config.block_size}")
+        if cache is not None and not torch.is_grad_enabled() and backend.use_fast_path(7) \
+                and targets is None and cache.plain_model(self):
+            return Tensor._make(self._forward_cached_arrays(idx._data, cache, past)), None
         pos = torch.arange(past, past + T, dtype=torch.long, device=idx.device)  # (T,)
 
         tok_emb = self.transformer.wte(idx)  # (B, T, C)
@@ -288,6 +348,46 @@ class GPT(nn.Module):
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1),
                                    ignore_index=-1)
         return logits, loss
+
+    # ------------------------------------------------------------------ cached inference
+    # Generating a token runs one position through the network: some 50 module and op
+    # calls on (1, 1, C) arrays, whose fixed costs (Module.__call__, the functional checks,
+    # Function.apply) were most of a token's time. Under no_grad with a cache, a model
+    # made only of this file's modules, without hooks, runs the same computation on the
+    # arrays instead: the same fast-path kernels (layer_norm, GELU, attention) and the
+    # same products, so the logits are those of the module path (tests/test_gpt.py).
+    # S dimensions, 500 tokens: see benchmarks/RESULTS.md.
+
+    def _plain_inference(self) -> bool:
+        """Whether every submodule is one of this model's own kinds, without hooks, and
+        dropout is off: then ``_forward_cached_arrays`` computes what ``forward`` would."""
+        if module_hooks.global_forward_pre_hooks or module_hooks.global_forward_hooks:
+            return False
+        for m in self.modules():
+            kind = type(m)
+            if kind not in _PLAIN_MODULES or "_has_hooks" in m.__dict__:
+                return False
+            if kind is nn.Dropout and m.p > 0 and m.training:
+                return False
+            if kind is nn.GELU and m.approximate != "tanh":
+                return False
+            if kind is nn.LayerNorm and len(m.normalized_shape) != 1:
+                return False
+        return True
+
+    def _forward_cached_arrays(self, idx, cache: KVCache, past: int):
+        """``forward``'s logits for token ids ``idx`` (B, T) after ``past`` cached positions,
+        computed on arrays (see above)."""
+        t = self.transformer
+        T = idx.shape[1]
+        x = t.wte.weight._data[idx] + t.wpe.weight._data[past:past + T]  # (B, T, C)
+        for layer, block in enumerate(t.h):
+            attn, mlp = block.attn, block.mlp
+            qkv = _linear_arrays(_layer_norm_arrays(block.ln_1, x), attn.c_attn)
+            x = x + _linear_arrays(attn._attend_cached(qkv, cache, layer), attn.c_proj)
+            h = _linear_arrays(_layer_norm_arrays(block.ln_2, x), mlp.c_fc)
+            x = x + _linear_arrays(_gelu_tanh_arrays(h), mlp.c_proj)
+        return _linear_arrays(_layer_norm_arrays(t.ln_f, x), self.lm_head)
 
     def configure_optimizers(self, weight_decay: float, learning_rate: float,
                              betas: tuple[float, float] = (0.9, 0.95)):
@@ -436,3 +536,8 @@ def _nucleus(probs, top_p: float):
     cutoff = sorted_probs.gather(-1, n_kept - 1)
     kept = probs.masked_fill(probs < cutoff, 0.0)
     return kept / kept.sum(dim=-1, keepdim=True)
+
+
+# the modules ``GPT._forward_cached_arrays`` knows how to run on arrays
+_PLAIN_MODULES = (GPT, Block, CausalSelfAttention, MLP, nn.ModuleDict, nn.ModuleList,
+                  nn.Embedding, nn.Dropout, nn.LayerNorm, nn.Linear, nn.GELU)
