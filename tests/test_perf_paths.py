@@ -118,6 +118,26 @@ def test_attention_matches_its_simple_form(threads, causal, shape):
            lambda *t: attention_simple(*t, is_causal=causal), [q, k, v], rng)
 
 
+@pytest.mark.parametrize("length", [5, 130], ids=["heads", "causal-blocks"])
+def test_attention_of_projected_heads_lays_out_as_the_projection(threads, length):
+    """q, k, v as a GPT makes them (views of one (B, T, 3C) projection, heads transposed):
+    the output and dq, dk, dv are laid out in memory as (B, T, H, D), so the model's
+    transpose(1, 2).contiguous() copies nothing, and they equal the simple form's."""
+    rng = np.random.default_rng(6)
+    B, H, D = 2, 3, 4
+    qkv = _leaf(rng, (B, length, 3 * H * D))
+
+    def heads(fn):
+        def run(qkv):
+            q, k, v = (a.view(B, length, H, D).transpose(1, 2) for a in qkv.split(H * D, 2))
+            return fn(q, k, v, is_causal=True).transpose(1, 2)
+        return run
+
+    out = heads(F.scaled_dot_product_attention)(qkv)
+    assert out.is_contiguous()  # (B, T, H, D) memory: .contiguous() returns it as it is
+    _agree(heads(F.scaled_dot_product_attention), heads(attention_simple), [qkv], rng)
+
+
 # ----------------------------------------------------------------------------- pow
 
 
