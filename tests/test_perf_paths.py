@@ -138,6 +138,20 @@ def test_attention_of_projected_heads_lays_out_as_the_projection(threads, length
     _agree(heads(F.scaled_dot_product_attention), heads(attention_simple), [qkv], rng)
 
 
+def test_merged_heads_is_a_view_or_nothing():
+    from tinytorch.ops.nn import _merged_heads
+
+    base = np.arange(2 * 6 * 4 * 5.0).reshape(2, 6, 4, 5)
+    for a in (base, base[:, ::2], base[:1], np.broadcast_to(base[0, 0], (2, 3, 4, 5)),
+              base[0, 0][None, None]):
+        merged = _merged_heads(a)
+        assert np.shares_memory(merged, a)
+        np.testing.assert_array_equal(merged, a.reshape((-1,) + a.shape[-2:]))
+    # a (B, H, T, D) view of (B, T, H, D) memory, and a slice of heads: only a copy merges
+    assert _merged_heads(base.reshape(2, 4, 6, 5).transpose(0, 2, 1, 3)) is None
+    assert _merged_heads(base[:, :3]) is None
+
+
 # ----------------------------------------------------------------------------- pow
 
 

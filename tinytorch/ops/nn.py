@@ -862,14 +862,24 @@ def _split_heads(kernel, *arrays, product: int) -> None:
     product (``product`` = m n k) runs on one BLAS thread, else ``kernel`` once; each array
     (..., X, Y) with its batch dims flattened into one leading axis when all of them can be
     without a copy (the kernel writes into them), else split along the first batch dim."""
-    try:
-        heads = [a.reshape((-1,) + a.shape[-2:], copy=False) for a in arrays]
-    except ValueError:  # a (B, H, T, D) view of (B, T, H, D) memory: B and H don't merge
+    heads = [_merged_heads(a) for a in arrays]
+    if any(h is None for h in heads):  # a (B, H, T, D) view of (B, T, H, D) memory
         heads = arrays
     if product >= BLAS_ONE_THREAD_PRODUCT:
         kernel(*heads)
     else:
         backend.split_rows(kernel, *heads)
+
+
+def _merged_heads(a):
+    """``a`` (..., X, Y) as a (heads, X, Y) view, or None when its batch dims cannot merge
+    without a copy (``reshape`` would copy, and the kernels write into these arrays)."""
+    dims = [(n, step) for n, step in zip(a.shape[:-2], a.strides[:-2]) if n != 1]
+    if any(outer != inner * n for (_, outer), (n, inner) in zip(dims, dims[1:])):
+        return None
+    step = dims[-1][1] if dims else 0
+    return np.lib.stride_tricks.as_strided(
+        a, (math.prod(a.shape[:-2]),) + a.shape[-2:], (step,) + a.strides[-2:])
 
 
 def _like_query(q, v):
