@@ -874,12 +874,11 @@ def _split_heads(kernel, *arrays, product: int) -> None:
 def _merged_heads(a):
     """``a`` (..., X, Y) as a (heads, X, Y) view, or None when its batch dims cannot merge
     without a copy (``reshape`` would copy, and the kernels write into these arrays)."""
-    dims = [(n, step) for n, step in zip(a.shape[:-2], a.strides[:-2]) if n != 1]
-    if any(outer != inner * n for (_, outer), (n, inner) in zip(dims, dims[1:])):
-        return None
-    step = dims[-1][1] if dims else 0
-    return np.lib.stride_tricks.as_strided(
-        a, (math.prod(a.shape[:-2]),) + a.shape[-2:], (step,) + a.strides[-2:])
+    if not a.flags.c_contiguous:
+        dims = [(n, step) for n, step in zip(a.shape[:-2], a.strides[:-2]) if n != 1]
+        if any(outer != inner * n for (_, outer), (n, inner) in zip(dims, dims[1:])):
+            return None
+    return a.reshape((-1,) + a.shape[-2:])  # mergeable: NumPy's reshape makes a view
 
 
 def _like_query(q, v):
