@@ -19,12 +19,11 @@ import math
 import os
 from dataclasses import dataclass
 
-import numpy as np
-
 import tinytorch as torch
 import tinytorch.nn as nn
 import tinytorch.nn.functional as F
 from tinytorch import backend
+from tinytorch.autograd.function import UnrecordedContext
 from tinytorch.nn import module_hooks
 from tinytorch.ops import nn as nn_ops
 from tinytorch.tensor import Tensor
@@ -193,14 +192,9 @@ class CausalSelfAttention(nn.Module):
         past = cache.length(layer)
         k, v = cache.append(layer, k, v)  # (B, nh, past + T, hs)
         dropout_p = self.dropout if self.training else 0.0
-        if T == 1 and dropout_p == 0 and isinstance(qkv, np.ndarray):
-            # one query sees every key: the attention kernel itself, without the op around
-            q = q._data
-            qs = q * q.dtype.type(1 / math.sqrt(hs))
-            probs = np.empty(q.shape[:-1] + (k.shape[-2],), dtype=q.dtype)
-            y = nn_ops._like_query(q, v._data)
-            nn_ops._attention_heads_forward(qs, np.swapaxes(k._data, -1, -2), v._data, probs,
-                                            y, False)
+        if T == 1 and dropout_p == 0:  # one query sees every key: the op's forward itself
+            y = _forward_of(nn_ops.ScaledDotProductAttention, q._data, k._data, v._data,
+                            None, 0.0, False, 1 / math.sqrt(hs), False)
             return y.transpose(0, 2, 1, 3).reshape(B, T, C)
         if T > 1 and past > 0:  # query i sits at position past + i and sees keys <= it
             mask = torch.ones(T, past + T, dtype=torch.bool, device=k.device).tril(past)
@@ -210,33 +204,25 @@ class CausalSelfAttention(nn.Module):
         return y._data.transpose(0, 2, 1, 3).reshape(B, T, C)  # heads side by side
 
 
+def _forward_of(op, *args):
+    """What ``op.apply(*args)`` computes, on arrays and outside any graph: the op's own
+    forward, without the Tensors and the bookkeeping around it."""
+    return op.forward(UnrecordedContext(op, (False,) * len(args)), *args)
+
+
+def _array(parameter):
+    return None if parameter is None else parameter._data
+
+
 def _linear_arrays(x, linear):
-    """``linear(x)`` on an array: x W^T + b, one product over all rows (as ops.nn.Linear)."""
-    y = x.reshape(-1, x.shape[-1]) @ linear.weight._data.T
-    if linear.bias is not None:
-        y += linear.bias._data
-    return y.reshape(x.shape[:-1] + (y.shape[-1],))
+    """``linear(x)`` on an array."""
+    return _forward_of(nn_ops.Linear, x, linear.weight._data, _array(linear.bias))
 
 
 def _layer_norm_arrays(norm, x):
-    """``norm(x)`` on an array, through layer_norm's fast-path kernel."""
-    w = None if norm.weight is None else norm.weight._data
-    b = None if norm.bias is None else norm.bias._data
-    rows = x.reshape(-1, x.shape[-1])
-    if rows.shape[0] == 1:  # a token: the kernel itself, no blocks to walk
-        y, x_hat, rstd = np.empty_like(rows), np.empty_like(rows), np.empty((1, 1), rows.dtype)
-        nn_ops._layer_norm_block(rows, x_hat, rstd, y, w, b, norm.eps)
-    else:
-        y, _, _ = nn_ops._layer_norm_forward_fast(rows, w, b, norm.eps)
-    return y.reshape(x.shape)
-
-
-def _gelu_tanh_arrays(x):
-    """GPT-2's tanh GELU of an array, through ops.nn.Gelu's kernel."""
-    flat = x.reshape(-1)
-    y, h = np.empty_like(flat), np.empty_like(flat)
-    backend.split_rows(nn_ops._gelu_tanh_forward, flat, y, h, blocked=True)
-    return y.reshape(x.shape)
+    """``norm(x)`` on an array (normalized over the last dim)."""
+    return _forward_of(nn_ops.LayerNorm, x, _array(norm.weight), _array(norm.bias), 1,
+                       norm.eps)
 
 
 class MLP(nn.Module):
@@ -354,8 +340,8 @@ class GPT(nn.Module):
     # calls on (1, 1, C) arrays, whose fixed costs (Module.__call__, the functional checks,
     # Function.apply) were most of a token's time. Under no_grad with a cache, a model
     # made only of this file's modules, without hooks, runs the same computation on the
-    # arrays instead: the same fast-path kernels (layer_norm, GELU, attention) and the
-    # same products, so the logits are those of the module path (tests/test_gpt.py).
+    # arrays instead: each op's own forward without Function.apply around it (the same
+    # kernels and products), so the logits are those of the module path (tests/test_gpt.py).
     # S dimensions, 500 tokens: see benchmarks/RESULTS.md.
 
     def _plain_inference(self) -> bool:
@@ -386,7 +372,7 @@ class GPT(nn.Module):
             qkv = _linear_arrays(_layer_norm_arrays(block.ln_1, x), attn.c_attn)
             x = x + _linear_arrays(attn._attend_cached(qkv, cache, layer), attn.c_proj)
             h = _linear_arrays(_layer_norm_arrays(block.ln_2, x), mlp.c_fc)
-            x = x + _linear_arrays(_gelu_tanh_arrays(h), mlp.c_proj)
+            x = x + _linear_arrays(_forward_of(nn_ops.Gelu, h, "tanh"), mlp.c_proj)
         return _linear_arrays(_layer_norm_arrays(t.ln_f, x), self.lm_head)
 
     def configure_optimizers(self, weight_decay: float, learning_rate: float,
