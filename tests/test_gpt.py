@@ -299,6 +299,14 @@ def test_cached_inference_leaves_the_arrays_for_modules_it_does_not_know():
     np.testing.assert_allclose(out.numpy(), full.numpy(), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("bad", [11, -1])
+def test_cached_inference_on_arrays_names_a_bad_token_id(bad):
+    # the array path checks ids as the embedding module does: -1 must not wrap around
+    model = tiny_gpt()
+    with torch.no_grad(), pytest.raises(IndexError, match=f"index {bad} is out of range"):
+        model(torch.tensor([[bad]]), cache=KVCache(TINY.n_layer))
+
+
 def test_kv_cache_buffers_grow_and_are_kept_by_clear():
     model, idx, full = _model_and_logits(14, (1, 8))
     cache = KVCache(TINY.n_layer, capacity=2)

@@ -359,6 +359,8 @@ class GPT(nn.Module):
                 return False
             if kind is nn.LayerNorm and len(m.normalized_shape) != 1:
                 return False
+            if kind is nn.Embedding and m.max_norm is not None:
+                return False
         return True
 
     def _forward_cached_arrays(self, idx, cache: KVCache, past: int):
@@ -366,7 +368,9 @@ class GPT(nn.Module):
         computed on arrays (see above)."""
         t = self.transformer
         T = idx.shape[1]
-        x = t.wte.weight._data[idx] + t.wpe.weight._data[past:past + T]  # (B, T, C)
+        # the embedding op's forward checks the token ids (a -1 must not wrap around)
+        tok = _forward_of(nn_ops.Embedding, t.wte.weight._data, idx, t.wte.padding_idx)
+        x = tok + t.wpe.weight._data[past:past + T]  # (B, T, C)
         for layer, block in enumerate(t.h):
             attn, mlp = block.attn, block.mlp
             qkv = _linear_arrays(_layer_norm_arrays(block.ln_1, x), attn.c_attn)
