@@ -224,6 +224,15 @@ def test_grad_fn_introspection(device):
     assert accumulate.next_functions == ()
 
 
+def test_split_and_chunk_parts_share_one_node_named_as_pytorch():
+    x = tt.ones(4, requires_grad=True) * 1
+    parts = x.chunk(2)
+    assert parts[0].grad_fn is parts[1].grad_fn
+    assert parts[0].grad_fn.name() == "SplitBackward0"  # chunk splits by a size, as PyTorch
+    assert [p._output_nr for p in parts] == [0, 1]
+    assert x.split([1, 3])[1].grad_fn.name() == "SplitWithSizesBackward0"
+
+
 @pytest.mark.assignment2
 def test_autograd_grad_returns_without_accumulating(device):
     x = leaf([1.0, 2.0], device)
