@@ -138,6 +138,31 @@ def test_attention_of_projected_heads_lays_out_as_the_projection(threads, length
     _agree(heads(F.scaled_dot_product_attention), heads(attention_simple), [qkv], rng)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("length", [6, 130], ids=["heads", "causal-blocks"])
+def test_attention_softmax_without_row_max_redoes_extreme_rows(threads, dtype, length):
+    """The heads' softmax takes exp of the scores unshifted and redoes, with each row's own
+    max, the rows whose sum overflows or underflows: scores of +-1000 on some rows (beyond
+    exp's range in float64 too) give the same probabilities as the max-shifted form, finite,
+    rows summing to 1, and the same gradients."""
+    rng = np.random.default_rng(7)
+    B, H, D = 2, 3, 4
+    q, k, v = (rng.standard_normal((B, H, length, D)) for _ in range(3))
+    q[0, 1, 2] *= 1000  # overflows exp unshifted
+    q[1, 0, 3] *= -1000  # scores far above and far below 0 in one row
+    k[1, 2] = np.abs(k[1, 2])
+    q[1, 2, 1:] = -np.abs(q[1, 2, 1:]) * 1000  # every score of these rows underflows
+    inputs = [tinytorch.tensor(a.astype(dtype), requires_grad=True) for a in (q, k, v)]
+    out = F.scaled_dot_product_attention(*inputs, is_causal=True)
+    assert np.isfinite(out.detach().numpy()).all()
+    if dtype == "float64":
+        _agree(lambda *t: F.scaled_dot_product_attention(*t, is_causal=True),
+               lambda *t: attention_simple(*t, is_causal=True), inputs, rng, atol=1e-10)
+    else:
+        expected = attention_simple(*inputs, is_causal=True).detach().numpy()
+        np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
 def test_merged_heads_is_a_view_or_nothing():
     from tinytorch.ops.nn import _merged_heads
 
