@@ -139,6 +139,19 @@ def test_install_binds_torch_and_restores_an_imported_pytorch():
     assert "__getattr__" not in vars(tinytorch.nn.functional)
 
 
+def test_absent_names_are_absent_and_a_missing_function_blames_only_itself():
+    """Every module the ABSENT table explains is one tinytorch lacks (a stale row would
+    tell a student that torch.linalg is missing when only one function of it is)."""
+    assert [name for name in tt_run.ABSENT if hasattr(tinytorch, name)] == []
+    with tt_run.install():
+        import torch
+
+        with pytest.raises(AttributeError) as err:
+            torch.linalg.nonexistent_function  # noqa: B018
+    message = str(err.value)
+    assert "torch.linalg.nonexistent_function, which tinytorch does not provide;" in message
+
+
 def test_install_never_falls_through_to_an_installed_pytorch():
     torch_real = pytest.importorskip("torch")
     with tt_run.install():

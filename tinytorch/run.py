@@ -48,8 +48,6 @@ ABSENT = {
     "distributions": "no probability distributions yet",
     "func": "no functional transforms (vmap, grad)",
     "vmap": "no functional transforms (vmap, grad)",
-    "special": "no special-function namespace yet",
-    "linalg": "no torch.linalg namespace yet",
     "masked": "no masked tensors",
     "nested": "no nested tensors",
     "mps": "no Apple Metal backend",
