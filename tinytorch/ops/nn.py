@@ -15,7 +15,7 @@ import numpy as np
 from .. import backend
 from .. import random as _random
 from ..autograd.function import Function, array_module
-from .reduce import finite_max, row_dots, row_sums
+from .reduce import _FAST_SOFTMAX_DTYPES, finite_max, row_dots, row_sums
 from .special import Erf, erf, normal_cdf, normal_cdf_f32  # noqa: F401  (erf: re-exported)
 
 # ----------------------------------------------------------------------------- linear
@@ -917,7 +917,15 @@ def _softmax_scores(p, qs, kt, bias):
     (float32, one thread). A row whose sum of exp(s) is not in [1e-6, inf) (a score above
     88 in float32, or every score far below 0) is recomputed from qs and kt and shifted by
     its own max; on the rows kept an entry loses precision only by underflowing, where its
-    probability is below 1e-38 / 1e-6 (float32)."""
+    probability is below 1e-38 / 1e-6 (float32). Other dtypes (float16, whose exp
+    overflows at 11 and whose subnormals start at 6e-5) are shifted by the row max."""
+    if p.dtype not in _FAST_SOFTMAX_DTYPES:
+        p -= finite_max(p, -1)
+        np.exp(p, out=p)
+        total = row_sums(p)
+        total[total == 0] = 1  # a row with no key: probs stay 0
+        p *= 1 / total
+        return
     with np.errstate(over="ignore", invalid="ignore"):  # overflow, NaN: redone below
         np.exp(p, out=p)
         total = row_sums(p)
@@ -925,6 +933,8 @@ def _softmax_scores(p, qs, kt, bias):
     if redo.size:
         n_rows, n_keys = p.shape[-2:]
         heads, rows = np.divmod(redo, n_rows)
+        # p and total are C-contiguous (fresh arrays, or leading-axis slices of them), so
+        # these reshapes are views: the rows written below land in p and total
         flat_p, flat_total = p.reshape(-1, n_rows, n_keys), total.reshape(-1, n_rows)
         q_rows = qs.reshape((-1,) + qs.shape[-2:])[heads, rows][:, None, :]  # (n, 1, E)
         scores = np.matmul(q_rows, kt.reshape((-1,) + kt.shape[-2:])[heads])[:, 0]
