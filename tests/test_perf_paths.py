@@ -163,6 +163,24 @@ def test_attention_softmax_without_row_max_redoes_extreme_rows(threads, dtype, l
         np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("length", [6, 130], ids=["heads", "causal-blocks"])
+def test_attention_in_float16_keeps_the_row_max(threads, length):
+    """float16's exp overflows at 11: its heads keep the max-shifted softmax, so scores
+    beyond that stay finite and match the float64 simple form to float16's precision."""
+    rng = np.random.default_rng(8)
+    q, k, v = (rng.standard_normal((2, 3, length, 4)) for _ in range(3))
+    q[0, 1, 2] *= 12  # scores above 11 on this row
+    # and scores near -14 on this one: each exp(s) subnormal, 1 / (their sum) above
+    # float16's largest number (the shift-free form gave NaN here)
+    k[1, 0] = 1 + 0.02 * k[1, 0]
+    q[1, 0, 3] = -7 + 0.05 * q[1, 0, 3]
+    out = F.scaled_dot_product_attention(
+        *(tinytorch.tensor(a.astype(np.float16)) for a in (q, k, v)), is_causal=True)
+    expected = attention_simple(*(tinytorch.tensor(a) for a in (q, k, v)), is_causal=True)
+    assert out.dtype == tinytorch.float16 and np.isfinite(out.numpy()).all()
+    np.testing.assert_allclose(out.numpy().astype(np.float64), expected.numpy(), atol=1e-2)
+
+
 def test_merged_heads_is_a_view_or_nothing():
     from tinytorch.ops.nn import _merged_heads
 
