@@ -346,3 +346,32 @@ def test_inplace_shape_methods_keep_memory_and_the_graph():
     np.testing.assert_allclose(x.grad.numpy(), np.tile([0.0, 2.0, 4.0], (2, 1)))
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         x.unsqueeze_(0)
+
+
+def test_registering_many_live_views_is_linear(monkeypatch):
+    """A root remembers its views (weak references) to regenerate them after an in-place
+    op, and prunes the dead ones now and then. With every view alive (a sequence's time
+    steps sliced from one input) the pruning must stay amortised: counted in reads of the
+    weak references, not in time. It was a scan of the whole list at every view past 64."""
+    import weakref
+
+    from tinytorch.autograd import function
+
+    reads = [0]
+
+    class CountingRef(weakref.ref):
+        def __call__(self):
+            reads[0] += 1
+            return super().__call__()
+
+    monkeypatch.setattr(function.weakref, "ref", CountingRef)
+    x = tt.randn(3, 2000)
+    steps = [x[:, i] for i in range(2000)]
+    assert len(x._views) == 2000
+    assert reads[0] < 5 * 2000  # 2 * 2000 at most; the per-view scan read ~3.9 million
+    del steps
+    more = x[:, :1]
+    for _ in range(2048 - 2000 - 1):  # temporaries, dead at once: 2048 entries now
+        x[:, :1]
+    x[:, :1]  # the next view prunes: the live one is kept, this one's entry added
+    assert len(x._views) == 2 and x._views[0]() is more
