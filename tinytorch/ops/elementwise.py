@@ -332,16 +332,23 @@ class Tanh(Function):
         return da
 
 
+def sigmoid_of(a):
+    """1 / (1 + e^-a) of a float array, from e = e^-|a| (never a positive exponent, so
+    nothing overflows): 1 / (1 + e) for a >= 0, e / (1 + e) below, each with relative
+    accuracy in its tail. (tanh(a / 2) + 1) / 2 would cancel in the left tail (4e-3
+    relative in float32 at a = -9), and NumPy's tanh costs twice its exp."""
+    xp = array_module(a)
+    e = xp.exp(-abs(a))
+    r = 1 / (1 + e)
+    return xp.where(a >= 0, r, e * r).astype(a.dtype, copy=False)
+
+
 class Sigmoid(Function):
     """out = 1 / (1 + e^-a);  da = g out (1 - out)"""
 
     @staticmethod
     def forward(ctx, a):
-        xp = array_module(a)
-        a = as_float(a)
-        # stable for large |a|: never exponentiates a positive number
-        e = xp.exp(-abs(a))
-        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        out = sigmoid_of(as_float(a))
         ctx.save_for_backward(out)
         return out
 

@@ -923,30 +923,34 @@ def _softmax_scores(p, qs, kt, bias):
         p -= finite_max(p, -1)
         np.exp(p, out=p)
         total = row_sums(p)
-        total[total == 0] = 1  # a row with no key: probs stay 0
-        p *= 1 / total
-        return
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow, NaN: redone below
-        np.exp(p, out=p)
-        total = row_sums(p)
-        redo = np.flatnonzero(~((total >= 1e-6) & (total < np.inf)))
-    if redo.size:
-        n_rows, n_keys = p.shape[-2:]
-        heads, rows = np.divmod(redo, n_rows)
-        # p and total are C-contiguous (fresh arrays, or leading-axis slices of them), so
-        # these reshapes are views: the rows written below land in p and total
-        flat_p, flat_total = p.reshape(-1, n_rows, n_keys), total.reshape(-1, n_rows)
-        q_rows = qs.reshape((-1,) + qs.shape[-2:])[heads, rows][:, None, :]  # (n, 1, E)
-        scores = np.matmul(q_rows, kt.reshape((-1,) + kt.shape[-2:])[heads])[:, 0]
-        if bias is not None:
-            scores += bias[rows]
-        with np.errstate(invalid="ignore"):  # a row of -inf or NaN: as the max-shift form
-            scores -= finite_max(scores, -1)
-            np.exp(scores, out=scores)
-        flat_p[heads, rows] = scores
-        flat_total[heads, rows] = scores.sum(axis=-1)
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow, NaN: redone below
+            np.exp(p, out=p)
+            total = row_sums(p)
+            redo = np.flatnonzero(~((total >= 1e-6) & (total < np.inf)))
+        if redo.size:
+            _redo_rows_shifted(p, total, redo, qs, kt, bias)
     total[total == 0] = 1  # a row with no key: probs stay 0
     p *= 1 / total
+
+
+def _redo_rows_shifted(p, total, redo, qs, kt, bias):
+    """For ``_softmax_scores``: rows ``redo`` (flat over heads and rows) of p = exp(scores)
+    and of their sums ``total``, recomputed from qs and kt with each row's own max."""
+    n_rows, n_keys = p.shape[-2:]
+    heads, rows = np.divmod(redo, n_rows)
+    # p and total are C-contiguous (fresh arrays, or leading-axis slices of them), so
+    # these reshapes are views: the rows written below land in p and total
+    flat_p, flat_total = p.reshape(-1, n_rows, n_keys), total.reshape(-1, n_rows)
+    q_rows = qs.reshape((-1,) + qs.shape[-2:])[heads, rows][:, None, :]  # (n, 1, E)
+    scores = np.matmul(q_rows, kt.reshape((-1,) + kt.shape[-2:])[heads])[:, 0]
+    if bias is not None:
+        scores += bias[rows]
+    with np.errstate(invalid="ignore"):  # a row of -inf or NaN: as the max-shift form
+        scores -= finite_max(scores, -1)
+        np.exp(scores, out=scores)
+    flat_p[heads, rows] = scores
+    flat_total[heads, rows] = scores.sum(axis=-1)
 
 
 def _attention_heads_backward(g, probs, vt, k, qs, dq, dk, dv, scale):
