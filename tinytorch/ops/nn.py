@@ -15,7 +15,7 @@ import numpy as np
 from .. import backend
 from .. import random as _random
 from ..autograd.function import Function, array_module
-from .reduce import _FAST_SOFTMAX_DTYPES, finite_max, row_dots, row_sums
+from .reduce import _FAST_SOFTMAX_DTYPES, finite_max, row_dots, row_sums, rows_to_redo
 from .special import Erf, erf, normal_cdf, normal_cdf_f32  # noqa: F401  (erf: re-exported)
 
 # ----------------------------------------------------------------------------- linear
@@ -914,10 +914,10 @@ def _softmax_scores(p, qs, kt, bias):
     keeps exp from overflowing, so exp(s) is taken directly (as the softmax fast path in
     ops/reduce.py does). The max over rows of 64 scores is a slow NumPy reduction: it and
     its subtraction were 0.21 ms of the 1.05 ms forward of causal (12, 4, 64, 32) heads
-    (float32, one thread). A row whose sum of exp(s) is not in [1e-6, inf) (a score above
-    88 in float32, or every score far below 0) is recomputed from qs and kt and shifted by
-    its own max; on the rows kept an entry loses precision only by underflowing, where its
-    probability is below 1e-38 / 1e-6 (float32). Other dtypes (float16, whose exp
+    (float32, one thread). The rows ``rows_to_redo`` picks (a score above 88 in float32,
+    or every score far below 0) are recomputed from qs and kt and shifted by their own max;
+    on the rows kept an entry loses precision only by underflowing, where its probability
+    is below 1e-38 / 1e-6 (float32). Other dtypes (float16, whose exp
     overflows at 11 and whose subnormals start at 6e-5) are shifted by the row max."""
     if p.dtype not in _FAST_SOFTMAX_DTYPES:
         p -= finite_max(p, -1)
@@ -927,7 +927,7 @@ def _softmax_scores(p, qs, kt, bias):
         with np.errstate(over="ignore", invalid="ignore"):  # overflow, NaN: redone below
             np.exp(p, out=p)
             total = row_sums(p)
-            redo = np.flatnonzero(~((total >= 1e-6) & (total < np.inf)))
+            redo = rows_to_redo(total)
         if redo.size:
             _redo_rows_shifted(p, total, redo, qs, kt, bias)
     total[total == 0] = 1  # a row with no key: probs stay 0

@@ -278,6 +278,13 @@ def _fast_softmax_rows(a) -> bool:
     return a.dtype in _FAST_SOFTMAX_DTYPES and isinstance(a, np.ndarray) and a.ndim >= 1
 
 
+def rows_to_redo(sums):
+    """Flat indices of the rows whose sum of exp(a), taken without a shift, is not in
+    [1e-6, inf) (an overflow, a NaN, or every entry far below 0): the shift-free softmaxes
+    (here and attention's in ops/nn.py) redo those with the row's own max."""
+    return np.flatnonzero(~((sums >= 1e-6) & (sums < np.inf)))
+
+
 def _exp_rows(a, e):
     """e = exp(a - c) on 2-D row blocks, c = 0 (or the block's max when many rows need a
     shift), except on rows whose sum of exp(a - c) is not in [1e-6, inf): those are redone
@@ -288,13 +295,13 @@ def _exp_rows(a, e):
     with np.errstate(over="ignore", invalid="ignore"):  # overflow, inf - inf: redone below
         np.exp(a, out=e)
         sums = e @ ones
-        redo = np.flatnonzero(~((sums >= 1e-6) & (sums < np.inf)))
+        redo = rows_to_redo(sums)
         if 8 * redo.size > sums.size:  # e.g. logits all near 100, or all near -100
             shift = a.max()
             np.subtract(a, shift, out=e)
             np.exp(e, out=e)
             np.matmul(e, ones, out=sums)
-            redo = np.flatnonzero(~((sums >= 1e-6) & (sums < np.inf)))
+            redo = rows_to_redo(sums)
         shifts = np.full_like(sums, shift)
         if redo.size:
             rows = a[redo]
